@@ -1,0 +1,1 @@
+//! The HTTP API for the committee, residents and gateways (not built yet).

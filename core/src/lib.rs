@@ -1,0 +1,32 @@
+//! Caretaker's domain types, shared by every other crate.
+//!
+//! Identifiers ([`SensorId`], [`EquipmentId`], [`UnitId`], [`BuildingId`]), UTC
+//! [`Timestamp`]s, the [`Metric`]s sensors measure with their units and physical
+//! limits, [`Reading`]s, [`Event`]s of the maintenance history, and the co-op
+//! [`Registry`] (buildings, units, equipment, sensors).
+//!
+//! Values of these types are valid by construction: `parse`/`new` return a
+//! `Result`, and a value once built is never re-checked. This crate does no I/O
+//! and knows nothing about MQTT, Parquet, SQL or HTTP.
+#![deny(missing_docs)]
+
+mod error;
+mod event;
+mod ids;
+mod kind;
+mod metric;
+mod reading;
+mod registry;
+mod time;
+
+pub use error::DomainError;
+pub use event::{Event, EventKind};
+pub use ids::{BuildingId, EquipmentId, GatewayName, SensorId, UnitId};
+pub use kind::EquipmentKind;
+pub use metric::Metric;
+pub use reading::{Reading, ReadingBatch};
+pub use registry::{
+    Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit,
+    ZigbeeAddress,
+};
+pub use time::Timestamp;

@@ -1,0 +1,261 @@
+//! The co-op registry: buildings, units, equipment and sensors.
+//!
+//! A [`Registry`] is built by a loader that has already checked every
+//! reference (the `data` crate reads it from TOML with line-numbered errors);
+//! here it is only indexed for lookups.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::{BuildingId, EquipmentId, EquipmentKind, Metric, SensorId, UnitId};
+
+/// The co-op as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coop {
+    /// The co-op's name.
+    pub name: String,
+    /// Currency of every cost in the registry (ISO 4217, e.g. `CAD`).
+    pub currency: String,
+}
+
+/// A building of the co-op.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Building {
+    /// Identifier (`A`).
+    pub id: BuildingId,
+    /// Name residents use (`Maple Court`).
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Floors above ground.
+    pub floors: u32,
+}
+
+/// A dwelling unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    /// Identifier (`A-204`).
+    pub id: UnitId,
+    /// The building it is in.
+    pub building: BuildingId,
+    /// Floor (0 = ground, negative = basement).
+    pub floor: i32,
+}
+
+/// A piece of equipment that can fail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Equipment {
+    /// Identifier (`A-BLR-1`).
+    pub id: EquipmentId,
+    /// The building it is in.
+    pub building: BuildingId,
+    /// What it is.
+    pub kind: EquipmentKind,
+    /// A plain-language name (`Boiler 1, Maple Court basement`).
+    pub name: String,
+    /// Manufacturer.
+    pub make: String,
+    /// Model.
+    pub model: String,
+    /// When it was installed.
+    pub installed: NaiveDate,
+    /// Cost of replacing it.
+    pub replacement_cost: f64,
+    /// Cost of a failure beyond the repair itself (emergency call-out, damage).
+    pub failure_cost: f64,
+    /// How much residents suffer when it fails, 1 (nuisance) to 5 (safety or no heat in winter).
+    pub criticality: u8,
+    /// The units it serves (patterns already expanded).
+    pub serves: Vec<UnitId>,
+}
+
+/// How a Zigbee2MQTT gateway addresses a sensor: device friendly name and payload key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ZigbeeAddress {
+    /// The device's friendly name (may contain spaces and slashes).
+    pub name: String,
+    /// The key in the device's JSON message (`temperature`, `water_leak`...).
+    pub key: String,
+}
+
+/// How a LoRaWAN (ChirpStack) gateway addresses a sensor: device EUI and decoded field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct LorawanAddress {
+    /// Device EUI, 16 lowercase hex digits.
+    pub dev_eui: String,
+    /// The field in the decoded `object`.
+    pub field: String,
+}
+
+/// The ways gateways may name a sensor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SensorAddress {
+    /// Id used in native JSON payloads (defaults to the sensor id).
+    pub native: Option<String>,
+    /// Zigbee2MQTT address.
+    pub zigbee: Option<ZigbeeAddress>,
+    /// LoRaWAN address.
+    pub lorawan: Option<LorawanAddress>,
+}
+
+/// A sensor on a piece of equipment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensor {
+    /// Identifier (`A-BLR-1-supply`).
+    pub id: SensorId,
+    /// The equipment it watches.
+    pub equipment: EquipmentId,
+    /// What it measures.
+    pub metric: Metric,
+    /// Unit of measure of its values.
+    pub unit: String,
+    /// The normal range of values; outside it is suspicious but still a reading.
+    pub expected_range: (f64, f64),
+    /// Seconds between readings when it reports normally.
+    pub interval_s: u32,
+    /// How gateways address it.
+    pub address: SensorAddress,
+}
+
+/// The whole co-op: buildings, units, equipment and sensors, indexed for lookups.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registry {
+    coop: Coop,
+    buildings: Vec<Building>,
+    units: Vec<Unit>,
+    equipment: Vec<Equipment>,
+    sensors: Vec<Sensor>,
+    #[serde(skip)]
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Index {
+    unit: HashMap<UnitId, usize>,
+    equipment: HashMap<EquipmentId, usize>,
+    sensor: HashMap<SensorId, usize>,
+    native: HashMap<String, usize>,
+    zigbee: HashMap<(String, String), usize>,
+    lorawan: HashMap<(String, String), usize>,
+}
+
+impl Registry {
+    /// Indexes parts whose references the caller has already checked: every
+    /// id unique, every building, unit and equipment reference known.
+    pub fn from_checked_parts(
+        coop: Coop,
+        buildings: Vec<Building>,
+        units: Vec<Unit>,
+        equipment: Vec<Equipment>,
+        sensors: Vec<Sensor>,
+    ) -> Self {
+        let mut index = Index::default();
+        for (i, u) in units.iter().enumerate() {
+            index.unit.insert(u.id.clone(), i);
+        }
+        for (i, e) in equipment.iter().enumerate() {
+            index.equipment.insert(e.id.clone(), i);
+        }
+        for (i, s) in sensors.iter().enumerate() {
+            index.sensor.insert(s.id.clone(), i);
+            let native = s.address.native.clone().unwrap_or_else(|| s.id.to_string());
+            index.native.insert(native, i);
+            if let Some(z) = &s.address.zigbee {
+                index.zigbee.insert((z.name.clone(), z.key.clone()), i);
+            }
+            if let Some(l) = &s.address.lorawan {
+                index.lorawan.insert((l.dev_eui.clone(), l.field.clone()), i);
+            }
+        }
+        Self {
+            coop,
+            buildings,
+            units,
+            equipment,
+            sensors,
+            index,
+        }
+    }
+
+    /// The co-op.
+    pub fn coop(&self) -> &Coop {
+        &self.coop
+    }
+
+    /// All buildings.
+    pub fn buildings(&self) -> &[Building] {
+        &self.buildings
+    }
+
+    /// All units.
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    /// All equipment.
+    pub fn equipment(&self) -> &[Equipment] {
+        &self.equipment
+    }
+
+    /// All sensors; a sensor's position here is its index in a [`crate::ReadingBatch`].
+    pub fn sensors(&self) -> &[Sensor] {
+        &self.sensors
+    }
+
+    /// A unit by id.
+    pub fn unit(&self, id: &UnitId) -> Option<&Unit> {
+        self.index.unit.get(id).map(|&i| &self.units[i])
+    }
+
+    /// A piece of equipment by id.
+    pub fn equipment_by_id(&self, id: &EquipmentId) -> Option<&Equipment> {
+        self.index.equipment.get(id).map(|&i| &self.equipment[i])
+    }
+
+    /// A sensor's index by id.
+    pub fn sensor_index(&self, id: &SensorId) -> Option<usize> {
+        self.index.sensor.get(id).copied()
+    }
+
+    /// A sensor by id.
+    pub fn sensor(&self, id: &SensorId) -> Option<&Sensor> {
+        self.sensor_index(id).map(|i| &self.sensors[i])
+    }
+
+    /// A sensor's index by the id a native gateway uses.
+    pub fn sensor_by_native(&self, native: &str) -> Option<usize> {
+        self.index.native.get(native).copied()
+    }
+
+    /// A sensor's index by Zigbee2MQTT friendly name and key.
+    pub fn sensor_by_zigbee(&self, name: &str, key: &str) -> Option<usize> {
+        self.index
+            .zigbee
+            .get(&(name.to_owned(), key.to_owned()))
+            .copied()
+    }
+
+    /// A sensor's index by LoRaWAN device EUI (any case) and decoded field.
+    pub fn sensor_by_lorawan(&self, dev_eui: &str, field: &str) -> Option<usize> {
+        self.index
+            .lorawan
+            .get(&(dev_eui.to_ascii_lowercase(), field.to_owned()))
+            .copied()
+    }
+
+    /// Whether any sensor has this Zigbee2MQTT friendly name.
+    pub fn has_zigbee_device(&self, name: &str) -> bool {
+        self.index.zigbee.keys().any(|(n, _)| n == name)
+    }
+
+    /// The sensors of one piece of equipment, as indexes.
+    pub fn sensors_of(&self, equipment: &EquipmentId) -> impl Iterator<Item = usize> + '_ {
+        let equipment = equipment.clone();
+        self.sensors
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.equipment == equipment)
+            .map(|(i, _)| i)
+    }
+}

@@ -1,0 +1,1 @@
+//! Charts and HTML pages of what Caretaker believes (not built yet).

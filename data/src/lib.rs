@@ -1,0 +1,24 @@
+//! The co-op's data at rest.
+//!
+//! - [`load_registry`]/[`parse_registry`]: the co-op registry from TOML, every
+//!   mistake reported with file, line and column;
+//! - [`SAMPLE_REGISTRY`]: the sample co-op shipped in `data/sample-coop.toml`;
+//! - [`DataDir`]: the data directory's layout;
+//! - [`Store`]: the operational store (SQLite, versioned migrations);
+//! - [`simulate`]: a deterministic simulated co-op history.
+//!
+//! This crate knows nothing of MQTT, Parquet or HTTP: the simulator hands out
+//! readings as [`caretaker_core::ReadingBatch`]es and the binary writes them.
+#![deny(missing_docs)]
+
+mod data_dir;
+mod registry_file;
+pub mod simulate;
+mod store;
+
+pub use data_dir::{DataDir, DataDirError};
+pub use registry_file::{
+    RegistryError, RegistryProblem, SAMPLE_REGISTRY, SAMPLE_REGISTRY_NAME, glob_match,
+    load_registry, parse_registry,
+};
+pub use store::{Store, StoreCounts, StoreError, sha256_hex};

@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+/// Why reading or writing readings failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Polars failed on a file.
+    #[error("{path}: {source}")]
+    Polars {
+        /// The file.
+        path: PathBuf,
+        /// Polars' error.
+        source: polars::error::PolarsError,
+    },
+    /// A broker URL could not be understood.
+    #[error("invalid broker URL {url:?}: {why} (expected mqtt://HOST:PORT or mqtts://HOST:PORT)")]
+    BrokerUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The MQTT connection failed.
+    #[error("MQTT broker {broker}: {message}")]
+    Mqtt {
+        /// The broker.
+        broker: String,
+        /// What happened.
+        message: String,
+    },
+}

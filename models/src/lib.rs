@@ -1,0 +1,1 @@
+//! Forecasting: features, linfa models, backtests and model cards (not built yet).

@@ -1,0 +1,146 @@
+//! The command line.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Caretaker: predictive maintenance for housing co-operatives.
+///
+/// Everything runs on this machine: an embedded MQTT broker, an SQLite
+/// database and Parquet files in one data directory.
+#[derive(Debug, Parser)]
+#[command(name = "caretaker", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML); default ./caretaker.toml if it exists.
+    #[arg(long, global = true, env = "CARETAKER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory (default ./caretaker-data; env CARETAKER_DATA_DIR).
+    #[arg(long = "data", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Co-op registry file to use instead of the data directory's registry.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the effective configuration (defaults, file, environment, flags).
+    Config,
+    /// Check and summarise the co-op registry.
+    Registry(RegistryArgs),
+    /// Simulate the co-op: a history to learn from, or live gateways.
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
+}
+
+/// `caretaker registry`.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// What to do with the registry.
+    #[command(subcommand)]
+    pub command: RegistryCommand,
+}
+
+/// Registry subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Check a registry file (default: the one in use) and print what it holds.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+/// `caretaker simulate ...`.
+#[derive(Debug, Subcommand)]
+pub enum SimulateCommand {
+    /// Write a simulated history: readings, events and the ground truth.
+    History(HistoryArgs),
+    /// Publish current readings over MQTT as the co-op's gateways would.
+    Live(LiveArgs),
+}
+
+/// `caretaker simulate history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Seed (the same seed gives byte-identical output).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Years of history (fractions allowed: 0.25 is about three months).
+    #[arg(long, default_value_t = 2.0)]
+    pub years: f64,
+    /// First day simulated (YYYY-MM-DD; default from the configuration, 2024-01-01).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Output folder (default: DATA/simulated).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also write readings.csv and events.csv.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `caretaker simulate live`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Broker to publish to (mqtt://HOST:PORT or mqtts://HOST:PORT; default from the configuration).
+    #[arg(long)]
+    pub broker: Option<String>,
+    /// Simulated seconds per real second.
+    #[arg(long)]
+    pub speed: Option<f64>,
+    /// Stop after this much real time (`90s`, `10m`, `2h`); default: until Ctrl-C.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// MQTT user name (default from the configuration).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// MQTT password (default from the configuration; prefer CARETAKER_MQTT__PASSWORD).
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+/// Parses `90s`, `10m`, `2h`, `1d` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 90s, 10m, 2h"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86400.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use ms, s, m, h or d)")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("{text:?} is not a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("10m").unwrap().as_secs(), 600);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
+        assert_eq!(parse_duration("5").unwrap().as_secs(), 5);
+        assert!(parse_duration("5y").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! One module per subcommand; `run` dispatches.
+mod registry;
+mod simulate;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, LogFormat};
+
+/// Loads the configuration, applies the global flags, sets up logging and runs the subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let loaded = Config::load(cli.config.as_deref())?;
+    let mut config = loaded.config;
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(file) = cli.registry {
+        config.registry = Some(file);
+    }
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Config => {
+            match &loaded.file {
+                Some(f) => println!("# configuration file: {}", f.display()),
+                None => println!("# configuration file: none (defaults and environment)"),
+            }
+            print!("{}", config.to_toml());
+            Ok(())
+        }
+        Command::Registry(args) => runtime.block_on(registry::run(&config, args)),
+        Command::Simulate(cmd) => runtime.block_on(simulate::run(&config, cmd)),
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,36 @@
+//! `caretaker registry check`.
+use std::collections::BTreeMap;
+
+use caretaker_data::load_registry;
+
+use crate::cli::{RegistryArgs, RegistryCommand};
+use crate::config::Config;
+use crate::context::Context;
+
+pub async fn run(config: &Config, args: RegistryArgs) -> anyhow::Result<()> {
+    let RegistryCommand::Check { file } = args.command;
+    let (registry, path) = match file {
+        Some(path) => (load_registry(&path)?, path),
+        None => {
+            let ctx = Context::open(config).await?;
+            (ctx.registry, ctx.registry_path)
+        }
+    };
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in registry.equipment() {
+        *kinds.entry(e.kind.name()).or_default() += 1;
+    }
+    println!("{}: valid", path.display());
+    println!("co-op: {}", registry.coop().name);
+    println!(
+        "{} buildings, {} units, {} pieces of equipment, {} sensors",
+        registry.buildings().len(),
+        registry.units().len(),
+        registry.equipment().len(),
+        registry.sensors().len()
+    );
+    for (kind, n) in kinds {
+        println!("  {kind:<18} {n}");
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! `caretaker simulate history` and `caretaker simulate live`.
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use caretaker_core::{ReadingBatch, Timestamp};
+use caretaker_data::simulate::{Simulation, SimulationParams, SimulationSummary};
+use caretaker_ingest::files::{
+    ReadingsCsvWriter, ReadingsParquetWriter, write_events_csv, write_events_parquet,
+};
+use caretaker_ingest::payload::encode_batch;
+use caretaker_ingest::publish::{BrokerUrl, Publisher};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{HistoryArgs, LiveArgs, SimulateCommand};
+use crate::config::Config;
+use crate::context::Context;
+
+/// Readings per Parquet row group.
+const ROW_GROUP: usize = 1 << 20;
+
+pub async fn run(config: &Config, cmd: SimulateCommand) -> anyhow::Result<()> {
+    match cmd {
+        SimulateCommand::History(args) => history(config, args).await,
+        SimulateCommand::Live(args) => live(config, args).await,
+    }
+}
+
+async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.years.is_finite() && args.years > 0.0 && args.years <= 50.0,
+        "--years must be more than 0 and at most 50, got {}",
+        args.years
+    );
+    let ctx = Context::open(config).await?;
+    let start_text = args.start.as_deref().unwrap_or(&config.simulate.start);
+    let start = Timestamp::parse(start_text).with_context(|| format!("--start {start_text:?}"))?;
+    let end = start.plus_millis((args.years * 365.25 * Timestamp::DAY as f64).round() as i64);
+    let params = SimulationParams {
+        seed: args.seed.unwrap_or(config.simulate.seed),
+        start,
+        end,
+    };
+    let out = args.out.clone().unwrap_or_else(|| ctx.data.simulated_dir());
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+    let began = Instant::now();
+    let sim = Simulation::new(ctx.registry.clone(), params);
+    let summary = write_history(&sim, &out, args.csv)?;
+    let seconds = began.elapsed().as_secs_f64();
+    eprintln!(
+        "generated {} readings in {seconds:.2} s ({:.0} readings/s, Parquet written); peak memory {}",
+        summary.readings,
+        summary.readings as f64 / seconds,
+        peak_memory().map_or("unknown".into(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0)),
+    );
+    std::fs::copy(&ctx.registry_path, out.join("registry.toml"))
+        .with_context(|| format!("copying the registry to {}", out.display()))?;
+    println!("{summary}");
+    println!("written to {}", out.display());
+    Ok(())
+}
+
+/// Streams the simulation to `out`; returns the summary it also saves there.
+fn write_history(sim: &Simulation, out: &Path, csv: bool) -> anyhow::Result<SimulationSummary> {
+    let registry = sim.registry();
+    let params = sim.params().clone();
+    let mut parquet = ReadingsParquetWriter::create(&out.join("readings.parquet"))?;
+    let mut csv_writer = if csv {
+        Some(ReadingsCsvWriter::create(&out.join("readings.csv"))?)
+    } else {
+        None
+    };
+    let progress = ProgressBar::new(params.days() as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} days, {per_sec}, eta {eta}")
+            .expect("valid template"),
+    );
+    progress.set_message("simulating");
+    let mut reporting = vec![false; registry.sensors().len()];
+    let mut stream = sim.readings();
+    let mut batch = ReadingBatch::with_capacity(ROW_GROUP + 100_000);
+    let mut day = params.start;
+    while !stream.is_done() {
+        day = day.plus_millis(Timestamp::DAY);
+        stream.fill_until(day, &mut batch);
+        progress.inc(1);
+        if batch.len() >= ROW_GROUP || stream.is_done() {
+            for &s in &batch.sensor {
+                reporting[s as usize] = true;
+            }
+            parquet.write(registry, &batch)?;
+            if let Some(w) = csv_writer.as_mut() {
+                w.write(registry, &batch)?;
+            }
+            batch.clear();
+        }
+    }
+    progress.finish_and_clear();
+    let readings = parquet.finish()?;
+    if let Some(w) = csv_writer {
+        w.finish()?;
+    }
+    let events = sim.events();
+    write_events_parquet(&out.join("events.parquet"), &events)?;
+    if csv {
+        write_events_csv(&out.join("events.csv"), &events)?;
+    }
+    let truth = sim.ground_truth();
+    write_json(&out.join("ground_truth.json"), &truth)?;
+    let summary = SimulationSummary::new(sim, readings, reporting.iter().filter(|r| **r).count());
+    write_json(&out.join("summary.json"), &summary)?;
+    Ok(summary)
+}
+
+/// Peak resident memory of this process (kB), where the OS tells it.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let url = args.broker.clone().unwrap_or_else(|| config.mqtt.broker_url());
+    let broker = BrokerUrl::parse(&url)?;
+    let speed = args.speed.unwrap_or(config.simulate.speed);
+    anyhow::ensure!(speed.is_finite() && speed > 0.0, "--speed must be positive, got {speed}");
+    let credentials = match (args.username, args.password) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (Some(u), None) => Some((u, String::new())),
+        _ => config.mqtt.credentials(),
+    };
+    let now = Timestamp::now();
+    let start = Timestamp::from_millis(now.millis() - now.millis().rem_euclid(Timestamp::MINUTE));
+    let span_ms = match args.duration {
+        Some(d) => (d.as_secs_f64() * speed * 1000.0) as i64 + Timestamp::MINUTE,
+        None => 366 * Timestamp::DAY,
+    };
+    let params = SimulationParams {
+        seed: args.seed.unwrap_or(config.simulate.seed),
+        start,
+        end: start.plus_millis(span_ms),
+    };
+    let sim = Simulation::new(ctx.registry.clone(), params);
+    let publisher = Publisher::connect(&broker, "caretaker-simulated-gateways", credentials)
+        .await
+        .with_context(|| format!("cannot publish to {broker}"))?;
+    println!("publishing simulated readings to {broker} at {speed}x; Ctrl-C stops");
+    let began = Instant::now();
+    let mut stream = sim.readings();
+    let mut batch = ReadingBatch::default();
+    let (mut readings, mut messages, mut fcnt) = (0u64, 0u64, 0u32);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            _ = &mut ctrl_c => break,
+            _ = tick.tick() => {}
+        }
+        let elapsed = began.elapsed();
+        let sim_now = start.plus_millis((elapsed.as_secs_f64() * speed * 1000.0) as i64);
+        stream.fill_until(sim_now, &mut batch);
+        readings += batch.len() as u64;
+        for message in encode_batch(&ctx.registry, &batch, &mut fcnt) {
+            publisher.publish(message).await?;
+            messages += 1;
+        }
+        batch.clear();
+        if args.duration.is_some_and(|d| elapsed >= d) || stream.is_done() {
+            break;
+        }
+    }
+    publisher.close().await?;
+    println!("published {readings} readings in {messages} messages");
+    Ok(())
+}

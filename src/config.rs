@@ -1,0 +1,198 @@
+//! The one typed configuration every subcommand uses.
+//!
+//! Sources, later ones winning: built-in defaults, the TOML file
+//! (`--config FILE`, `CARETAKER_CONFIG`, or `./caretaker.toml` if present),
+//! `CARETAKER_`-prefixed environment variables (`__` separates sections:
+//! `CARETAKER_MQTT__BROKER=mqtt://host:1883`), then command-line flags.
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Caretaker's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The data directory: database, readings, quarantine, models, reports.
+    pub data_dir: PathBuf,
+    /// A registry file to use instead of the data directory's `registry.toml`.
+    pub registry: Option<PathBuf>,
+    /// Logging.
+    pub log: LogConfig,
+    /// The MQTT broker.
+    pub mqtt: MqttConfig,
+    /// The simulator.
+    pub simulate: SimulateConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("caretaker-data"),
+            registry: None,
+            log: LogConfig::default(),
+            mqtt: MqttConfig::default(),
+            simulate: SimulateConfig::default(),
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Level filter (`info`, `debug`, `caretaker=debug,warn`); `RUST_LOG` wins if set.
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where MQTT messages come from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MqttConfig {
+    /// An external broker (`mqtt://HOST:PORT`, `mqtts://HOST:PORT`); unset means the embedded broker.
+    pub broker: Option<String>,
+    /// Address the embedded broker listens on.
+    pub embedded_listen: String,
+    /// User name on the external broker.
+    pub username: Option<String>,
+    /// Password on the external broker (never printed).
+    #[serde(serialize_with = "redact")]
+    pub password: Option<SecretString>,
+    /// Client id of the ingest subscriber (stable, for a persistent session).
+    pub client_id: String,
+}
+
+impl Default for MqttConfig {
+    fn default() -> Self {
+        Self {
+            broker: None,
+            embedded_listen: "127.0.0.1:1883".into(),
+            username: None,
+            password: None,
+            client_id: "caretaker-ingest".into(),
+        }
+    }
+}
+
+impl MqttConfig {
+    /// The broker URL to connect to: the external one, or the embedded broker's address.
+    pub fn broker_url(&self) -> String {
+        self.broker
+            .clone()
+            .unwrap_or_else(|| format!("mqtt://{}", self.embedded_listen))
+    }
+
+    /// User name and password, if both are set.
+    pub fn credentials(&self) -> Option<(String, String)> {
+        match (&self.username, &self.password) {
+            (Some(u), Some(p)) => Some((u.clone(), p.expose_secret().to_owned())),
+            _ => None,
+        }
+    }
+}
+
+fn redact<S: Serializer>(secret: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => s.serialize_some("[redacted]"),
+        None => s.serialize_none(),
+    }
+}
+
+/// Simulator defaults.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulateConfig {
+    /// Seed of the simulated co-op.
+    pub seed: u64,
+    /// First day of simulated history (`YYYY-MM-DD`).
+    pub start: String,
+    /// Simulated seconds per real second for `simulate live`.
+    pub speed: f64,
+}
+
+impl Default for SimulateConfig {
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            start: "2024-01-01".into(),
+            speed: 60.0,
+        }
+    }
+}
+
+/// The configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    /// The effective configuration.
+    pub config: Config,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (or `./caretaker.toml` if it exists), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<LoadedConfig> {
+        let file = match file {
+            Some(f) => {
+                anyhow::ensure!(f.exists(), "configuration file {} does not exist", f.display());
+                Some(f.to_owned())
+            }
+            None => Some(PathBuf::from("caretaker.toml")).filter(|p| p.exists()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = &file {
+            figment = figment.merge(Toml::file_exact(f));
+        }
+        figment = figment.merge(Env::prefixed("CARETAKER_").split("__").ignore(&["config"]));
+        let config: Config = figment.extract().map_err(|e| {
+            let mut message = String::new();
+            for err in e {
+                message.push_str(&format!("\n  {err}"));
+            }
+            anyhow::anyhow!("invalid configuration:{message}")
+        })?;
+        config.check().context("invalid configuration")?;
+        Ok(LoadedConfig { config, file })
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.simulate.speed.is_finite() && self.simulate.speed > 0.0,
+            "simulate.speed must be a positive number, got {}",
+            self.simulate.speed
+        );
+        anyhow::ensure!(!self.mqtt.client_id.is_empty(), "mqtt.client_id must not be empty");
+        caretaker_core::Timestamp::parse(&self.simulate.start)
+            .with_context(|| format!("simulate.start {:?}", self.simulate.start))?;
+        Ok(())
+    }
+
+    /// The configuration as TOML, secrets redacted.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("configuration serializes")
+    }
+}
