@@ -206,3 +206,30 @@ fn several_mistakes_are_all_reported_in_file_order() {
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(problems[0].line < problems[1].line);
 }
+
+mod never_panics {
+    use caretaker_data::{SAMPLE_REGISTRY, parse_registry};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Dropping a line or replacing a character anywhere gives a registry or an error, never a panic.
+        #[test]
+        fn mangled_registries_give_an_error_not_a_panic(line in 0usize..2300, at in 0usize..60_000, c in any::<char>()) {
+            let mut lines: Vec<&str> = SAMPLE_REGISTRY.lines().collect();
+            if line < lines.len() {
+                lines.remove(line);
+            }
+            let mut text = lines.join("\n");
+            let at = at.min(text.len());
+            if text.is_char_boundary(at) && at < text.len() {
+                let next = text[at..].chars().next().map_or(0, char::len_utf8);
+                text.replace_range(at..at + next, &c.to_string());
+            }
+            if let Err(e) = parse_registry(&text, "mangled.toml") {
+                prop_assert!(e.to_string().contains("mangled.toml:"));
+            }
+        }
+    }
+}

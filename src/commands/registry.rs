@@ -9,11 +9,11 @@ use crate::context::Context;
 
 pub async fn run(config: &Config, args: RegistryArgs) -> anyhow::Result<()> {
     let RegistryCommand::Check { file } = args.command;
-    let (registry, path) = match file {
-        Some(path) => (load_registry(&path)?, path),
+    let (registry, path, store) = match file {
+        Some(path) => (load_registry(&path)?, path, None),
         None => {
             let ctx = Context::open(config).await?;
-            (ctx.registry, ctx.registry_path)
+            (ctx.registry, ctx.registry_path, Some(ctx.store))
         }
     };
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -31,6 +31,13 @@ pub async fn run(config: &Config, args: RegistryArgs) -> anyhow::Result<()> {
     );
     for (kind, n) in kinds {
         println!("  {kind:<18} {n}");
+    }
+    if let Some(store) = store {
+        let counts = store.counts().await?;
+        println!(
+            "operational store: {} equipment, {} sensors, {} events",
+            counts.equipment, counts.sensors, counts.events
+        );
     }
     Ok(())
 }
