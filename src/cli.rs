@@ -34,6 +34,90 @@ pub enum Command {
     /// Simulate the co-op: a history to learn from, or live gateways.
     #[command(subcommand)]
     Simulate(SimulateCommand),
+    /// Run the ingest pipeline: MQTT readings into the Parquet store.
+    Ingest(IngestArgs),
+    /// Manage gateway credentials (MQTT user names and passwords).
+    #[command(subcommand)]
+    Gateway(GatewayCommand),
+    /// Import readings or events from CSV or Parquet files (stop `caretaker ingest` first).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `caretaker import ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import readings into the Parquet readings store, checked as live ingest checks them.
+    ///
+    /// Accepted: CSV or Parquet (from the extension), with columns sensor, ts,
+    /// value (the simulator's and the store's format) or equipment, metric, ts,
+    /// value (one reading per row; the sensor is the registry's sensor of that
+    /// equipment with that metric). Header names are case-insensitive; `timestamp`
+    /// may stand for `ts`. Times: RFC 3339, a date, or epoch milliseconds (Parquet:
+    /// also a timestamp column). A reading already stored is a duplicate (same
+    /// value) or a conflict (another value: the first value stored is kept).
+    ///
+    /// Stop `caretaker ingest` on this data directory while importing: both write
+    /// the readings store, and running them together is not supported yet.
+    Readings(ImportReadingsArgs),
+    /// Import maintenance events (failures, services, alarms, resident reports) into the operational store.
+    ///
+    /// Accepted: CSV or Parquet with columns ts, equipment, kind, and optionally
+    /// code, description, cost, unit (the simulator's events format). An event
+    /// already stored (same equipment, time, kind and description) is skipped.
+    Events(ImportEventsArgs),
+}
+
+/// `caretaker import readings`.
+#[derive(Debug, Args)]
+pub struct ImportReadingsArgs {
+    /// Files to import (.csv or .parquet).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Add equipment and sensors named in equipment/metric files that the registry lacks
+    /// (to the registry file in use, with defaults to review).
+    #[arg(long)]
+    pub create_missing: bool,
+    /// Kind of the equipment --create-missing adds (boiler, circulation_pump, dhw_heater,
+    /// sump_pump, elevator, heat_pump, air_handler, leak_zone).
+    #[arg(long, value_name = "KIND", requires = "create_missing")]
+    pub kind: Option<String>,
+}
+
+/// `caretaker import events`.
+#[derive(Debug, Args)]
+pub struct ImportEventsArgs {
+    /// Files to import (.csv or .parquet).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `caretaker ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// An external broker (mqtt://HOST:PORT or mqtts://HOST:PORT) instead of the embedded one.
+    #[arg(long)]
+    pub broker: Option<String>,
+    /// Where to serve /metrics (default from the configuration, 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+}
+
+/// `caretaker gateway ...`.
+#[derive(Debug, Subcommand)]
+pub enum GatewayCommand {
+    /// Create credentials for a gateway; the password is printed once, only its hash is kept.
+    Add {
+        /// Gateway name: its MQTT user name and its topic segment (caretaker/NAME/readings).
+        name: String,
+    },
+    /// Revoke a gateway's credentials.
+    Revoke {
+        /// Gateway name.
+        name: String,
+    },
+    /// List active gateways.
+    List,
 }
 
 /// `caretaker registry`.

@@ -24,6 +24,8 @@ pub struct Config {
     pub log: LogConfig,
     /// The MQTT broker.
     pub mqtt: MqttConfig,
+    /// The ingest pipeline.
+    pub ingest: IngestConfig,
     /// The simulator.
     pub simulate: SimulateConfig,
 }
@@ -35,7 +37,45 @@ impl Default for Config {
             registry: None,
             log: LogConfig::default(),
             mqtt: MqttConfig::default(),
+            ingest: IngestConfig::default(),
             simulate: SimulateConfig::default(),
+        }
+    }
+}
+
+/// The ingest pipeline's limits and rhythm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Zigbee2MQTT base topics to subscribe to.
+    pub zigbee_base_topics: Vec<String>,
+    /// Largest payload accepted (bytes); larger ones are quarantined.
+    pub max_payload_bytes: usize,
+    /// Readings older than this many days (before arrival) are quarantined.
+    pub max_age_days: u32,
+    /// Readings more than this many seconds in the future are quarantined.
+    pub max_future_s: u32,
+    /// Flush buffered readings to Parquet at least this often (seconds).
+    pub flush_interval_s: f64,
+    /// ... or as soon as this many readings are buffered.
+    pub flush_readings: usize,
+    /// Compact a day's files once it has this many.
+    pub compact_min_files: usize,
+    /// Where `/metrics` is served while `caretaker ingest` runs (empty: nowhere).
+    pub metrics_listen: String,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            zigbee_base_topics: vec!["zigbee2mqtt".into()],
+            max_payload_bytes: 256 * 1024,
+            max_age_days: 90,
+            max_future_s: 600,
+            flush_interval_s: 10.0,
+            flush_readings: 500_000,
+            compact_min_files: 24,
+            metrics_listen: "127.0.0.1:9464".into(),
         }
     }
 }
@@ -84,6 +124,8 @@ pub struct MqttConfig {
     pub password: Option<SecretString>,
     /// Client id of the ingest subscriber (stable, for a persistent session).
     pub client_id: String,
+    /// CA certificate (PEM) for an `mqtts://` broker with a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for MqttConfig {
@@ -94,6 +136,7 @@ impl Default for MqttConfig {
             username: None,
             password: None,
             client_id: "caretaker-ingest".into(),
+            ca_file: None,
         }
     }
 }
@@ -186,6 +229,15 @@ impl Config {
             self.simulate.speed
         );
         anyhow::ensure!(!self.mqtt.client_id.is_empty(), "mqtt.client_id must not be empty");
+        anyhow::ensure!(
+            self.ingest.flush_interval_s.is_finite() && self.ingest.flush_interval_s > 0.0,
+            "ingest.flush_interval_s must be a positive number of seconds"
+        );
+        anyhow::ensure!(self.ingest.flush_readings > 0, "ingest.flush_readings must be at least 1");
+        anyhow::ensure!(
+            self.ingest.max_payload_bytes >= 1024,
+            "ingest.max_payload_bytes must be at least 1024"
+        );
         caretaker_core::Timestamp::parse(&self.simulate.start)
             .with_context(|| format!("simulate.start {:?}", self.simulate.start))?;
         Ok(())

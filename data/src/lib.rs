@@ -21,4 +21,4 @@ pub use registry_file::{
     RegistryError, RegistryProblem, SAMPLE_REGISTRY, SAMPLE_REGISTRY_NAME, glob_match,
     load_registry, parse_registry,
 };
-pub use store::{Store, StoreCounts, StoreError, sha256_hex};
+pub use store::{Store, StoreCounts, StoreError, new_secret, secret_matches, sha256_hex};

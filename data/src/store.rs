@@ -9,7 +9,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use caretaker_core::{EquipmentId, Event, EventKind, Registry, Timestamp, UnitId};
+use caretaker_core::{EquipmentId, Event, EventKind, GatewayName, Registry, Timestamp, UnitId};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -63,6 +63,28 @@ pub struct StoreCounts {
 pub struct Store {
     pool: SqlitePool,
     path: String,
+}
+
+/// A new random secret: 32 bytes from the operating system, as 64 hex digits.
+pub fn new_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `secret` hashes to `hash` (hex SHA-256), compared in constant time.
+///
+/// Secrets are random 256-bit values, so a fast hash is enough: there is
+/// nothing to guess.
+pub fn secret_matches(secret: &str, hash: &str) -> bool {
+    let computed = sha256_hex(secret.as_bytes());
+    computed.len() == hash.len()
+        && computed
+            .bytes()
+            .zip(hash.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// Hex SHA-256 of some bytes.
@@ -287,6 +309,52 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Registers a gateway with the hash of its password; fails if the name is taken.
+    /// Returns `false` if a gateway of that name exists (revoked or not).
+    pub async fn add_gateway(&self, name: &GatewayName, password_hash: &str) -> Result<bool, StoreError> {
+        let added = sqlx::query(
+            "INSERT INTO gateways (name, password_hash, created_at_ms) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name.as_str())
+        .bind(password_hash)
+        .bind(Timestamp::now().millis())
+        .execute(&self.pool)
+        .await
+        .map_err(self.db())?
+        .rows_affected();
+        Ok(added == 1)
+    }
+
+    /// The password hash of an active (not revoked) gateway.
+    pub async fn gateway_password_hash(&self, name: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT password_hash FROM gateways WHERE name = ? AND revoked_at_ms IS NULL")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.db())
+    }
+
+    /// Revokes a gateway's credentials; returns whether it was active.
+    pub async fn revoke_gateway(&self, name: &GatewayName) -> Result<bool, StoreError> {
+        let changed = sqlx::query("UPDATE gateways SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL")
+            .bind(Timestamp::now().millis())
+            .bind(name.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(self.db())?
+            .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Names of the active gateways, sorted.
+    pub async fn gateways(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT name FROM gateways WHERE revoked_at_ms IS NULL ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.db())
     }
 
     /// Row counts of the registry and event tables.

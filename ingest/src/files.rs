@@ -24,13 +24,13 @@ use polars::prelude::*;
 use crate::IngestError;
 
 /// A file being written under a temporary name, renamed into place by `commit`.
-struct AtomicFile {
+pub(crate) struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
 }
 
 impl AtomicFile {
-    fn create(target: &Path) -> Result<(Self, File), IngestError> {
+    pub(crate) fn create(target: &Path) -> Result<(Self, File), IngestError> {
         let file_name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -49,20 +49,31 @@ impl AtomicFile {
         ))
     }
 
-    fn commit(self, file: File) -> Result<(), IngestError> {
+    pub(crate) fn commit(self, file: File) -> Result<(), IngestError> {
         let io = |path: &Path| {
             let path = path.to_owned();
             move |source| IngestError::Io { path, source }
         };
         file.sync_all().map_err(io(&self.temp))?;
         drop(file);
+        crate::fault::before_rename();
         std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
         if let Some(dir) = self.target.parent() {
             let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+            sync_dir(dir)?;
         }
         Ok(())
     }
+}
+
+/// Fsyncs a directory, making renames and new files in it durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), IngestError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| IngestError::Io {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 /// The Parquet schema of a readings file.

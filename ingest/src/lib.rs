@@ -1,17 +1,30 @@
-//! Readings in and out of Caretaker: file formats, the MQTT side, payloads.
+//! Readings in and out of Caretaker: MQTT, payload formats, the Parquet store.
 //!
-//! - [`files`]: the documented reading and event file formats (Parquet and
-//!   CSV), written atomically (temporary name, fsync, rename);
-//! - [`payload`]: MQTT payload formats gateways speak (native JSON,
-//!   Zigbee2MQTT, ChirpStack v4), encoded here for the simulated gateways;
-//! - [`publish`]: an MQTT publisher (rumqttc) for simulated gateways.
+//! - [`service`]: the ingest pipeline (subscriber, write-ahead log, acks, store);
+//! - [`broker`]: the embedded MQTT broker (rumqttd);
+//! - [`decode`]: payload formats gateways speak (native JSON, Zigbee2MQTT,
+//!   ChirpStack v4), with validation and reasons for quarantine;
+//! - [`store`]: the Parquet readings store, partitioned by day, one row per key;
+//! - [`wal`], [`quarantine`], [`metrics`]: durability, refusals, counters;
+//! - [`files`]: the documented reading and event file formats;
+//! - [`import`]: readings and events from CSV and Parquet files, checked row by row;
+//! - [`payload`], [`publish`]: encoding and publishing for simulated gateways.
 //!
 //! Only this crate knows MQTT and Parquet.
 #![deny(missing_docs)]
 
+pub mod broker;
+pub mod decode;
 mod error;
+mod fault;
 pub mod files;
+pub mod import;
+pub mod metrics;
 pub mod payload;
 pub mod publish;
+pub mod quarantine;
+pub mod service;
+pub mod store;
+pub mod wal;
 
 pub use error::IngestError;

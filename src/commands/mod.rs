@@ -1,4 +1,7 @@
 //! One module per subcommand; `run` dispatches.
+mod gateway;
+mod import;
+mod ingest;
 mod registry;
 mod simulate;
 
@@ -32,6 +35,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Registry(args) => runtime.block_on(registry::run(&config, args)),
         Command::Simulate(cmd) => runtime.block_on(simulate::run(&config, cmd)),
+        Command::Ingest(args) => runtime.block_on(ingest::run(&config, args)),
+        Command::Gateway(cmd) => runtime.block_on(gateway::run(&config, cmd)),
+        Command::Import(cmd) => runtime.block_on(import::run(&config, cmd)),
     }
 }
 

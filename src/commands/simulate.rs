@@ -35,7 +35,7 @@ async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let start_text = args.start.as_deref().unwrap_or(&config.simulate.start);
     let start = Timestamp::parse(start_text).with_context(|| format!("--start {start_text:?}"))?;
-    let end = start.plus_millis((args.years * 365.25 * Timestamp::DAY as f64).round() as i64);
+    let end = add_years(start, args.years)?;
     let params = SimulationParams {
         seed: args.seed.unwrap_or(config.simulate.seed),
         start,
@@ -59,6 +59,16 @@ async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {
     println!("{summary}");
     println!("written to {}", out.display());
     Ok(())
+}
+
+/// `start` plus whole calendar years, plus the fraction as days (0.5 = 182.6 days).
+fn add_years(start: Timestamp, years: f64) -> anyhow::Result<Timestamp> {
+    let whole = start
+        .to_datetime()
+        .checked_add_months(chrono::Months::new(years.trunc() as u32 * 12))
+        .context("--years reaches past the calendar")?;
+    let whole = Timestamp::from_millis(whole.timestamp_millis());
+    Ok(whole.plus_millis((years.fract() * 365.25 * Timestamp::DAY as f64).round() as i64))
 }
 
 /// Streams the simulation to `out`; returns the summary it also saves there.

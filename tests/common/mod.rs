@@ -2,6 +2,7 @@
 //! data directory, start a real Mosquitto on a free port.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -47,61 +48,316 @@ pub fn free_port() -> u16 {
 
 /// A Mosquitto broker started for one test, stopped on drop.
 pub struct Mosquitto {
-    child: Child,
+    child: Option<Child>,
     /// Its port on 127.0.0.1.
     pub port: u16,
-    _dir: tempfile::TempDir,
+    conf: PathBuf,
+    /// Its folder (configuration, persistence, password and ACL files).
+    pub dir: tempfile::TempDir,
+}
+
+/// Whether Mosquitto is installed; under CI its absence is a failure.
+pub fn mosquitto_available() -> bool {
+    let found = Command::new("mosquitto")
+        .arg("-h")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "mosquitto is not installed, and CI must run the tests against it"
+        );
+        eprintln!("SKIPPED: mosquitto is not installed");
+    }
+    found
 }
 
 impl Mosquitto {
     /// Starts Mosquitto on a free port, anonymous access allowed; `None` (with a
     /// note) where Mosquitto is not installed, and a failure under CI.
     pub fn start() -> Option<Self> {
-        let found = Command::new("mosquitto")
-            .arg("-h")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "mosquitto is not installed, and CI must run the tests against it"
-            );
-            eprintln!("SKIPPED: mosquitto is not installed");
+        Self::start_with("allow_anonymous true\n")
+    }
+
+    /// Starts Mosquitto with extra configuration lines (`{dir}` is replaced by its folder).
+    pub fn start_with(extra: &str) -> Option<Self> {
+        if !mosquitto_available() {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let conf: PathBuf = dir.path().join("mosquitto.conf");
+        let extra = extra.replace("{dir}", &dir.path().display().to_string());
         std::fs::write(
             &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+            format!(
+                "listener {port} 127.0.0.1\nmax_queued_messages 1000000\nmax_inflight_messages 100\n{extra}"
+            ),
         )
         .expect("write mosquitto.conf");
+        let mut broker = Self {
+            child: None,
+            port,
+            conf,
+            dir,
+        };
+        broker.launch();
+        Some(broker)
+    }
+
+    fn launch(&mut self) {
         let child = Command::new("mosquitto")
             .arg("-c")
-            .arg(&conf)
+            .arg(&self.conf)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("mosquitto starts");
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not listen on {port}");
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not listen on {}", self.port);
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(Self {
-            child,
-            port,
-            _dir: dir,
-        })
+    }
+
+    /// Stops Mosquitto gracefully (SIGTERM: a persistent broker saves its state).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops and starts Mosquitto again on the same port and configuration.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
     }
 }
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A `caretaker ingest` process on its own embedded broker (or `broker`), stopped on drop.
+pub struct IngestProcess {
+    /// The process.
+    pub child: Child,
+    /// MQTT port (embedded broker, or the external one given).
+    pub mqtt_port: u16,
+    /// Port of /metrics.
+    pub metrics_port: u16,
+}
+
+impl IngestProcess {
+    /// Starts ingest on `data_dir`, with an embedded broker on `mqtt_port` unless `external` is set.
+    pub fn start(data_dir: &Path, mqtt_port: u16, external: bool, envs: &[(&str, &str)]) -> Self {
+        let metrics_port = free_port();
+        let mut cmd = caretaker(data_dir);
+        cmd.arg("ingest")
+            .env("CARETAKER_INGEST__METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+            .env("CARETAKER_INGEST__FLUSH_INTERVAL_S", "0.5")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if external {
+            cmd.env("CARETAKER_MQTT__BROKER", format!("mqtt://127.0.0.1:{mqtt_port}"));
+        } else {
+            cmd.env("CARETAKER_MQTT__EMBEDDED_LISTEN", format!("127.0.0.1:{mqtt_port}"));
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("caretaker ingest starts");
+        let process = Self {
+            child,
+            mqtt_port,
+            metrics_port,
+        };
+        process.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_mqtt_connections_total") >= 1.0);
+        process
+    }
+
+    /// The /metrics text.
+    pub fn metrics(&self) -> String {
+        http_get(self.metrics_port, "/metrics").unwrap_or_default()
+    }
+
+    /// Waits until the metrics satisfy `ready`; panics after `timeout`.
+    pub fn wait_until(&self, timeout: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.metrics();
+            if ready(&text) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting; metrics:\n{text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the process with SIGTERM (it flushes first) and waits for it.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().expect("ingest exits");
+        assert!(status.success(), "ingest exited with {status}");
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
+
+impl Drop for IngestProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of an unlabelled metric (0 if absent).
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// GET over plain HTTP/1.1 on loopback; the body.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+}
+
+/// Issues gateway credentials with `caretaker gateway add`; returns the password.
+pub fn add_gateway(data_dir: &Path, name: &str) -> String {
+    let out = run_ok(caretaker(data_dir).args(["gateway", "add", name]));
+    out.lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a password line")
+        .to_owned()
+}
+
+/// Every reading in the store under `data_dir/readings`: (sensor, ts ms, value).
+pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
+    use polars::prelude::*;
+    let mut out = Vec::new();
+    let root = data_dir.join("readings");
+    let Ok(days) = std::fs::read_dir(&root) else {
+        return out;
+    };
+    for day in days.flatten() {
+        for file in std::fs::read_dir(day.path()).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "temporary file left in the store: {name}");
+            let df = ParquetReader::new(std::fs::File::open(file.path()).unwrap())
+                .finish()
+                .unwrap_or_else(|e| panic!("{name} does not open: {e}"));
+            let sensor = df.column("sensor").unwrap().str().unwrap().clone();
+            let ts = df.column("ts").unwrap().datetime().unwrap().physical().clone();
+            let value = df.column("value").unwrap().f64().unwrap().clone();
+            for ((s, t), v) in sensor.iter().zip(ts.iter()).zip(value.iter()) {
+                out.push((s.unwrap().to_owned(), t.unwrap(), v.unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// Publishes every message at QoS 1 and waits for the broker's acks.
+pub fn publish_all(
+    port: u16,
+    credentials: Option<(&str, &str)>,
+    messages: &[(String, Vec<u8>)],
+) -> Result<(), String> {
+    let mut options = rumqttc::MqttOptions::new(format!("pub-{}", free_port()), "127.0.0.1", port);
+    options.set_max_packet_size(4 << 20, 4 << 20);
+    options.set_inflight(100);
+    if let Some((u, p)) = credentials {
+        options.set_credentials(u, p);
+    }
+    let (client, mut connection) = rumqttc::Client::new(options, 64);
+    let sender = {
+        let client = client.clone();
+        let messages = messages.to_vec();
+        std::thread::spawn(move || {
+            for (topic, payload) in messages {
+                if client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let mut acked = 0;
+    for event in connection.iter() {
+        match event {
+            Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => {
+                acked += 1;
+                if acked == messages.len() {
+                    break;
+                }
+            }
+            Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack))) if ack.code != rumqttc::ConnectReturnCode::Success => {
+                return Err(format!("refused: {:?}", ack.code));
+            }
+            Ok(rumqttc::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => break,
+            Ok(_) => {}
+            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => return Err(format!("refused: {code:?}")),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let _ = client.disconnect();
+    let _ = sender.join();
+    Ok(())
+}
+
+pub fn native(gateway: &str, readings: &[(&str, i64, f64)]) -> (String, Vec<u8>) {
+    let list: Vec<serde_json::Value> = readings
+        .iter()
+        .map(|(s, ts, v)| serde_json::json!({"sensor": s, "ts": ts, "value": v}))
+        .collect();
+    (
+        format!("caretaker/{gateway}/readings"),
+        serde_json::to_vec(&serde_json::json!({ "readings": list })).unwrap(),
+    )
+}
+
+/// The ledger check (every key stored once, no temporary file left): every sequence number published is stored exactly once.
+pub fn check_ledger(data: &Path, sensor: &str, base: i64, n: i64) {
+    let stored = stored_readings(data);
+    let mut seen: HashMap<(String, i64), usize> = HashMap::new();
+    for (s, ts, _) in &stored {
+        *seen.entry((s.clone(), *ts)).or_default() += 1;
+    }
+    assert!(seen.values().all(|c| *c == 1), "a key is stored twice");
+    for seq in 0..n {
+        let key = (sensor.to_owned(), base + seq * STEP_MS);
+        assert_eq!(seen.get(&key), Some(&1), "sequence {seq} of {sensor} not stored exactly once");
+    }
+}
+
+pub fn base_time() -> i64 {
+    let now = caretaker_core::Timestamp::now().millis();
+    now - now.rem_euclid(60_000) - 3 * 86_400_000
+}
+
+
+/// Milliseconds between the readings of a ledger (sequence n is at `base + n * STEP_MS`).
+pub const STEP_MS: i64 = 1_000;

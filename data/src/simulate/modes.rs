@@ -292,7 +292,7 @@ const LEAK_MODES: &[FailureMode] = &[
 pub fn profile(kind: EquipmentKind) -> KindProfile {
     match kind {
         EquipmentKind::Boiler => KindProfile {
-            annual_rate: 0.8,
+            annual_rate: 1.0,
             weibull_shape: 2.0,
             reference_age: 15.0,
             season: Season::Heating,
@@ -307,12 +307,12 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("heat_uneven", "Radiators warm then cold, on and off")),
         },
         EquipmentKind::CirculationPump => KindProfile {
-            annual_rate: 0.5,
+            annual_rate: 0.35,
             weibull_shape: 2.0,
             reference_age: 12.0,
             season: Season::Heating,
-            service_months: &[5],
-            service_description: "annual pump inspection: bearings checked, strainer cleaned",
+            service_months: &[4, 10],
+            service_description: "pump inspection: bearings checked, strainer cleaned",
             service_cost: 180.0,
             detect_probability: 0.45,
             repair_cost: 1300.0,
@@ -322,7 +322,7 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("noise", "Grinding or humming noise from the pipes")),
         },
         EquipmentKind::DhwHeater => KindProfile {
-            annual_rate: 0.6,
+            annual_rate: 0.9,
             weibull_shape: 2.0,
             reference_age: 12.0,
             season: Season::None,
@@ -337,7 +337,7 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("lukewarm_water", "Hot water runs out quickly / lukewarm")),
         },
         EquipmentKind::SumpPump => KindProfile {
-            annual_rate: 0.6,
+            annual_rate: 0.8,
             weibull_shape: 1.8,
             reference_age: 10.0,
             season: Season::Wet,
@@ -352,14 +352,14 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: None,
         },
         EquipmentKind::Elevator => KindProfile {
-            annual_rate: 1.6,
+            annual_rate: 2.0,
             weibull_shape: 1.5,
             reference_age: 20.0,
             season: Season::None,
             service_months: &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
             service_description: "monthly elevator maintenance visit",
             service_cost: 350.0,
-            detect_probability: 0.25,
+            detect_probability: 0.35,
             repair_cost: 1800.0,
             repair_days: (0.2, 4.0),
             modes: ELEVATOR_MODES,
@@ -367,7 +367,7 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("elevator_door", "Elevator door slow, reopens, bangs")),
         },
         EquipmentKind::HeatPump => KindProfile {
-            annual_rate: 0.5,
+            annual_rate: 0.9,
             weibull_shape: 2.0,
             reference_age: 10.0,
             season: Season::Heating,
@@ -382,7 +382,7 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("heat_weak", "Heating weak, apartment never warm")),
         },
         EquipmentKind::AirHandler => KindProfile {
-            annual_rate: 0.5,
+            annual_rate: 0.9,
             weibull_shape: 1.8,
             reference_age: 15.0,
             season: Season::None,
@@ -397,7 +397,7 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             degraded_report: Some(("noise", "Squealing noise from the ventilation")),
         },
         EquipmentKind::LeakZone => KindProfile {
-            annual_rate: 0.4,
+            annual_rate: 0.5,
             weibull_shape: 1.5,
             reference_age: 25.0,
             season: Season::Wet,

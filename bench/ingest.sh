@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmark: MQTT readings at QoS 1 through Mosquitto on loopback, side by side:
+#   - mosquitto_sub -q 1 merely receiving the stream (the limit for a subscriber on this broker);
+#   - caretaker ingest, end to end to durable storage (WAL fsynced, message acknowledged);
+# their ratio, and Caretaker's peak RSS. Single-reading messages and batches of 100.
+#
+# The stream is queued in the broker first (persistent sessions of both subscribers),
+# then each subscriber drains it alone, so the publisher's speed does not count.
+# Usage: bench/ingest.sh [N ...]   (readings per run; default 100000 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/caretaker"
+for tool in mosquitto mosquitto_pub mosquitto_sub python3; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y mosquitto mosquitto-clients)"; exit 1; }
+done
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_queued_bytes 0
+max_inflight_messages 1000
+CONF
+mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
+sleep 0.5
+topic="caretaker/bench/readings"
+
+now_ms() { date +%s%3N; }
+
+metric() { curl -s "http://127.0.0.1:$mport/metrics" | awk -v n="$1" '$1==n {print $2}'; }
+
+printf '%-10s %-9s %12s %14s %16s %7s %10s\n' readings per_msg messages "sub readings/s" "caretaker rd/s" ratio "peak RSS"
+for n in "${sizes[@]}"; do
+  for per in 1 100; do
+    msgs=$(( n / per ))
+    # The stream: sample co-op sensors, one reading a minute each, over recent days.
+    python3 - "$n" "$per" > "$work/stream.txt" <<'PY'
+import sys, time, json
+n, per = int(sys.argv[1]), int(sys.argv[2])
+sensors = ["A-BLR-1-supply", "A-BLR-1-return", "A-BLR-1-pressure", "A-CP-1-current", "A-CP-1-dp",
+           "B-BLR-1-supply", "B-CP-1-current", "C-CP-1-current", "A-DHW-1-outlet", "B-DHW-1-outlet"]
+start = (int(time.time()) // 60) * 60_000 - 20 * 86_400_000
+line = []
+for i in range(n):
+    s = sensors[i % len(sensors)]
+    ts = start + (i // len(sensors)) * 1000
+    line.append('{"sensor":"%s","ts":%d,"value":%.1f}' % (s, ts, 40 + (i % 300) / 10))
+    if len(line) == per:
+        print(line[0] if per == 1 else '{"readings":[' + ",".join(line) + ']}')
+        line = []
+PY
+    data="$work/data-$n-$per"; rm -rf "$data"
+    # Create both persistent sessions, then queue the stream for them.
+    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i bench-sub -t "$topic" -E >/dev/null
+    CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
+      RUST_LOG=warn "$bin" --data "$data" ingest >/dev/null 2>&1 &
+    pid=$!
+    until [ "$(metric caretaker_mqtt_connections_total)" = "1" ]; do sleep 0.1; done
+    kill -TERM $pid; wait $pid || true
+    mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t "$topic" -l < "$work/stream.txt"
+
+    t0=$(now_ms)
+    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i bench-sub -t "$topic" -C "$msgs" >/dev/null
+    t1=$(now_ms)
+    sub_rate=$(( n * 1000 / (t1 - t0 + 1) ))
+
+    CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
+      RUST_LOG=warn "$bin" --data "$data" ingest >/dev/null 2>&1 &
+    pid=$!
+    until [ -n "$(metric caretaker_mqtt_connections_total 2>/dev/null)" ]; do sleep 0.01; done
+    t0=$(now_ms)
+    until [ "$(metric caretaker_mqtt_messages_acked_total)" = "$msgs" ]; do sleep 0.01; done
+    t1=$(now_ms)
+    rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$pid/status)
+    kill -TERM $pid; wait $pid || true
+    ct_rate=$(( n * 1000 / (t1 - t0 + 1) ))
+    ratio=$(python3 -c "print(f'{$ct_rate/$sub_rate:.2f}')")
+    printf '%-10s %-9s %12s %14s %16s %7s %10s\n' "$n" "$per" "$msgs" "$sub_rate" "$ct_rate" "$ratio" "$rss"
+    rm -rf "$data"
+  done
+done

@@ -1,0 +1,477 @@
+//! The ingest pipeline: MQTT subscriber → decode or quarantine → write-ahead
+//! log → acknowledgement → Parquet store.
+//!
+//! One task drives the MQTT connection (it never blocks: acks are sent from
+//! the other task, as rumqttc requires). The processing task takes the
+//! messages that have arrived, decodes them, appends the new readings to the
+//! write-ahead log and refused ones to the quarantine, fsyncs both, and only
+//! then acknowledges the messages, in arrival order, skipping those of an
+//! earlier connection (their packet ids may be reused). Buffered readings go
+//! to Parquet on size or age; the log segments they came from are then deleted.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use caretaker_core::{ReadingBatch, Registry, SensorId, Timestamp};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS, Transport};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::IngestError;
+use crate::decode::{DecodeContext, decode};
+use crate::metrics::IngestMetrics;
+use crate::publish::BrokerUrl;
+use crate::quarantine::Quarantine;
+use crate::store::{PushResult, ReadingsStore};
+use crate::wal::Wal;
+
+/// Everything the pipeline needs to know.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// The broker to subscribe to.
+    pub broker: BrokerUrl,
+    /// Stable client id: the broker keeps the session (and unacked messages) under it.
+    pub client_id: String,
+    /// User name and password on the broker.
+    pub credentials: Option<(String, String)>,
+    /// CA certificate (PEM) to trust for `mqtts://`; the system's roots if unset.
+    pub tls_ca: Option<Vec<u8>>,
+    /// Zigbee2MQTT base topics to subscribe to.
+    pub zigbee_base_topics: Vec<String>,
+    /// Largest payload accepted; larger ones are quarantined.
+    pub max_payload: usize,
+    /// Readings older than this (before arrival) are refused.
+    pub max_age: Duration,
+    /// Readings newer than this (after arrival) are refused.
+    pub max_future: Duration,
+    /// Flush buffered readings to Parquet after this long.
+    pub flush_interval: Duration,
+    /// ... or once this many are buffered.
+    pub flush_readings: usize,
+    /// Compact a day partition once it has this many files.
+    pub compact_min_files: usize,
+    /// The write-ahead log folder.
+    pub wal_dir: PathBuf,
+    /// The Parquet readings store folder.
+    pub readings_dir: PathBuf,
+    /// The quarantine folder.
+    pub quarantine_dir: PathBuf,
+}
+
+/// A message as it arrived.
+struct Arrival {
+    connection: u64,
+    publish: Publish,
+    received_at: Timestamp,
+}
+
+/// The running pipeline.
+pub struct IngestService {
+    shutdown: watch::Sender<bool>,
+    poller: JoinHandle<()>,
+    processor: JoinHandle<Result<(), IngestError>>,
+    metrics: Arc<IngestMetrics>,
+}
+
+impl IngestService {
+    /// Recovers what the log holds (replays it into the store), connects to
+    /// the broker and starts ingesting.
+    pub async fn start(
+        settings: IngestSettings,
+        registry: Arc<Registry>,
+        metrics: Arc<IngestMetrics>,
+    ) -> Result<Self, IngestError> {
+        let (store, wal, quarantine) = {
+            let recovery_settings = settings.clone();
+            let registry = registry.clone();
+            let metrics = metrics.clone();
+            tokio::task::spawn_blocking(move || recover(&recovery_settings, registry, &metrics))
+                .await
+                .map_err(|e| IngestError::Mqtt {
+                    broker: settings.broker.to_string(),
+                    message: format!("recovery task failed: {e}"),
+                })??
+        };
+
+        let mut options = MqttOptions::new(
+            settings.client_id.clone(),
+            settings.broker.host.clone(),
+            settings.broker.port,
+        );
+        options
+            .set_clean_session(false)
+            .set_manual_acks(true)
+            .set_keep_alive(Duration::from_secs(15))
+            .set_max_packet_size(settings.max_payload.max(1 << 16) * 4 + 4096, 1 << 20)
+            .set_inflight(1000);
+        if let Some((user, password)) = &settings.credentials {
+            options.set_credentials(user, password);
+        }
+        if settings.broker.tls {
+            options.set_transport(match &settings.tls_ca {
+                Some(ca) => Transport::tls(ca.clone(), None, None),
+                None => Transport::tls_with_default_config(),
+            });
+        }
+        let (client, eventloop) = AsyncClient::new(options, 4096);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let connection = Arc::new(AtomicU64::new(0));
+        let mut topics = vec!["caretaker/+/readings".to_owned(), "application/+/device/+/event/+".to_owned()];
+        topics.extend(settings.zigbee_base_topics.iter().map(|b| format!("{b}/#")));
+        let poller = tokio::spawn(poll(
+            eventloop,
+            client.clone(),
+            topics,
+            tx,
+            connection.clone(),
+            metrics.clone(),
+            shutdown_rx.clone(),
+        ));
+        let processor = tokio::spawn(
+            Processor {
+                settings,
+                registry,
+                metrics: metrics.clone(),
+                client,
+                connection,
+                store,
+                wal,
+                quarantine,
+                last_flush: Instant::now(),
+                flushes_since_compaction: 0,
+            }
+            .run(rx, shutdown_rx),
+        );
+        Ok(Self {
+            shutdown,
+            poller,
+            processor,
+            metrics,
+        })
+    }
+
+    /// The pipeline's counters.
+    pub fn metrics(&self) -> &Arc<IngestMetrics> {
+        &self.metrics
+    }
+
+    /// Whether the pipeline stopped by itself (an unrecoverable error).
+    pub fn is_finished(&self) -> bool {
+        self.processor.is_finished()
+    }
+
+    /// Stops ingesting: flushes what is buffered to Parquet and disconnects.
+    pub async fn stop(self) -> Result<(), IngestError> {
+        let _ = self.shutdown.send(true);
+        let result = self.processor.await.unwrap_or_else(|e| {
+            Err(IngestError::Mqtt {
+                broker: String::new(),
+                message: format!("ingest task failed: {e}"),
+            })
+        });
+        let _ = self.poller.await;
+        result
+    }
+
+    /// Waits until the pipeline stops by itself, returning its error.
+    pub async fn wait(&mut self) -> Result<(), IngestError> {
+        (&mut self.processor).await.unwrap_or_else(|e| {
+            Err(IngestError::Mqtt {
+                broker: String::new(),
+                message: format!("ingest task failed: {e}"),
+            })
+        })
+    }
+}
+
+/// Cleans the store, replays the log into it and flushes, so that every
+/// reading acknowledged before a crash is in Parquet before new ones arrive.
+fn recover(
+    settings: &IngestSettings,
+    registry: Arc<Registry>,
+    metrics: &IngestMetrics,
+) -> Result<(ReadingsStore, Wal, Quarantine), IngestError> {
+    let mut store = ReadingsStore::open(&settings.readings_dir, registry.clone())?;
+    let mut wal = Wal::open(&settings.wal_dir)?;
+    let replayed = Wal::replay(&settings.wal_dir, wal.current_segment())?;
+    let mut unknown = 0usize;
+    let mut new = 0usize;
+    for r in &replayed {
+        let Some(index) = SensorId::parse(&r.sensor).ok().and_then(|id| registry.sensor_index(&id)) else {
+            unknown += 1;
+            continue;
+        };
+        if store.push(index as u32, r.ts_ms, r.value)? == PushResult::New {
+            new += 1;
+        }
+    }
+    if !replayed.is_empty() {
+        let stats = store.flush()?;
+        metrics.flushed(stats.seconds);
+        tracing::info!(
+            replayed = replayed.len(),
+            restored = new,
+            unknown_sensors = unknown,
+            "write-ahead log replayed into the store"
+        );
+    }
+    wal.remove_through(wal.current_segment() - 1)?;
+    metrics.wal_bytes.store(wal.size_bytes(), Ordering::Relaxed);
+    let quarantine = Quarantine::open(&settings.quarantine_dir)?;
+    Ok((store, wal, quarantine))
+}
+
+async fn poll(
+    mut eventloop: rumqttc::EventLoop,
+    client: AsyncClient,
+    topics: Vec<String>,
+    tx: mpsc::UnboundedSender<Arrival>,
+    connection: Arc<AtomicU64>,
+    metrics: Arc<IngestMetrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let event = tokio::select! {
+            _ = shutdown.changed() => break,
+            event = eventloop.poll() => event,
+        };
+        match event {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                let n = connection.fetch_add(1, Ordering::SeqCst) + 1;
+                metrics.connections.fetch_add(1, Ordering::Relaxed);
+                backoff = Duration::from_millis(100);
+                tracing::info!(connection = n, session_present = ack.session_present, "connected to the MQTT broker");
+                // rumqttc does not restore subscriptions: subscribe on every connection.
+                for topic in &topics {
+                    if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
+                        tracing::error!(%topic, error = %e, "cannot subscribe");
+                    }
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                metrics.messages_received.fetch_add(1, Ordering::Relaxed);
+                let arrival = Arrival {
+                    connection: connection.load(Ordering::SeqCst),
+                    publish,
+                    received_at: Timestamp::now(),
+                };
+                if tx.send(arrival).is_err() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "MQTT connection lost");
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    let _ = client.try_disconnect();
+}
+
+struct Processor {
+    settings: IngestSettings,
+    registry: Arc<Registry>,
+    metrics: Arc<IngestMetrics>,
+    client: AsyncClient,
+    connection: Arc<AtomicU64>,
+    store: ReadingsStore,
+    wal: Wal,
+    quarantine: Quarantine,
+    last_flush: Instant,
+    flushes_since_compaction: u32,
+}
+
+/// Most messages handled between two fsyncs.
+const MAX_GROUP: usize = 8192;
+
+impl Processor {
+    async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Arrival>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), IngestError> {
+        let mut group = Vec::with_capacity(MAX_GROUP);
+        let mut batch = ReadingBatch::default();
+        loop {
+            let until_flush = self
+                .settings
+                .flush_interval
+                .saturating_sub(self.last_flush.elapsed());
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                first = rx.recv() => match first {
+                    Some(a) => group.push(a),
+                    None => break,
+                },
+                _ = tokio::time::sleep(until_flush) => {}
+            }
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(a) => group.push(a),
+                    Err(_) => break,
+                }
+            }
+            if !group.is_empty() {
+                // Nothing is acknowledged until it is durable: on a write error
+                // (a full disk...) keep the group and retry until it succeeds.
+                while let Err(e) = self.process(&group, &mut batch) {
+                    self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %e, "cannot make readings durable; retrying, nothing acknowledged");
+                    tokio::select! {
+                        _ = shutdown.changed() => return self.flush(),
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+                self.acknowledge(&mut group).await;
+            }
+            if self.store.pending() >= self.settings.flush_readings
+                || (self.last_flush.elapsed() >= self.settings.flush_interval && self.store.pending() > 0)
+            {
+                if let Err(e) = self.flush() {
+                    self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %e, "cannot flush to Parquet; the log keeps the readings, retrying");
+                }
+            } else if self.store.pending() == 0 {
+                self.last_flush = Instant::now();
+            }
+        }
+        // Messages received but not processed are not acknowledged: the broker redelivers them.
+        self.flush()
+    }
+
+    /// Decodes a group of messages, logs new readings and refusals, and makes
+    /// both durable. On error nothing is counted and the group can be retried.
+    fn process(&mut self, group: &[Arrival], batch: &mut ReadingBatch) -> Result<(), IngestError> {
+        let max_age_ms = self.settings.max_age.as_millis() as i64;
+        let max_future_ms = self.settings.max_future.as_millis() as i64;
+        batch.clear();
+        let mut refused = Vec::new();
+        let mut ignored = 0u64;
+        for (index, a) in group.iter().enumerate() {
+            let ctx = DecodeContext {
+                registry: &self.registry,
+                received_at: a.received_at,
+                max_age_ms,
+                max_future_ms,
+                max_payload: self.settings.max_payload,
+                zigbee_base_topics: &self.settings.zigbee_base_topics,
+            };
+            let verdict = decode(&a.publish.topic, &a.publish.payload, &ctx, batch);
+            ignored += u64::from(verdict.ignored.is_some());
+            refused.extend(verdict.rejected.into_iter().map(|r| (index, r)));
+        }
+
+        // Which readings are new: nothing changes until they are durable in the log.
+        let mut fresh = ReadingBatch::with_capacity(batch.len());
+        let mut in_group: HashMap<(u32, i64), u64> = HashMap::new();
+        let (mut duplicates, mut conflicts) = (0u64, 0u64);
+        for i in 0..batch.len() {
+            let (sensor, ts, value) = (batch.sensor[i], batch.ts_ms[i], batch.value[i]);
+            let result = match in_group.get(&(sensor, ts)) {
+                Some(&bits) if bits == value.to_bits() => PushResult::Duplicate,
+                Some(&kept_bits) => PushResult::Conflict { kept_bits },
+                None => self.store.check(sensor, ts, value)?,
+            };
+            match result {
+                PushResult::New => {
+                    in_group.insert((sensor, ts), value.to_bits());
+                    fresh.push(sensor, Timestamp::from_millis(ts), value);
+                }
+                PushResult::Duplicate => duplicates += 1,
+                PushResult::Conflict { kept_bits } => {
+                    conflicts += 1;
+                    tracing::debug!(
+                        sensor = %self.registry.sensors()[sensor as usize].id,
+                        ts,
+                        kept = f64::from_bits(kept_bits),
+                        refused = value,
+                        "conflicting value for a stored reading: the first value stays"
+                    );
+                }
+            }
+        }
+        if !fresh.is_empty() {
+            let sensors = self.registry.sensors();
+            self.wal.append((0..fresh.len()).map(|i| {
+                (sensors[fresh.sensor[i] as usize].id.as_str(), fresh.ts_ms[i], fresh.value[i])
+            }))?;
+            self.wal.sync()?;
+            for i in 0..fresh.len() {
+                self.store.insert(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i])?;
+            }
+        }
+        for (index, rejection) in &refused {
+            let a = &group[*index];
+            self.quarantine
+                .record(a.received_at, &a.publish.topic, &a.publish.payload, rejection)?;
+        }
+        self.quarantine.sync()?;
+
+        let m = &self.metrics;
+        for (_, rejection) in &refused {
+            m.quarantined(rejection.reason);
+        }
+        if let Some(newest) = fresh.ts_ms.iter().max() {
+            m.newest_reading_ms.fetch_max((*newest).max(0) as u64, Ordering::Relaxed);
+        }
+        m.messages_ignored.fetch_add(ignored, Ordering::Relaxed);
+        m.readings_stored.fetch_add(fresh.len() as u64, Ordering::Relaxed);
+        m.readings_duplicate.fetch_add(duplicates, Ordering::Relaxed);
+        m.readings_conflict.fetch_add(conflicts, Ordering::Relaxed);
+        m.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
+        m.readings_buffered.store(self.store.pending() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Acknowledges a processed group in arrival order; acks for an earlier connection are dropped.
+    async fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
+        let current = self.connection.load(Ordering::SeqCst);
+        for a in group.drain(..) {
+            if a.publish.qos == QoS::AtMostOnce {
+                continue;
+            }
+            if a.connection != current {
+                tracing::debug!(pkid = a.publish.pkid, "not acknowledging a message of an earlier connection");
+                continue;
+            }
+            if self.client.ack(&a.publish).await.is_ok() {
+                self.metrics.messages_acked.fetch_add(1, Ordering::Relaxed);
+                let lag = Timestamp::now().millis() - a.received_at.millis();
+                self.metrics.ack_lag_ms.store(lag.max(0) as u64, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes buffered readings to Parquet and drops the log segments they came from.
+    fn flush(&mut self) -> Result<(), IngestError> {
+        self.last_flush = Instant::now();
+        if self.store.pending() == 0 {
+            return Ok(());
+        }
+        let closed = self.wal.rotate()?;
+        let stats = self.store.flush()?;
+        self.wal.remove_through(closed)?;
+        self.metrics.flushed(stats.seconds);
+        self.metrics.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
+        self.metrics.readings_buffered.store(0, Ordering::Relaxed);
+        tracing::debug!(readings = stats.readings, files = stats.files, seconds = stats.seconds, "flushed to Parquet");
+        self.flushes_since_compaction += 1;
+        if self.flushes_since_compaction >= 10 {
+            self.flushes_since_compaction = 0;
+            let days = self.store.compact(self.settings.compact_min_files)?;
+            if days > 0 {
+                tracing::info!(days, "compacted small files");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,402 @@
+//! The readings store: Parquet files partitioned by day, one row per (sensor, timestamp).
+//!
+//! ```text
+//! readings/
+//!   date=2024-01-31/
+//!     part-00000000000000000042.parquet        one flush
+//!     compact-00000000000000000001-00000000000000000040.parquet   a compaction of parts 1..40
+//! ```
+//! Each file has the readings schema (`sensor` string, `ts` timestamp ms UTC,
+//! `value` double), sorted by sensor then time, and is written atomically.
+//! Partitions are by the reading's UTC date; other tools can read the folder
+//! as a hive-partitioned dataset.
+//!
+//! **Exactly once.** The key of a reading is (sensor, ts). The first value
+//! stored for a key wins: a later reading with the same key and value is a
+//! *duplicate*, with another value a *conflict*; both are dropped and counted.
+//! A compacted file replaces the files whose sequence numbers it spans; on
+//! open, files covered by a compaction and temporary leftovers are deleted.
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use caretaker_core::{ReadingBatch, Registry, SensorId, Timestamp};
+use polars::prelude::*;
+
+use crate::IngestError;
+use crate::files::{AtomicFile, readings_frame};
+
+/// How many days' keys stay in memory for duplicate checks.
+const KEY_CACHE_DAYS: usize = 16;
+
+/// What happened to a reading pushed into the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushResult {
+    /// New key: buffered for the next flush.
+    New,
+    /// The key was stored before with the same value.
+    Duplicate,
+    /// The key was stored before with another value; the first value stays.
+    Conflict {
+        /// The value kept, as bits (`f64::from_bits`).
+        kept_bits: u64,
+    },
+}
+
+/// Figures of one flush.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlushStats {
+    /// Readings written.
+    pub readings: usize,
+    /// Files written.
+    pub files: usize,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+/// A file of a day partition and the sequence numbers it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredFile {
+    path: PathBuf,
+    first: u64,
+    last: u64,
+}
+
+fn parse_file_name(name: &str) -> Option<(u64, u64)> {
+    let stem = name.strip_suffix(".parquet")?;
+    if let Some(seq) = stem.strip_prefix("part-") {
+        let s = seq.parse().ok()?;
+        return Some((s, s));
+    }
+    let (a, b) = stem.strip_prefix("compact-")?.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// UTC day number (days since the epoch) of a timestamp.
+fn day_of(ts_ms: i64) -> i64 {
+    ts_ms.div_euclid(Timestamp::DAY)
+}
+
+fn day_dir_name(day: i64) -> String {
+    let date = Timestamp::from_millis(day * Timestamp::DAY)
+        .to_datetime()
+        .date_naive();
+    format!("date={date}")
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The readings store, with its write buffer and duplicate index.
+pub struct ReadingsStore {
+    root: PathBuf,
+    registry: Arc<Registry>,
+    next_seq: u64,
+    /// (sensor, ts) -> value bits, per day, for the days checked recently.
+    keys: HashMap<i64, HashMap<(u32, i64), u64>>,
+    /// Days in `keys`, least recently used first.
+    lru: Vec<i64>,
+    pending: BTreeMap<i64, ReadingBatch>,
+    pending_len: usize,
+}
+
+impl ReadingsStore {
+    /// Opens the store in `root`: deletes temporary leftovers of interrupted
+    /// writes and files a compaction replaced.
+    pub fn open(root: &Path, registry: Arc<Registry>) -> Result<Self, IngestError> {
+        std::fs::create_dir_all(root).map_err(io_err(root))?;
+        let mut max_seq = 0;
+        for day in day_dirs(root)? {
+            let files = clean_day(&day)?;
+            max_seq = files.iter().map(|f| f.last).max().unwrap_or(0).max(max_seq);
+        }
+        Ok(Self {
+            root: root.to_owned(),
+            registry,
+            next_seq: max_seq + 1,
+            keys: HashMap::new(),
+            lru: Vec::new(),
+            pending: BTreeMap::new(),
+            pending_len: 0,
+        })
+    }
+
+    /// The registry whose sensor indexes `push` takes.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Readings buffered, not yet written.
+    pub fn pending(&self) -> usize {
+        self.pending_len
+    }
+
+    fn day_keys(&mut self, day: i64) -> Result<&mut HashMap<(u32, i64), u64>, IngestError> {
+        if let Some(pos) = self.lru.iter().position(|d| *d == day) {
+            self.lru.remove(pos);
+            self.lru.push(day);
+        } else {
+            let loaded = self.load_day_keys(day)?;
+            if self.lru.len() >= KEY_CACHE_DAYS {
+                let evict = self.lru.remove(0);
+                self.keys.remove(&evict);
+            }
+            self.keys.insert(day, loaded);
+            self.lru.push(day);
+        }
+        Ok(self.keys.get_mut(&day).expect("just inserted"))
+    }
+
+    fn load_day_keys(&self, day: i64) -> Result<HashMap<(u32, i64), u64>, IngestError> {
+        let dir = self.root.join(day_dir_name(day));
+        let mut keys = HashMap::new();
+        if !dir.exists() {
+            return Ok(keys);
+        }
+        for file in list_files(&dir)? {
+            let df = read_file(&file.path)?;
+            let polars_err = |source| IngestError::Polars {
+                path: file.path.clone(),
+                source,
+            };
+            let sensors = df.column("sensor").and_then(|c| c.str().cloned()).map_err(polars_err)?;
+            let ts = df
+                .column("ts")
+                .and_then(|c| c.datetime().map(|d| d.physical().clone()))
+                .map_err(polars_err)?;
+            let values = df.column("value").and_then(|c| c.f64().cloned()).map_err(polars_err)?;
+            for ((s, t), v) in sensors.iter().zip(ts.iter()).zip(values.iter()) {
+                let (Some(s), Some(t), Some(v)) = (s, t, v) else { continue };
+                let Ok(id) = SensorId::parse(s) else { continue };
+                if let Some(i) = self.registry.sensor_index(&id) {
+                    keys.insert((i as u32, t), v.to_bits());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Whether a reading's key is new, or already stored (or buffered) with the same or another value.
+    pub fn check(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<PushResult, IngestError> {
+        let keys = self.day_keys(day_of(ts_ms))?;
+        Ok(match keys.get(&(sensor, ts_ms)) {
+            None => PushResult::New,
+            Some(&kept_bits) if kept_bits == value.to_bits() => PushResult::Duplicate,
+            Some(&kept_bits) => PushResult::Conflict { kept_bits },
+        })
+    }
+
+    /// Buffers a reading whose key [`ReadingsStore::check`] found new.
+    pub fn insert(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<(), IngestError> {
+        let day = day_of(ts_ms);
+        self.day_keys(day)?.insert((sensor, ts_ms), value.to_bits());
+        self.pending
+            .entry(day)
+            .or_default()
+            .push(sensor, Timestamp::from_millis(ts_ms), value);
+        self.pending_len += 1;
+        Ok(())
+    }
+
+    /// Buffers a reading unless its key is already stored or buffered.
+    pub fn push(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<PushResult, IngestError> {
+        let result = self.check(sensor, ts_ms, value)?;
+        if result == PushResult::New {
+            self.insert(sensor, ts_ms, value)?;
+        }
+        Ok(result)
+    }
+
+    /// Writes every buffered reading: one file per day touched.
+    pub fn flush(&mut self) -> Result<FlushStats, IngestError> {
+        let began = Instant::now();
+        let mut stats = FlushStats::default();
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_len = 0;
+        for (day, batch) in pending {
+            let dir = self.root.join(day_dir_name(day));
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            let path = dir.join(format!("part-{:020}.parquet", self.next_seq));
+            self.next_seq += 1;
+            let df = readings_frame(&self.registry, &batch)
+                .and_then(|df| df.sort(["sensor", "ts"], SortMultipleOptions::default()))
+                .map_err(|source| IngestError::Polars {
+                    path: path.clone(),
+                    source,
+                })?;
+            write_file(&path, df)?;
+            stats.readings += batch.len();
+            stats.files += 1;
+        }
+        if stats.files > 0 {
+            crate::files::sync_dir(&self.root)?;
+        }
+        stats.seconds = began.elapsed().as_secs_f64();
+        Ok(stats)
+    }
+
+    /// Merges the files of every day partition holding at least `min_files`
+    /// files (except days with buffered readings) into one; returns the days compacted.
+    pub fn compact(&mut self, min_files: usize) -> Result<usize, IngestError> {
+        let mut compacted = 0;
+        for dir in day_dirs(&self.root)? {
+            let files = list_files(&dir)?;
+            if files.len() < min_files.max(2) {
+                continue;
+            }
+            let first = files.iter().map(|f| f.first).min().expect("files exist");
+            let last = files.iter().map(|f| f.last).max().expect("files exist");
+            let frames = files
+                .iter()
+                .map(|f| read_file(&f.path).map(|df| df.lazy()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let path = dir.join(format!("compact-{first:020}-{last:020}.parquet"));
+            let polars_err = |source| IngestError::Polars {
+                path: path.clone(),
+                source,
+            };
+            let df = concat(frames, UnionArgs::default())
+                .and_then(|lf| lf.sort(["sensor", "ts"], SortMultipleOptions::default()).collect())
+                .map_err(polars_err)?;
+            write_file(&path, df)?;
+            for f in &files {
+                std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
+            }
+            crate::files::sync_dir(&dir)?;
+            compacted += 1;
+        }
+        Ok(compacted)
+    }
+}
+
+fn write_file(path: &Path, mut df: DataFrame) -> Result<(), IngestError> {
+    let (file, handle) = AtomicFile::create(path)?;
+    let mut writer = std::io::BufWriter::new(handle);
+    ParquetWriter::new(&mut writer)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::default())
+        .finish(&mut df)
+        .map_err(|source| IngestError::Polars {
+            path: path.to_owned(),
+            source,
+        })?;
+    let handle = writer.into_inner().map_err(|e| IngestError::Io {
+        path: path.to_owned(),
+        source: e.into_error(),
+    })?;
+    file.commit(handle)
+}
+
+fn read_file(path: &Path) -> Result<DataFrame, IngestError> {
+    crate::files::read_parquet(path)
+}
+
+fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(io_err(root))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("date="))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
+    let mut files: Vec<StoredFile> = std::fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let (first, last) = parse_file_name(&e.file_name().to_string_lossy())?;
+            Some(StoredFile {
+                path: e.path(),
+                first,
+                last,
+            })
+        })
+        .collect();
+    files.sort_by_key(|f| (f.first, f.last));
+    Ok(files)
+}
+
+/// Deletes temporary leftovers and files covered by a compaction; returns the files kept.
+fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
+    for entry in std::fs::read_dir(dir).map_err(io_err(dir))?.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            tracing::info!(file = %entry.path().display(), "removing the leftover of an interrupted write");
+            std::fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+        }
+    }
+    let files = list_files(dir)?;
+    let mut kept = Vec::new();
+    for f in &files {
+        let covered = files
+            .iter()
+            .any(|g| g != f && g.first <= f.first && f.last <= g.last && (g.first, g.last) != (f.first, f.last));
+        if covered {
+            tracing::info!(file = %f.path.display(), "removing a file a compaction replaced");
+            std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
+        } else {
+            kept.push(f.clone());
+        }
+    }
+    Ok(kept)
+}
+
+/// Readings of one sensor in `[from, to)`, in time order, read from the store in `root`.
+pub fn query_sensor(
+    root: &Path,
+    sensor: &SensorId,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<DataFrame, IngestError> {
+    let mut frames = Vec::new();
+    let (first_day, last_day) = (day_of(from.millis()), day_of(to.millis() - 1));
+    for dir in day_dirs(root)? {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(day) = name
+            .strip_prefix("date=")
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| day_of(Timestamp::from_date(d).millis()))
+        else {
+            continue;
+        };
+        if day < first_day || day > last_day {
+            continue;
+        }
+        for f in list_files(&dir)? {
+            frames.push(read_file(&f.path)?.lazy());
+        }
+    }
+    let polars_err = |source| IngestError::Polars {
+        path: root.to_owned(),
+        source,
+    };
+    if frames.is_empty() {
+        return DataFrame::empty_with_schema(&crate::files::readings_schema())
+            .select(["ts", "value"])
+            .map_err(polars_err);
+    }
+    let ts_from = lit(from.millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)));
+    let ts_to = lit(to.millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)));
+    concat(frames, UnionArgs::default())
+        .and_then(|lf| {
+            lf.filter(
+                col("sensor")
+                    .eq(lit(sensor.as_str()))
+                    .and(col("ts").gt_eq(ts_from))
+                    .and(col("ts").lt(ts_to)),
+            )
+            .select([col("ts"), col("value")])
+            .sort(["ts"], SortMultipleOptions::default())
+            .collect()
+        })
+        .map_err(polars_err)
+}

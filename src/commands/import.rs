@@ -1,0 +1,345 @@
+//! `caretaker import readings|events FILE...`: history from CSV and Parquet files.
+//!
+//! Parsing and checking live in `caretaker_ingest::import`; here the files are
+//! opened up front (a file that cannot be read or has no recognisable columns
+//! stops the command before anything is imported), `--create-missing` extends
+//! the registry file, readings go into the Parquet store and events into the
+//! operational store, with a progress bar on stderr and the report on stdout.
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use caretaker_core::{EquipmentId, EquipmentKind, Metric, Registry, Timestamp};
+use caretaker_data::{glob_match, parse_registry};
+use caretaker_ingest::import::{
+    EventsFile, FileFormat, ImportReport, ImportSettings, MissingSensor, ReadingsFile,
+    find_missing_sensors, import_readings, new_sensor_id, read_events,
+};
+use caretaker_ingest::store::ReadingsStore;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{ImportCommand, ImportEventsArgs, ImportReadingsArgs};
+use crate::config::Config;
+use crate::context::Context;
+
+/// Events inserted per transaction.
+const EVENTS_PER_INSERT: usize = 5_000;
+
+pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ImportCommand::Readings(args) => readings(config, args).await,
+        ImportCommand::Events(args) => events(config, args).await,
+    }
+}
+
+async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<()> {
+    let kind = args
+        .kind
+        .as_deref()
+        .map(EquipmentKind::parse)
+        .transpose()
+        .context("--kind")?;
+    let mut ctx = Context::open(config).await?;
+    let files = args
+        .files
+        .iter()
+        .map(|path| ReadingsFile::open(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = ImportSettings::default();
+    if args.create_missing {
+        let mut missing: BTreeMap<(EquipmentId, Metric), MissingSensor> = BTreeMap::new();
+        for file in &files {
+            for m in find_missing_sensors(file, &ctx.registry, &settings)? {
+                let entry = missing.entry((m.equipment.clone(), m.metric)).or_insert_with(|| m.clone());
+                entry.first = entry.first.min(m.first);
+            }
+        }
+        if !missing.is_empty() {
+            let missing: Vec<MissingSensor> = missing.into_values().collect();
+            add_to_registry(&mut ctx, &missing, kind, Timestamp::now()).await?;
+        }
+    }
+
+    let began = Instant::now();
+    let mut store = ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?;
+    let mut total = ImportReport::default();
+    for (i, file) in files.iter().enumerate() {
+        let bar = progress_bar(file.progress_total(), file.format(), &label(file.path(), i, files.len()));
+        let report = import_readings(file, &mut store, &settings, &mut |n| bar.set_position(n))?;
+        bar.finish_and_clear();
+        total.merge(report, settings.examples);
+    }
+    store.compact(config.ingest.compact_min_files)?;
+    let seconds = began.elapsed().as_secs_f64();
+    print!("{total}");
+    eprintln!(
+        "read {} rows in {seconds:.1} s ({:.0} rows/s); peak memory {}",
+        total.rows,
+        total.rows as f64 / seconds.max(1e-9),
+        peak_memory().map_or("unknown".into(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0)),
+    );
+    Ok(())
+}
+
+async fn events(config: &Config, args: ImportEventsArgs) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let files = args
+        .files
+        .iter()
+        .map(|path| EventsFile::open(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = ImportSettings::default();
+    let mut total = ImportReport::default();
+    for (i, file) in files.iter().enumerate() {
+        let bar = progress_bar(file.progress_total(), file.format(), &label(file.path(), i, files.len()));
+        let (events, mut report) = read_events(file, &ctx.registry, &settings, &mut |n| bar.set_position(n))?;
+        bar.finish_and_clear();
+        store_events(&ctx, file.path(), &events, &mut report).await?;
+        total.merge(report, settings.examples);
+    }
+    print!("{total}");
+    Ok(())
+}
+
+/// Inserts the events with source `import:<file name>`; fills in the report's new and duplicate counts.
+async fn store_events(
+    ctx: &Context,
+    path: &Path,
+    events: &[caretaker_core::Event],
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = format!("import:{name}");
+    let mut new = 0;
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        new += ctx.store.insert_events(chunk, &source).await?;
+    }
+    report.imported = new;
+    report.duplicates = events.len() as u64 - new;
+    Ok(())
+}
+
+fn label(path: &Path, i: usize, n: usize) -> String {
+    let name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    if n > 1 { format!("{name} ({}/{n})", i + 1) } else { name }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+fn progress_bar(total: u64, format: FileFormat, label: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let template = match format {
+        FileFormat::Csv => "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, eta {eta}",
+        FileFormat::Parquet => "{msg} [{bar:40}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}",
+    };
+    let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(template).expect("valid template"));
+    bar.set_message(label.to_owned());
+    bar
+}
+
+/// Peak resident memory of this process (kB), where the OS tells it.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Appends the missing equipment and sensors to the registry file in use,
+/// checks the result as any registry is checked, and only then writes it
+/// (atomically) and records it in the operational store.
+async fn add_to_registry(
+    ctx: &mut Context,
+    missing: &[MissingSensor],
+    kind: Option<EquipmentKind>,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let path = ctx.registry_path.clone();
+    let today = now.to_datetime().date_naive();
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read registry {}", path.display()))?;
+    let additions = registry_additions(&ctx.registry, missing, kind, today)?;
+    let mut updated = text.clone();
+    if !updated.is_empty() && !updated.ends_with('\n') {
+        updated.push('\n');
+    }
+    updated.push_str(&additions.toml);
+    let registry = parse_registry(&updated, &path.display().to_string()).map_err(|e| {
+        anyhow::anyhow!(
+            "--create-missing: the registry with the additions would not be valid, so it was not changed\n{e}"
+        )
+    })?;
+    write_atomically(&path, &updated)?;
+    ctx.store
+        .sync_registry(&registry, &path.display().to_string(), &updated)
+        .await?;
+    ctx.registry = registry;
+    println!("added to {} (review these values):", path.display());
+    for line in &additions.summary {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
+/// TOML tables to append to a registry, and a line per addition for the user.
+struct Additions {
+    toml: String,
+    summary: Vec<String>,
+}
+
+/// The `[[equipment]]` and `[[sensor]]` tables for what is missing, with defaults:
+/// the building the equipment id starts with (`B-...`), else the first; serving
+/// every unit of that building; installed on the day of its earliest reading
+/// (today at the latest); costs 0, criticality 3; sensors named
+/// `<equipment>-<metric>`, in the metric's unit, expected over its whole
+/// physical range, every 300 s.
+fn registry_additions(
+    registry: &Registry,
+    missing: &[MissingSensor],
+    kind: Option<EquipmentKind>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Additions> {
+    let mut new_equipment: BTreeMap<&EquipmentId, Timestamp> = BTreeMap::new();
+    for m in missing.iter().filter(|m| !m.equipment_known) {
+        let first = new_equipment.entry(&m.equipment).or_insert(m.first);
+        *first = (*first).min(m.first);
+    }
+    let kind = match kind {
+        Some(kind) => kind,
+        None if new_equipment.is_empty() => EquipmentKind::Boiler,
+        None => anyhow::bail!(
+            "--create-missing: {} not in the registry ({}): say what kind with --kind KIND ({}), \
+             or add {} to {} by hand",
+            if new_equipment.len() == 1 { "1 piece of equipment is" } else { "several pieces of equipment are" },
+            new_equipment.keys().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+            EquipmentKind::names().join(", "),
+            if new_equipment.len() == 1 { "it" } else { "them" },
+            "the registry"
+        ),
+    };
+    let first_building = registry
+        .buildings()
+        .first()
+        .context("--create-missing: the registry has no building to put new equipment in")?;
+    let mut toml = String::new();
+    let mut summary = Vec::new();
+    let comment = format!("# added by caretaker import on {today}: review these values");
+    for (id, first) in &new_equipment {
+        let building = registry
+            .buildings()
+            .iter()
+            .filter(|b| {
+                id.as_str()
+                    .strip_prefix(b.id.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .max_by_key(|b| b.id.as_str().len())
+            .unwrap_or(first_building);
+        let units: Vec<&str> = registry
+            .units()
+            .iter()
+            .filter(|u| u.building == building.id)
+            .map(|u| u.id.as_str())
+            .collect();
+        anyhow::ensure!(
+            !units.is_empty(),
+            "--create-missing: building {} has no units for {id} to serve: add {id} to the registry by hand",
+            building.id
+        );
+        // `B-*` if that pattern means exactly the building's units, else the list.
+        let pattern = format!("{}-*", building.id);
+        let by_pattern = registry
+            .units()
+            .iter()
+            .filter(|u| glob_match(&pattern, u.id.as_str()))
+            .count();
+        let serves = if by_pattern == units.len() && units.iter().all(|u| glob_match(&pattern, u)) {
+            vec![pattern]
+        } else {
+            units.iter().map(|u| u.to_string()).collect()
+        };
+        let installed = first.to_datetime().date_naive().min(today);
+        writeln!(toml, "\n{comment}").expect("write to string");
+        writeln!(toml, "[[equipment]]").expect("write to string");
+        writeln!(toml, "id = {}", quoted(id.as_str())).expect("write to string");
+        writeln!(toml, "building = {}", quoted(building.id.as_str())).expect("write to string");
+        writeln!(toml, "kind = {}", quoted(kind.name())).expect("write to string");
+        writeln!(toml, "name = {}", quoted(&format!("{id} ({})", kind.label()))).expect("write to string");
+        writeln!(toml, "installed = {installed}").expect("write to string");
+        writeln!(toml, "replacement_cost = 0").expect("write to string");
+        writeln!(toml, "failure_cost = 0").expect("write to string");
+        writeln!(toml, "criticality = 3").expect("write to string");
+        writeln!(
+            toml,
+            "serves = [{}]",
+            serves.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(", ")
+        )
+        .expect("write to string");
+        summary.push(format!(
+            "equipment {id}: {kind}, building {}, installed {installed}, serves {}",
+            building.id,
+            serves.join(", ")
+        ));
+    }
+    for m in missing {
+        let id = new_sensor_id(&m.equipment, m.metric)
+            .with_context(|| format!("--create-missing: cannot name a {} sensor for {}", m.metric, m.equipment))?;
+        let (lo, hi) = m.metric.physical_range();
+        writeln!(toml, "\n{comment}").expect("write to string");
+        writeln!(toml, "[[sensor]]").expect("write to string");
+        writeln!(toml, "id = {}", quoted(id.as_str())).expect("write to string");
+        writeln!(toml, "equipment = {}", quoted(m.equipment.as_str())).expect("write to string");
+        writeln!(toml, "metric = {}", quoted(m.metric.name())).expect("write to string");
+        writeln!(toml, "unit = {}", quoted(m.metric.unit())).expect("write to string");
+        writeln!(toml, "expected_range = [{lo:?}, {hi:?}]").expect("write to string");
+        writeln!(toml, "interval_s = 300").expect("write to string");
+        summary.push(format!("sensor {id}: {} of {} ({} rows)", m.metric, m.equipment, m.rows));
+    }
+    Ok(Additions { toml, summary })
+}
+
+/// A TOML basic string.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes `text` to `path` under a temporary name, fsyncs and renames it into place.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write registry {}", path.display()))
+}
