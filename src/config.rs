@@ -210,7 +210,7 @@ impl Config {
         if let Some(f) = &file {
             figment = figment.merge(Toml::file_exact(f));
         }
-        figment = figment.merge(Env::prefixed("CARETAKER_").split("__").ignore(&["config"]));
+        figment = figment.merge(Env::prefixed("CARETAKER_").split("__").ignore(&["config", "fault"]));
         let config: Config = figment.extract().map_err(|e| {
             let mut message = String::new();
             for err in e {

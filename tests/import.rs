@@ -22,9 +22,17 @@ fn simulate(dir: &Path) -> PathBuf {
 
 /// Every reading in a Parquet file with the readings schema: (sensor, ts ms, value), sorted.
 fn file_readings(path: &Path) -> Vec<(String, i64, f64)> {
-    let df = ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap();
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap();
     let sensor = df.column("sensor").unwrap().str().unwrap().clone();
-    let ts = df.column("ts").unwrap().datetime().unwrap().physical().clone();
+    let ts = df
+        .column("ts")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
     let value = df.column("value").unwrap().f64().unwrap().clone();
     let mut out: Vec<(String, i64, f64)> = sensor
         .iter()
@@ -51,7 +59,13 @@ fn store(data: &Path) -> Vec<(String, i64, f64)> {
 fn count(report: &str, what: &str) -> u64 {
     report
         .lines()
-        .find_map(|l| l.strip_prefix(&format!("{what}: "))?.split_whitespace().next()?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(&format!("{what}: "))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no {what:?} line in\n{report}"))
 }
 
@@ -61,7 +75,11 @@ fn import(data: &Path, args: &[&str]) -> String {
 
 fn import_fails(data: &Path, args: &[&str]) -> String {
     let out: Output = run(caretaker(data).arg("import").args(args));
-    assert!(!out.status.success(), "import succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "import succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -74,32 +92,66 @@ fn simulated_readings_import_exactly_from_parquet_and_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = simulate(tmp.path());
     let expected = file_readings(&sim.join("readings.parquet"));
-    assert!(expected.len() > 100_000, "only {} readings simulated", expected.len());
+    assert!(
+        expected.len() > 100_000,
+        "only {} readings simulated",
+        expected.len()
+    );
 
     let data = tmp.path().join("data");
     let parquet = sim.join("readings.parquet");
     let report = import(&data, &["readings", path_str(&parquet)]);
-    assert_eq!(count(&report, "rows read"), expected.len() as u64, "{report}");
-    assert_eq!(count(&report, "imported"), expected.len() as u64, "{report}");
+    assert_eq!(
+        count(&report, "rows read"),
+        expected.len() as u64,
+        "{report}"
+    );
+    assert_eq!(
+        count(&report, "imported"),
+        expected.len() as u64,
+        "{report}"
+    );
     assert_eq!(count(&report, "rejected"), 0, "{report}");
     let stored = store(&data);
-    assert!(stored == expected, "the store differs from the file ({} vs {} readings)", stored.len(), expected.len());
+    assert!(
+        stored == expected,
+        "the store differs from the file ({} vs {} readings)",
+        stored.len(),
+        expected.len()
+    );
 
     // Again: every row a duplicate, the store unchanged (the same files, too).
     let files_before = parquet_files(&data);
     let report = import(&data, &["readings", path_str(&parquet)]);
     assert_eq!(count(&report, "imported"), 0, "{report}");
-    assert_eq!(count(&report, "duplicates"), expected.len() as u64, "{report}");
+    assert_eq!(
+        count(&report, "duplicates"),
+        expected.len() as u64,
+        "{report}"
+    );
     assert_eq!(count(&report, "conflicts"), 0, "{report}");
     assert_eq!(parquet_files(&data), files_before);
-    assert!(store(&data) == expected, "the second import changed the store");
+    assert!(
+        store(&data) == expected,
+        "the second import changed the store"
+    );
 
     // The CSV twin into a fresh data directory gives the same store.
     let data_csv = tmp.path().join("data-csv");
-    let report = import(&data_csv, &["readings", path_str(&sim.join("readings.csv"))]);
-    assert_eq!(count(&report, "imported"), expected.len() as u64, "{report}");
+    let report = import(
+        &data_csv,
+        &["readings", path_str(&sim.join("readings.csv"))],
+    );
+    assert_eq!(
+        count(&report, "imported"),
+        expected.len() as u64,
+        "{report}"
+    );
     assert_eq!(count(&report, "rejected"), 0, "{report}");
-    assert!(store(&data_csv) == expected, "the CSV import differs from the Parquet file");
+    assert!(
+        store(&data_csv) == expected,
+        "the CSV import differs from the Parquet file"
+    );
 }
 
 fn parquet_files(data: &Path) -> Vec<PathBuf> {
@@ -141,7 +193,10 @@ fn long_csv_rows_are_checked_and_reported_with_their_lines() {
         ("non_finite", 6),
         ("out_of_range", 7),
     ] {
-        assert!(report.contains(&format!("  {reason}: 1\n    {shown}:{line}: ")), "{reason} at line {line} not in\n{report}");
+        assert!(
+            report.contains(&format!("  {reason}: 1\n    {shown}:{line}: ")),
+            "{reason} at line {line} not in\n{report}"
+        );
     }
     let t = |s: &str| caretaker_core::Timestamp::parse(s).unwrap().millis();
     let supply = |ts: &str, v: f64| ("A-BLR-1-supply".to_owned(), t(ts), v);
@@ -178,14 +233,32 @@ fn create_missing_adds_equipment_and_sensors_to_the_registry() {
     let err = import_fails(&data, &["readings", "--create-missing", path_str(&csv)]);
     assert!(err.contains("--kind"), "{err}");
     assert!(err.contains("B-SUMP-9"), "{err}");
-    assert_eq!(std::fs::read_to_string(data.join("registry.toml")).unwrap(), registry_before);
+    assert_eq!(
+        std::fs::read_to_string(data.join("registry.toml")).unwrap(),
+        registry_before
+    );
 
-    let report = import(&data, &["readings", "--create-missing", "--kind", "sump_pump", path_str(&csv)]);
-    assert!(report.contains("equipment B-SUMP-9: sump_pump, building B, installed 2024-02-01"), "{report}");
+    let report = import(
+        &data,
+        &[
+            "readings",
+            "--create-missing",
+            "--kind",
+            "sump_pump",
+            path_str(&csv),
+        ],
+    );
+    assert!(
+        report.contains("equipment B-SUMP-9: sump_pump, building B, installed 2024-02-01"),
+        "{report}"
+    );
     assert_eq!(count(&report, "imported"), 3, "{report}");
     assert!(report.contains("out_of_range: 1"), "{report}");
     let registry = std::fs::read_to_string(data.join("registry.toml")).unwrap();
-    assert!(registry.starts_with(&registry_before), "the registry was rewritten, not extended");
+    assert!(
+        registry.starts_with(&registry_before),
+        "the registry was rewritten, not extended"
+    );
     let added = &registry[registry_before.len()..];
     for expected in [
         "# added by caretaker import on ",
@@ -195,30 +268,56 @@ fn create_missing_adds_equipment_and_sensors_to_the_registry() {
         "id = \"B-SUMP-9-run_state\"",
         "interval_s = 300",
     ] {
-        assert!(added.contains(expected), "{expected:?} not in the additions:\n{added}");
+        assert!(
+            added.contains(expected),
+            "{expected:?} not in the additions:\n{added}"
+        );
     }
     let check = run_ok(caretaker(&data).args(["registry", "check"]));
     assert!(check.contains(": valid"), "{check}");
-    let sensors: BTreeMap<String, usize> = store(&data).into_iter().fold(BTreeMap::new(), |mut m, r| {
-        *m.entry(r.0).or_default() += 1;
-        m
-    });
+    let sensors: BTreeMap<String, usize> =
+        store(&data).into_iter().fold(BTreeMap::new(), |mut m, r| {
+            *m.entry(r.0).or_default() += 1;
+            m
+        });
     assert_eq!(
         sensors,
-        BTreeMap::from([("B-SUMP-9-run_state".to_owned(), 1), ("B-SUMP-9-water_level".to_owned(), 2)])
+        BTreeMap::from([
+            ("B-SUMP-9-run_state".to_owned(), 1),
+            ("B-SUMP-9-water_level".to_owned(), 2)
+        ])
     );
 
     // Once known, the same file imports as duplicates and adds nothing to the registry.
-    let report = import(&data, &["readings", "--create-missing", "--kind", "sump_pump", path_str(&csv)]);
+    let report = import(
+        &data,
+        &[
+            "readings",
+            "--create-missing",
+            "--kind",
+            "sump_pump",
+            path_str(&csv),
+        ],
+    );
     assert_eq!(count(&report, "duplicates"), 3, "{report}");
-    assert_eq!(std::fs::read_to_string(data.join("registry.toml")).unwrap(), registry);
+    assert_eq!(
+        std::fs::read_to_string(data.join("registry.toml")).unwrap(),
+        registry
+    );
 }
 
 /// Distinct events of a simulated events file, as the store's unique index sees them.
 fn distinct_events(path: &Path) -> usize {
-    let df = ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap();
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap();
     df.unique_stable(
-        Some(&["equipment".into(), "ts".into(), "kind".into(), "description".into()]),
+        Some(&[
+            "equipment".into(),
+            "ts".into(),
+            "kind".into(),
+            "description".into(),
+        ]),
         UniqueKeepStrategy::First,
         None,
     )
@@ -229,7 +328,14 @@ fn distinct_events(path: &Path) -> usize {
 fn stored_events(data: &Path) -> u64 {
     let out = run_ok(caretaker(data).args(["registry", "check"]));
     out.lines()
-        .find_map(|l| l.strip_prefix("operational store: ")?.split(", ").nth(2)?.strip_suffix(" events")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("operational store: ")?
+                .split(", ")
+                .nth(2)?
+                .strip_suffix(" events")?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no operational store line in\n{out}"))
 }
 
@@ -257,14 +363,27 @@ fn unreadable_files_fail_clearly_and_import_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let good = tmp.path().join("good.csv");
-    std::fs::write(&good, "sensor,ts,value\nA-BLR-1-supply,2024-03-01T00:00:00Z,70\n").unwrap();
+    std::fs::write(
+        &good,
+        "sensor,ts,value\nA-BLR-1-supply,2024-03-01T00:00:00Z,70\n",
+    )
+    .unwrap();
     let odd = tmp.path().join("odd.csv");
     std::fs::write(&odd, "when;what;how much\n").unwrap();
     let err = import_fails(&data, &["readings", path_str(&good), path_str(&odd)]);
-    assert!(err.contains("odd.csv: no recognisable columns (found: when;what;how much)"), "{err}");
-    let err = import_fails(&data, &["readings", path_str(&tmp.path().join("absent.parquet"))]);
+    assert!(
+        err.contains("odd.csv: no recognisable columns (found: when;what;how much)"),
+        "{err}"
+    );
+    let err = import_fails(
+        &data,
+        &["readings", path_str(&tmp.path().join("absent.parquet"))],
+    );
     assert!(err.contains("absent.parquet"), "{err}");
-    let err = import_fails(&data, &["events", path_str(&tmp.path().join("events.json"))]);
+    let err = import_fails(
+        &data,
+        &["events", path_str(&tmp.path().join("events.json"))],
+    );
     assert!(err.contains("expected a .csv or .parquet file"), "{err}");
     assert!(store(&data).is_empty(), "something was imported");
 }

@@ -306,7 +306,11 @@ impl fmt::Display for ImportReport {
         writeln!(f, "imported: {} new {things}", self.imported)?;
         match self.kind {
             ImportKind::Readings => {
-                writeln!(f, "duplicates: {} (already stored with the same value)", self.duplicates)?;
+                writeln!(
+                    f,
+                    "duplicates: {} (already stored with the same value)",
+                    self.duplicates
+                )?;
                 writeln!(
                     f,
                     "conflicts: {} (already stored with another value; the value stored first was kept)",
@@ -452,8 +456,13 @@ impl Table {
                 let found = reader.read(&mut header).map_err(io)?;
                 let columns = match std::str::from_utf8(&header.buf) {
                     Ok(text) if found && header.error.is_none() => {
-                        let names: Vec<String> = header.fields(text).map(|f| f.trim().to_owned()).collect();
-                        if names.iter().all(String::is_empty) { Vec::new() } else { names }
+                        let names: Vec<String> =
+                            header.fields(text).map(|f| f.trim().to_owned()).collect();
+                        if names.iter().all(String::is_empty) {
+                            Vec::new()
+                        } else {
+                            names
+                        }
                     }
                     _ => Vec::new(),
                 };
@@ -477,7 +486,11 @@ impl Table {
                 Ok(Self {
                     path: path.to_owned(),
                     format,
-                    columns: empty.get_column_names().iter().map(|s| s.to_string()).collect(),
+                    columns: empty
+                        .get_column_names()
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
                     dtypes: empty.dtypes(),
                     size: rows as u64,
                 })
@@ -593,12 +606,17 @@ impl Table {
                 continue;
             }
             let Ok(text) = std::str::from_utf8(&record.buf) else {
-                each(place, RowData::Malformed("the line is not UTF-8 text".into()))?;
+                each(
+                    place,
+                    RowData::Malformed("the line is not UTF-8 text".into()),
+                )?;
                 continue;
             };
             let n_fields = record.ends.len();
             let n_columns = self.columns.len();
-            if n_fields > n_columns && (n_columns..n_fields).any(|k| !record.field(text, k).trim().is_empty()) {
+            if n_fields > n_columns
+                && (n_columns..n_fields).any(|k| !record.field(text, k).trim().is_empty())
+            {
                 let why = format!("{n_fields} fields, but the header has {n_columns} columns");
                 each(place, RowData::Malformed(why))?;
                 continue;
@@ -767,7 +785,10 @@ impl From<PolarsError> for ChunkError {
 fn scale(values: &Int64Chunked, mul: i64, div: i64) -> Vec<Option<i64>> {
     values
         .iter()
-        .map(|v| v.and_then(|v| v.checked_mul(mul)).map(|v| v.div_euclid(div)))
+        .map(|v| {
+            v.and_then(|v| v.checked_mul(mul))
+                .map(|v| v.div_euclid(div))
+        })
         .collect()
 }
 
@@ -844,7 +865,8 @@ impl CsvReader {
                     return Ok(false);
                 }
                 if in_quotes {
-                    rec.error = Some("a quoted field is not closed before the end of the file".into());
+                    rec.error =
+                        Some("a quoted field is not closed before the end of the file".into());
                 }
                 rec.ends.push(rec.buf.len());
                 return Ok(true);
@@ -858,12 +880,14 @@ impl CsvReader {
                 started = true;
                 rec.line = self.line;
             }
-            for &b in &self.raw {
+            let raw_len = self.raw.len();
+            for (i, &b) in self.raw.iter().enumerate() {
                 if in_quotes {
                     if b == b'"' {
                         in_quotes = false;
                         after_quote = true;
-                    } else {
+                    } else if !(b == b'\r' && i + 2 == raw_len && self.raw[i + 1] == b'\n') {
+                        // A line break inside quotes is kept as `\n`, even from a CRLF file.
                         rec.buf.push(b);
                     }
                     continue;
@@ -991,7 +1015,10 @@ fn reading_value(cell: Cell<'_>, metric: Metric) -> Result<f64, Problem> {
         Ok(v) => v,
         Err(None) => return Err((ImportReason::MissingField, "value is empty".into())),
         Err(Some(t)) => {
-            return Err((ImportReason::BadValue, format!("value {t:?} is not a number")));
+            return Err((
+                ImportReason::BadValue,
+                format!("value {t:?} is not a number"),
+            ));
         }
     };
     if !value.is_finite() {
@@ -1037,7 +1064,8 @@ pub enum ReadingsLayout {
     EquipmentMetric,
 }
 
-const READINGS_COLUMNS: &str = "sensor, ts (or timestamp), value; or equipment, metric, ts (or timestamp), value";
+const READINGS_COLUMNS: &str =
+    "sensor, ts (or timestamp), value; or equipment, metric, ts (or timestamp), value";
 
 /// A readings file, its header or schema checked.
 #[derive(Debug, Clone)]
@@ -1063,11 +1091,21 @@ impl ReadingsFile {
         let (layout, wants) = match (sensor, equipment, metric, ts, value) {
             (Some(s), _, _, Some(t), Some(v)) => (
                 ReadingsLayout::Sensor,
-                vec![(Some(s), Want::Text), (None, Want::Text), (Some(t), Want::Time), (Some(v), Want::Number)],
+                vec![
+                    (Some(s), Want::Text),
+                    (None, Want::Text),
+                    (Some(t), Want::Time),
+                    (Some(v), Want::Number),
+                ],
             ),
             (None, Some(e), Some(m), Some(t), Some(v)) => (
                 ReadingsLayout::EquipmentMetric,
-                vec![(Some(e), Want::Text), (Some(m), Want::Text), (Some(t), Want::Time), (Some(v), Want::Number)],
+                vec![
+                    (Some(e), Want::Text),
+                    (Some(m), Want::Text),
+                    (Some(t), Want::Time),
+                    (Some(v), Want::Number),
+                ],
             ),
             _ => return Err(table.columns_error(READINGS_COLUMNS)),
         };
@@ -1129,7 +1167,12 @@ impl<'r> SensorLookup<'r> {
     }
 
     /// The sensor a row means, by sensor id or by equipment and metric.
-    fn find(&self, layout: ReadingsLayout, first: Cell<'_>, metric: Cell<'_>) -> Result<u32, Problem> {
+    fn find(
+        &self,
+        layout: ReadingsLayout,
+        first: Cell<'_>,
+        metric: Cell<'_>,
+    ) -> Result<u32, Problem> {
         match layout {
             ReadingsLayout::Sensor => {
                 let id = text(first, "sensor")?;
@@ -1155,7 +1198,10 @@ impl<'r> SensorLookup<'r> {
                 let metric = parse_metric(name).ok_or_else(|| {
                     (
                         ImportReason::UnknownMetric,
-                        format!("metric {name:?} is unknown (known: {})", Metric::names().join(", ")),
+                        format!(
+                            "metric {name:?} is unknown (known: {})",
+                            Metric::names().join(", ")
+                        ),
                     )
                 })?;
                 let matching: Vec<u32> = sensors
@@ -1366,14 +1412,18 @@ pub fn find_missing_sensors(
     let lookup = SensorLookup::new(registry);
     let mut missing: BTreeMap<(String, Metric), MissingSensor> = BTreeMap::new();
     let mut each = |_: Place, row: RowData<'_>| -> Result<(), ImportError> {
-        let RowData::Cells(cells) = row else { return Ok(()) };
+        let RowData::Cells(cells) = row else {
+            return Ok(());
+        };
         let (Cell::Text(equipment), Cell::Text(metric)) = (cells[0], cells[1]) else {
             return Ok(());
         };
         let (Ok(id), Some(metric)) = (EquipmentId::parse(equipment), parse_metric(metric)) else {
             return Ok(());
         };
-        let Ok(ts) = time(cells[2], settings) else { return Ok(()) };
+        let Ok(ts) = time(cells[2], settings) else {
+            return Ok(());
+        };
         let equipment_known = match lookup.by_equipment.get(equipment) {
             None => false,
             Some(sensors) if sensors.iter().all(|(m, _)| *m != metric) => true,
@@ -1494,7 +1544,11 @@ pub fn read_events(
     Ok((events, report))
 }
 
-fn check_event(registry: &Registry, cells: &[Cell<'_>], settings: &ImportSettings) -> Result<Event, Problem> {
+fn check_event(
+    registry: &Registry,
+    cells: &[Cell<'_>],
+    settings: &ImportSettings,
+) -> Result<Event, Problem> {
     let equipment_text = text(cells[1], "equipment")?;
     let equipment = EquipmentId::parse(equipment_text)
         .ok()
@@ -1519,7 +1573,10 @@ fn check_event(registry: &Registry, cells: &[Cell<'_>], settings: &ImportSetting
                 _ => None,
             };
             Some(id.filter(|u| registry.unit(u).is_some()).ok_or_else(|| {
-                (ImportReason::UnknownUnit, format!("unit {shown} is not in the registry"))
+                (
+                    ImportReason::UnknownUnit,
+                    format!("unit {shown} is not in the registry"),
+                )
             })?)
         }
     };
@@ -1549,7 +1606,10 @@ fn check_event(registry: &Registry, cells: &[Cell<'_>], settings: &ImportSetting
 }
 
 /// The sensor id `--create-missing` gives a new sensor: `<equipment>-<metric>`.
-pub fn new_sensor_id(equipment: &EquipmentId, metric: Metric) -> Result<SensorId, caretaker_core::DomainError> {
+pub fn new_sensor_id(
+    equipment: &EquipmentId,
+    metric: Metric,
+) -> Result<SensorId, caretaker_core::DomainError> {
     SensorId::parse(&format!("{equipment}-{}", metric.name()))
 }
 
@@ -1639,7 +1699,9 @@ mod tests {
         while reader.read(&mut rec).unwrap() {
             match (&rec.error, std::str::from_utf8(&rec.buf)) {
                 (Some(e), _) => writeln!(out, "{}: error {e}", rec.line).unwrap(),
-                (None, Ok(text)) if rec.is_blank() => writeln!(out, "{}: blank {text:?}", rec.line).unwrap(),
+                (None, Ok(text)) if rec.is_blank() => {
+                    writeln!(out, "{}: blank {text:?}", rec.line).unwrap()
+                }
                 (None, Ok(text)) => {
                     let fields: Vec<&str> = rec.fields(text).collect();
                     writeln!(out, "{}: {}", rec.line, fields.join("|")).unwrap()
@@ -1658,9 +1720,16 @@ mod tests {
         check_csv("a,b\n\n1,2\n", "1: a|b\n2: blank \"\"\n3: 1|2");
         check_csv("a\n\"x, y\"\n", "1: a\n2: x, y");
         check_csv("a\n\"say \"\"hi\"\"\"\n", "1: a\n2: say \"hi\"");
-        check_csv("a,b\n\"two\nlines\",2\n3,4\n", "1: a|b\n2: two\nlines|2\n4: 3|4");
+        check_csv(
+            "a,b\n\"two\nlines\",2\n3,4\n",
+            "1: a|b\n2: two\nlines|2\n4: 3|4",
+        );
+        check_csv("a,b\r\n\"two\r\nlines\",2\r\n", "1: a|b\n2: two\nlines|2");
         check_csv("a,b\n1,,\n", "1: a|b\n2: 1||");
-        check_csv("a\n\"open\n", "1: a\n2: error a quoted field is not closed before the end of the file");
+        check_csv(
+            "a\n\"open\n",
+            "1: a\n2: error a quoted field is not closed before the end of the file",
+        );
         check_csv("a\nx\"y\n", "1: a\n2: x\"y");
         check_csv("", "");
     }
@@ -1671,10 +1740,13 @@ mod tests {
         let path = dir.path().join("f.csv");
         std::fs::write(&path, input).unwrap();
         let registry = Arc::new(registry());
-        let mut store = ReadingsStore::open(&dir.path().join("readings"), registry.clone()).unwrap();
+        let mut store =
+            ReadingsStore::open(&dir.path().join("readings"), registry.clone()).unwrap();
         let file = ReadingsFile::open(&path).unwrap();
         let report = import_readings(&file, &mut store, settings, &mut |_| {}).unwrap();
-        let mut out = report.to_string().replace(&path.display().to_string(), "f.csv");
+        let mut out = report
+            .to_string()
+            .replace(&path.display().to_string(), "f.csv");
         out.push_str(&render_store(&dir.path().join("readings"), &registry));
         assert_eq!(out.trim(), expect.trim());
     }
@@ -1689,10 +1761,23 @@ mod tests {
                 Timestamp::parse("2030-01-01").unwrap(),
             )
             .unwrap();
-            let ts = df.column("ts").unwrap().datetime().unwrap().physical().clone();
+            let ts = df
+                .column("ts")
+                .unwrap()
+                .datetime()
+                .unwrap()
+                .physical()
+                .clone();
             let values = df.column("value").unwrap().f64().unwrap().clone();
             for (t, v) in ts.iter().zip(values.iter()) {
-                writeln!(out, "stored {} {} {}", s.id, Timestamp::from_millis(t.unwrap()), v.unwrap()).unwrap();
+                writeln!(
+                    out,
+                    "stored {} {} {}",
+                    s.id,
+                    Timestamp::from_millis(t.unwrap()),
+                    v.unwrap()
+                )
+                .unwrap();
             }
         }
         out
@@ -1788,8 +1873,17 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         let mut input = String::from("sensor,ts,value\n");
         for round in 0..3 {
             for day in 0..40 {
-                let value = if round == 2 { 80.0 } else { 50.0 + day as f64 / 4.0 };
-                writeln!(input, "A-BLR-1-supply,{},{value}", 1_704_067_200_000i64 + day * Timestamp::DAY).unwrap();
+                let value = if round == 2 {
+                    80.0
+                } else {
+                    50.0 + day as f64 / 4.0
+                };
+                writeln!(
+                    input,
+                    "A-BLR-1-supply,{},{value}",
+                    1_704_067_200_000i64 + day * Timestamp::DAY
+                )
+                .unwrap();
             }
         }
         let dir = tempfile::tempdir().unwrap();
@@ -1802,13 +1896,31 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
             push_chunk: 7,
             ..settings()
         };
-        let report = import_readings(&ReadingsFile::open(&path).unwrap(), &mut store, &settings, &mut |_| {}).unwrap();
-        assert_eq!((report.imported, report.duplicates, report.conflicts), (40, 40, 40));
+        let report = import_readings(
+            &ReadingsFile::open(&path).unwrap(),
+            &mut store,
+            &settings,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (report.imported, report.duplicates, report.conflicts),
+            (40, 40, 40)
+        );
         assert_eq!(render_store(&root, &registry).lines().count(), 40);
         // Again, into the flushed store: all duplicates or conflicts.
         let mut store = ReadingsStore::open(&root, registry.clone()).unwrap();
-        let report = import_readings(&ReadingsFile::open(&path).unwrap(), &mut store, &settings, &mut |_| {}).unwrap();
-        assert_eq!((report.imported, report.duplicates, report.conflicts), (0, 80, 40));
+        let report = import_readings(
+            &ReadingsFile::open(&path).unwrap(),
+            &mut store,
+            &settings,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (report.imported, report.duplicates, report.conflicts),
+            (0, 80, 40)
+        );
         assert_eq!(render_store(&root, &registry).lines().count(), 40);
     }
 
@@ -1819,7 +1931,13 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         // The simulator's writer.
         let mut batch = ReadingBatch::default();
         for i in 0..1000 {
-            batch.push(0, Timestamp::parse("2024-01-01").unwrap().plus_millis(i * 300_000), 60.0 + (i % 7) as f64);
+            batch.push(
+                0,
+                Timestamp::parse("2024-01-01")
+                    .unwrap()
+                    .plus_millis(i * 300_000),
+                60.0 + (i % 7) as f64,
+            );
         }
         let written = dir.path().join("readings.parquet");
         let mut writer = crate::files::ReadingsParquetWriter::create(&written).unwrap();
@@ -1828,9 +1946,15 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         let root = dir.path().join("readings");
         let mut store = ReadingsStore::open(&root, registry.clone()).unwrap();
         let file = ReadingsFile::open(&written).unwrap();
-        assert_eq!((file.format(), file.layout(), file.progress_total()), (FileFormat::Parquet, ReadingsLayout::Sensor, 1000));
+        assert_eq!(
+            (file.format(), file.layout(), file.progress_total()),
+            (FileFormat::Parquet, ReadingsLayout::Sensor, 1000)
+        );
         let report = import_readings(&file, &mut store, &settings(), &mut |_| {}).unwrap();
-        assert_eq!((report.rows, report.imported, report.rejected_total()), (1000, 1000, 0));
+        assert_eq!(
+            (report.rows, report.imported, report.rejected_total()),
+            (1000, 1000, 0)
+        );
 
         // Long layout, upper-case names, nanosecond times, integer values, a null and a bad row.
         let mut df = df!(
@@ -1841,19 +1965,40 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         .unwrap();
         let ts = Int64Chunked::from_vec(
             "ts".into(),
-            (0..4).map(|i| 1_704_067_200_000_000_000i64 + i * 60_000_000_000).collect(),
+            (0..4)
+                .map(|i| 1_704_067_200_000_000_000i64 + i * 60_000_000_000)
+                .collect(),
         )
         .into_datetime(TimeUnit::Nanoseconds, None);
         df.with_column(ts.into_column()).unwrap();
         let long = dir.path().join("long.parquet");
-        ParquetWriter::new(File::create(&long).unwrap()).finish(&mut df).unwrap();
-        let report = import_readings(&ReadingsFile::open(&long).unwrap(), &mut store, &settings(), &mut |_| {}).unwrap();
-        let text = report.to_string().replace(&long.display().to_string(), "long.parquet");
+        ParquetWriter::new(File::create(&long).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let report = import_readings(
+            &ReadingsFile::open(&long).unwrap(),
+            &mut store,
+            &settings(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let text = report
+            .to_string()
+            .replace(&long.display().to_string(), "long.parquet");
         assert!(text.contains("imported: 2 new readings"), "{text}");
-        assert!(text.contains("long.parquet:row 3: value is empty"), "{text}");
-        assert!(text.contains("long.parquet:row 4: value 7 is neither 0 nor 1"), "{text}");
+        assert!(
+            text.contains("long.parquet:row 3: value is empty"),
+            "{text}"
+        );
+        assert!(
+            text.contains("long.parquet:row 4: value 7 is neither 0 nor 1"),
+            "{text}"
+        );
         let stored = render_store(&root, &registry);
-        assert!(stored.contains("stored A-BLR-1-run 2024-01-01T00:01:00Z 0"), "{stored}");
+        assert!(
+            stored.contains("stored A-BLR-1-run 2024-01-01T00:01:00Z 0"),
+            "{stored}"
+        );
         assert_eq!(stored.lines().count(), 1002);
     }
 
@@ -1866,9 +2011,16 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
             p
         };
         let err = ReadingsFile::open(&write("a.txt", "sensor,ts,value\n")).unwrap_err();
-        assert!(err.to_string().contains("expected a .csv or .parquet file"), "{err}");
+        assert!(
+            err.to_string().contains("expected a .csv or .parquet file"),
+            "{err}"
+        );
         let err = ReadingsFile::open(&write("b.csv", "when,what\n1,2\n")).unwrap_err();
-        assert!(err.to_string().contains("no recognisable columns (found: when, what)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no recognisable columns (found: when, what)"),
+            "{err}"
+        );
         let err = ReadingsFile::open(&write("c.csv", "")).unwrap_err();
         assert!(err.to_string().contains("the file is empty"), "{err}");
         let err = ReadingsFile::open(&dir.path().join("missing.csv")).unwrap_err();
@@ -1876,7 +2028,11 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         let err = ReadingsFile::open(&write("d.parquet", "not parquet")).unwrap_err();
         assert!(matches!(err, ImportError::Parquet { .. }), "{err}");
         let err = EventsFile::open(&write("e.csv", "ts,equipment\n")).unwrap_err();
-        assert!(err.to_string().contains("ts (or timestamp), equipment, kind"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ts (or timestamp), equipment, kind"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1895,10 +2051,20 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
              bad id,water_level,2024-01-01T00:00:00Z,10\n",
         )
         .unwrap();
-        let missing = find_missing_sensors(&ReadingsFile::open(&path).unwrap(), &registry(), &settings()).unwrap();
+        let missing = find_missing_sensors(
+            &ReadingsFile::open(&path).unwrap(),
+            &registry(),
+            &settings(),
+        )
+        .unwrap();
         let shown: Vec<String> = missing
             .iter()
-            .map(|m| format!("{} {} {} {} {}", m.equipment, m.metric, m.equipment_known, m.first, m.rows))
+            .map(|m| {
+                format!(
+                    "{} {} {} {} {}",
+                    m.equipment, m.metric, m.equipment_known, m.first, m.rows
+                )
+            })
             .collect();
         assert_eq!(
             shown,
@@ -1927,9 +2093,16 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
              2024-01-08,A-BLR-1,Preventive Maintenance,,,,\n",
         )
         .unwrap();
-        let (events, report) =
-            read_events(&EventsFile::open(&path).unwrap(), &registry(), &settings(), &mut |_| {}).unwrap();
-        let text = report.to_string().replace(&path.display().to_string(), "events.csv");
+        let (events, report) = read_events(
+            &EventsFile::open(&path).unwrap(),
+            &registry(),
+            &settings(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let text = report
+            .to_string()
+            .replace(&path.display().to_string(), "events.csv");
         assert_eq!(events.len(), 3, "{text}");
         assert_eq!(events[0].description, "Burner, no flame");
         assert_eq!(events[0].cost, Some(350.5));

@@ -6,6 +6,7 @@
 //!   ChirpStack v4), with validation and reasons for quarantine;
 //! - [`store`]: the Parquet readings store, partitioned by day, one row per key;
 //! - [`wal`], [`quarantine`], [`metrics`]: durability, refusals, counters;
+//! - [`health`]: sensors gone silent, stuck or low on battery, as alarm events;
 //! - [`files`]: the documented reading and event file formats;
 //! - [`import`]: readings and events from CSV and Parquet files, checked row by row;
 //! - [`payload`], [`publish`]: encoding and publishing for simulated gateways.
@@ -18,6 +19,7 @@ pub mod decode;
 mod error;
 mod fault;
 pub mod files;
+pub mod health;
 pub mod import;
 pub mod metrics;
 pub mod payload;

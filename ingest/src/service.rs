@@ -14,13 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use caretaker_core::{ReadingBatch, Registry, SensorId, Timestamp};
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS, Transport};
+use caretaker_core::{Event, ReadingBatch, Registry, SensorId, Timestamp};
+use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, Publish, QoS, Transport};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::IngestError;
 use crate::decode::{DecodeContext, decode};
+use crate::health::SensorHealth;
 use crate::metrics::IngestMetrics;
 use crate::publish::BrokerUrl;
 use crate::quarantine::Quarantine;
@@ -73,6 +74,7 @@ pub struct IngestService {
     poller: JoinHandle<()>,
     processor: JoinHandle<Result<(), IngestError>>,
     metrics: Arc<IngestMetrics>,
+    health_events: Option<mpsc::UnboundedReceiver<Event>>,
 }
 
 impl IngestService {
@@ -118,6 +120,7 @@ impl IngestService {
         let (client, eventloop) = AsyncClient::new(options, 4096);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (tx, rx) = mpsc::unbounded_channel();
+        let (health_tx, health_events) = mpsc::unbounded_channel();
         let connection = Arc::new(AtomicU64::new(0));
         let mut topics = vec!["caretaker/+/readings".to_owned(), "application/+/device/+/event/+".to_owned()];
         topics.extend(settings.zigbee_base_topics.iter().map(|b| format!("{b}/#")));
@@ -130,6 +133,7 @@ impl IngestService {
             metrics.clone(),
             shutdown_rx.clone(),
         ));
+        let registry_for_health = registry.clone();
         let processor = tokio::spawn(
             Processor {
                 settings,
@@ -142,6 +146,9 @@ impl IngestService {
                 quarantine,
                 last_flush: Instant::now(),
                 flushes_since_compaction: 0,
+                health: SensorHealth::new(&registry_for_health, Timestamp::now()),
+                last_health_check: Instant::now(),
+                health_tx,
             }
             .run(rx, shutdown_rx),
         );
@@ -150,12 +157,18 @@ impl IngestService {
             poller,
             processor,
             metrics,
+            health_events: Some(health_events),
         })
     }
 
     /// The pipeline's counters.
     pub fn metrics(&self) -> &Arc<IngestMetrics> {
         &self.metrics
+    }
+
+    /// Sensor health alarms (silent, stuck, battery low) as they are raised; once.
+    pub fn take_health_events(&mut self) -> Option<mpsc::UnboundedReceiver<Event>> {
+        self.health_events.take()
     }
 
     /// Whether the pipeline stopped by itself (an unrecoverable error).
@@ -240,7 +253,7 @@ async fn poll(
             event = eventloop.poll() => event,
         };
         match event {
-            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+            Ok(MqttEvent::Incoming(Packet::ConnAck(ack))) => {
                 let n = connection.fetch_add(1, Ordering::SeqCst) + 1;
                 metrics.connections.fetch_add(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(100);
@@ -252,7 +265,7 @@ async fn poll(
                     }
                 }
             }
-            Ok(Event::Incoming(Packet::Publish(publish))) => {
+            Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
                 metrics.messages_received.fetch_add(1, Ordering::Relaxed);
                 let arrival = Arrival {
                     connection: connection.load(Ordering::SeqCst),
@@ -288,10 +301,16 @@ struct Processor {
     quarantine: Quarantine,
     last_flush: Instant,
     flushes_since_compaction: u32,
+    health: SensorHealth,
+    last_health_check: Instant,
+    health_tx: mpsc::UnboundedSender<Event>,
 }
 
 /// Most messages handled between two fsyncs.
 const MAX_GROUP: usize = 8192;
+
+/// How often sensor health is checked.
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 impl Processor {
     async fn run(
@@ -342,6 +361,13 @@ impl Processor {
                 }
             } else if self.store.pending() == 0 {
                 self.last_flush = Instant::now();
+            }
+            if self.last_health_check.elapsed() >= HEALTH_CHECK_EVERY {
+                self.last_health_check = Instant::now();
+                for event in self.health.check(&self.registry, Timestamp::now()) {
+                    tracing::warn!(equipment = %event.equipment, "{}", event.description);
+                    let _ = self.health_tx.send(event);
+                }
             }
         }
         // Messages received but not processed are not acknowledged: the broker redelivers them.
@@ -407,6 +433,7 @@ impl Processor {
             self.wal.sync()?;
             for i in 0..fresh.len() {
                 self.store.insert(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i])?;
+                self.health.observe(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i]);
             }
         }
         for (index, rejection) in &refused {

@@ -400,3 +400,126 @@ pub fn query_sensor(
         })
         .map_err(polars_err)
 }
+
+#[cfg(test)]
+mod tests {
+    use caretaker_core::{
+        Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Metric, Sensor,
+        SensorAddress, Unit, UnitId,
+    };
+
+    use super::*;
+
+    fn registry() -> Arc<Registry> {
+        let b = BuildingId::parse("A").unwrap();
+        let u = UnitId::parse("A-101").unwrap();
+        let e = EquipmentId::parse("A-CP-1").unwrap();
+        let sensors = ["s0", "s1"]
+            .iter()
+            .map(|id| Sensor {
+                id: SensorId::parse(id).unwrap(),
+                equipment: e.clone(),
+                metric: Metric::VibrationRms,
+                unit: "mm/s".into(),
+                expected_range: (0.0, 10.0),
+                interval_s: 300,
+                address: SensorAddress::default(),
+            })
+            .collect();
+        Arc::new(Registry::from_checked_parts(
+            Coop { name: "t".into(), currency: "CAD".into() },
+            vec![Building { id: b.clone(), name: "A".into(), address: String::new(), floors: 1 }],
+            vec![Unit { id: u.clone(), building: b.clone(), floor: 1 }],
+            vec![Equipment {
+                id: e,
+                building: b,
+                kind: EquipmentKind::CirculationPump,
+                name: "pump".into(),
+                make: String::new(),
+                model: String::new(),
+                installed: chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
+                replacement_cost: 1.0,
+                failure_cost: 1.0,
+                criticality: 3,
+                serves: vec![u],
+            }],
+            sensors,
+        ))
+    }
+
+    const DAY0: i64 = 19_723 * Timestamp::DAY; // 2024-01-01
+
+    #[test]
+    fn keys_are_stored_once_across_flushes_compactions_and_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry();
+        let mut store = ReadingsStore::open(dir.path(), reg.clone()).unwrap();
+        for flush in 0..5 {
+            for i in 0..10 {
+                let ts = DAY0 + (flush * 10 + i) * Timestamp::MINUTE;
+                assert_eq!(store.push(0, ts, 1.0).unwrap(), PushResult::New);
+                assert_eq!(store.push(0, ts, 1.0).unwrap(), PushResult::Duplicate);
+            }
+            store.flush().unwrap();
+        }
+        // A reading on the next day, out of order.
+        store.push(1, DAY0 + Timestamp::DAY + 5, 2.0).unwrap();
+        store.flush().unwrap();
+        let day = dir.path().join("date=2024-01-01");
+        assert_eq!(list_files(&day).unwrap().len(), 5);
+        assert_eq!(store.compact(3).unwrap(), 1);
+        let files = list_files(&day).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!((files[0].first, files[0].last), (1, 5));
+
+        // A fresh handle (a restart) still knows every key, and the first value wins.
+        let mut store = ReadingsStore::open(dir.path(), reg.clone()).unwrap();
+        assert_eq!(store.push(0, DAY0, 1.0).unwrap(), PushResult::Duplicate);
+        assert!(matches!(store.push(0, DAY0, 7.0).unwrap(), PushResult::Conflict { .. }));
+        assert_eq!(store.push(0, DAY0 - 1, 1.0).unwrap(), PushResult::New);
+        store.flush().unwrap();
+
+        let sensor = SensorId::parse("s0").unwrap();
+        let all = query_sensor(
+            dir.path(),
+            &sensor,
+            Timestamp::from_millis(DAY0 - Timestamp::DAY),
+            Timestamp::from_millis(DAY0 + 2 * Timestamp::DAY),
+        )
+        .unwrap();
+        assert_eq!(all.height(), 51);
+        let window = query_sensor(
+            dir.path(),
+            &sensor,
+            Timestamp::from_millis(DAY0 + 10 * Timestamp::MINUTE),
+            Timestamp::from_millis(DAY0 + 20 * Timestamp::MINUTE),
+        )
+        .unwrap();
+        assert_eq!(window.height(), 10);
+    }
+
+    #[test]
+    fn opening_removes_temporary_leftovers_and_files_a_compaction_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("date=2024-01-01");
+        std::fs::create_dir_all(&day).unwrap();
+        let reg = registry();
+        let mut store = ReadingsStore::open(dir.path(), reg.clone()).unwrap();
+        for i in 0..3 {
+            store.push(0, DAY0 + i, 1.0).unwrap();
+            store.flush().unwrap();
+        }
+        // A crash after writing the compacted file, before deleting its inputs,
+        // and another in the middle of a write.
+        let parts = list_files(&day).unwrap();
+        let merged = day.join(format!("compact-{:020}-{:020}.parquet", 1, 3));
+        std::fs::copy(&parts[0].path, &merged).unwrap();
+        std::fs::write(day.join(".part-00000000000000000009.parquet.tmp"), b"half").unwrap();
+        ReadingsStore::open(dir.path(), reg).unwrap();
+        let names: Vec<String> = std::fs::read_dir(&day)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [merged.file_name().unwrap().to_string_lossy().into_owned()]);
+    }
+}

@@ -54,7 +54,9 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         let mut missing: BTreeMap<(EquipmentId, Metric), MissingSensor> = BTreeMap::new();
         for file in &files {
             for m in find_missing_sensors(file, &ctx.registry, &settings)? {
-                let entry = missing.entry((m.equipment.clone(), m.metric)).or_insert_with(|| m.clone());
+                let entry = missing
+                    .entry((m.equipment.clone(), m.metric))
+                    .or_insert_with(|| m.clone());
                 entry.first = entry.first.min(m.first);
             }
         }
@@ -68,10 +70,22 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
     let mut store = ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?;
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
-        let bar = progress_bar(file.progress_total(), file.format(), &label(file.path(), i, files.len()));
-        let report = import_readings(file, &mut store, &settings, &mut |n| bar.set_position(n))?;
+        let bar = progress_bar(
+            file.progress_total(),
+            file.format(),
+            &label(file.path(), i, files.len()),
+        );
+        let imported = import_readings(file, &mut store, &settings, &mut |n| bar.set_position(n));
         bar.finish_and_clear();
-        total.merge(report, settings.examples);
+        match imported {
+            Ok(report) => total.merge(report, settings.examples),
+            Err(e) => {
+                if total.files > 0 {
+                    print!("imported before the error:\n{total}");
+                }
+                return Err(e.into());
+            }
+        }
     }
     store.compact(config.ingest.compact_min_files)?;
     let seconds = began.elapsed().as_secs_f64();
@@ -80,7 +94,10 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         "read {} rows in {seconds:.1} s ({:.0} rows/s); peak memory {}",
         total.rows,
         total.rows as f64 / seconds.max(1e-9),
-        peak_memory().map_or("unknown".into(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0)),
+        peak_memory().map_or("unknown".into(), |kb| format!(
+            "{:.0} MiB",
+            kb as f64 / 1024.0
+        )),
     );
     Ok(())
 }
@@ -95,8 +112,13 @@ async fn events(config: &Config, args: ImportEventsArgs) -> anyhow::Result<()> {
     let settings = ImportSettings::default();
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
-        let bar = progress_bar(file.progress_total(), file.format(), &label(file.path(), i, files.len()));
-        let (events, mut report) = read_events(file, &ctx.registry, &settings, &mut |n| bar.set_position(n))?;
+        let bar = progress_bar(
+            file.progress_total(),
+            file.format(),
+            &label(file.path(), i, files.len()),
+        );
+        let (events, mut report) =
+            read_events(file, &ctx.registry, &settings, &mut |n| bar.set_position(n))?;
         bar.finish_and_clear();
         store_events(&ctx, file.path(), &events, &mut report).await?;
         total.merge(report, settings.examples);
@@ -112,9 +134,10 @@ async fn store_events(
     events: &[caretaker_core::Event],
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let source = format!("import:{name}");
     let mut new = 0;
     for chunk in events.chunks(EVENTS_PER_INSERT) {
@@ -126,10 +149,15 @@ async fn store_events(
 }
 
 fn label(path: &Path, i: usize, n: usize) -> String {
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    if n > 1 { format!("{name} ({}/{n})", i + 1) } else { name }
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if n > 1 {
+        format!("{name} ({}/{n})", i + 1)
+    } else {
+        name
+    }
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal.
@@ -138,10 +166,15 @@ fn progress_bar(total: u64, format: FileFormat, label: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let template = match format {
-        FileFormat::Csv => "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, eta {eta}",
-        FileFormat::Parquet => "{msg} [{bar:40}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}",
+        FileFormat::Csv => {
+            "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes}, {binary_bytes_per_sec}, eta {eta}"
+        }
+        FileFormat::Parquet => {
+            "{msg} [{bar:40}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}"
+        }
     };
-    let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(template).expect("valid template"));
+    let bar = ProgressBar::new(total)
+        .with_style(ProgressStyle::with_template(template).expect("valid template"));
     bar.set_message(label.to_owned());
     bar
 }
@@ -218,10 +251,22 @@ fn registry_additions(
         None => anyhow::bail!(
             "--create-missing: {} not in the registry ({}): say what kind with --kind KIND ({}), \
              or add {} to {} by hand",
-            if new_equipment.len() == 1 { "1 piece of equipment is" } else { "several pieces of equipment are" },
-            new_equipment.keys().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+            if new_equipment.len() == 1 {
+                "1 piece of equipment is"
+            } else {
+                "several pieces of equipment are"
+            },
+            new_equipment
+                .keys()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             EquipmentKind::names().join(", "),
-            if new_equipment.len() == 1 { "it" } else { "them" },
+            if new_equipment.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
             "the registry"
         ),
     };
@@ -272,7 +317,12 @@ fn registry_additions(
         writeln!(toml, "id = {}", quoted(id.as_str())).expect("write to string");
         writeln!(toml, "building = {}", quoted(building.id.as_str())).expect("write to string");
         writeln!(toml, "kind = {}", quoted(kind.name())).expect("write to string");
-        writeln!(toml, "name = {}", quoted(&format!("{id} ({})", kind.label()))).expect("write to string");
+        writeln!(
+            toml,
+            "name = {}",
+            quoted(&format!("{id} ({})", kind.label()))
+        )
+        .expect("write to string");
         writeln!(toml, "installed = {installed}").expect("write to string");
         writeln!(toml, "replacement_cost = 0").expect("write to string");
         writeln!(toml, "failure_cost = 0").expect("write to string");
@@ -280,7 +330,11 @@ fn registry_additions(
         writeln!(
             toml,
             "serves = [{}]",
-            serves.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(", ")
+            serves
+                .iter()
+                .map(|s| quoted(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
         .expect("write to string");
         summary.push(format!(
@@ -290,8 +344,12 @@ fn registry_additions(
         ));
     }
     for m in missing {
-        let id = new_sensor_id(&m.equipment, m.metric)
-            .with_context(|| format!("--create-missing: cannot name a {} sensor for {}", m.metric, m.equipment))?;
+        let id = new_sensor_id(&m.equipment, m.metric).with_context(|| {
+            format!(
+                "--create-missing: cannot name a {} sensor for {}",
+                m.metric, m.equipment
+            )
+        })?;
         let (lo, hi) = m.metric.physical_range();
         writeln!(toml, "\n{comment}").expect("write to string");
         writeln!(toml, "[[sensor]]").expect("write to string");
@@ -301,7 +359,13 @@ fn registry_additions(
         writeln!(toml, "unit = {}", quoted(m.metric.unit())).expect("write to string");
         writeln!(toml, "expected_range = [{lo:?}, {hi:?}]").expect("write to string");
         writeln!(toml, "interval_s = 300").expect("write to string");
-        summary.push(format!("sensor {id}: {} of {} ({} rows)", m.metric, m.equipment, m.rows));
+        summary.push(format!(
+            "sensor {id}: {} of {} ({} row{})",
+            m.metric,
+            m.equipment,
+            m.rows,
+            if m.rows == 1 { "" } else { "s" }
+        ));
     }
     Ok(Additions { toml, summary })
 }

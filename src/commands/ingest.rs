@@ -20,7 +20,18 @@ const INTERNAL_USER: &str = "caretaker-ingest";
 pub async fn run(config: &Config, args: IngestArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let metrics = Arc::new(IngestMetrics::default());
-    let service = start(config, &ctx, args.broker.as_deref(), metrics.clone()).await?;
+    let mut service = start(config, &ctx, args.broker.as_deref(), metrics.clone()).await?;
+    if let Some(mut health) = service.take_health_events() {
+        // Sensor health alarms become events the ranking can use.
+        let store = ctx.store.clone();
+        tokio::spawn(async move {
+            while let Some(event) = health.recv().await {
+                if let Err(e) = store.insert_events(&[event], "ingest:sensor-health").await {
+                    tracing::error!(error = %e, "cannot record a sensor health event");
+                }
+            }
+        });
+    }
     let listen = args
         .metrics_listen
         .unwrap_or_else(|| config.ingest.metrics_listen.clone());

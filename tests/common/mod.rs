@@ -93,7 +93,7 @@ impl Mosquitto {
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nmax_queued_messages 1000000\nmax_inflight_messages 100\n{extra}"
+                "listener {port} 127.0.0.1\nuser root\nmax_queued_messages 1000000\nmax_inflight_messages 100\n{extra}"
             ),
         )
         .expect("write mosquitto.conf");
@@ -118,7 +118,11 @@ impl Mosquitto {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not listen on {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -126,7 +130,10 @@ impl Mosquitto {
     /// Stops Mosquitto gracefully (SIGTERM: a persistent broker saves its state).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let _ = child.wait();
         }
     }
@@ -163,15 +170,24 @@ impl IngestProcess {
         let metrics_port = free_port();
         let mut cmd = caretaker(data_dir);
         cmd.arg("ingest")
-            .env("CARETAKER_INGEST__METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+            .env(
+                "CARETAKER_INGEST__METRICS_LISTEN",
+                format!("127.0.0.1:{metrics_port}"),
+            )
             .env("CARETAKER_INGEST__FLUSH_INTERVAL_S", "0.5")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if external {
-            cmd.env("CARETAKER_MQTT__BROKER", format!("mqtt://127.0.0.1:{mqtt_port}"));
+            cmd.env(
+                "CARETAKER_MQTT__BROKER",
+                format!("mqtt://127.0.0.1:{mqtt_port}"),
+            );
         } else {
-            cmd.env("CARETAKER_MQTT__EMBEDDED_LISTEN", format!("127.0.0.1:{mqtt_port}"));
+            cmd.env(
+                "CARETAKER_MQTT__EMBEDDED_LISTEN",
+                format!("127.0.0.1:{mqtt_port}"),
+            );
         }
         for (k, v) in envs {
             cmd.env(k, v);
@@ -182,7 +198,9 @@ impl IngestProcess {
             mqtt_port,
             metrics_port,
         };
-        process.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_mqtt_connections_total") >= 1.0);
+        process.wait_until(Duration::from_secs(30), |m| {
+            metric(m, "caretaker_mqtt_connections_total") >= 1.0
+        });
         process
     }
 
@@ -199,7 +217,10 @@ impl IngestProcess {
             if ready(&text) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "timed out waiting; metrics:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting; metrics:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -240,10 +261,16 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
 }
 
 /// Issues gateway credentials with `caretaker gateway add`; returns the password.
@@ -266,12 +293,21 @@ pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
     for day in days.flatten() {
         for file in std::fs::read_dir(day.path()).unwrap().flatten() {
             let name = file.file_name().to_string_lossy().into_owned();
-            assert!(!name.ends_with(".tmp"), "temporary file left in the store: {name}");
+            assert!(
+                !name.ends_with(".tmp"),
+                "temporary file left in the store: {name}"
+            );
             let df = ParquetReader::new(std::fs::File::open(file.path()).unwrap())
                 .finish()
                 .unwrap_or_else(|e| panic!("{name} does not open: {e}"));
             let sensor = df.column("sensor").unwrap().str().unwrap().clone();
-            let ts = df.column("ts").unwrap().datetime().unwrap().physical().clone();
+            let ts = df
+                .column("ts")
+                .unwrap()
+                .datetime()
+                .unwrap()
+                .physical()
+                .clone();
             let value = df.column("value").unwrap().f64().unwrap().clone();
             for ((s, t), v) in sensor.iter().zip(ts.iter()).zip(value.iter()) {
                 out.push((s.unwrap().to_owned(), t.unwrap(), v.unwrap()));
@@ -299,7 +335,10 @@ pub fn publish_all(
         let messages = messages.to_vec();
         std::thread::spawn(move || {
             for (topic, payload) in messages {
-                if client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).is_err() {
+                if client
+                    .publish(topic, rumqttc::QoS::AtLeastOnce, false, payload)
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -314,12 +353,16 @@ pub fn publish_all(
                     break;
                 }
             }
-            Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack))) if ack.code != rumqttc::ConnectReturnCode::Success => {
+            Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(ack)))
+                if ack.code != rumqttc::ConnectReturnCode::Success =>
+            {
                 return Err(format!("refused: {:?}", ack.code));
             }
             Ok(rumqttc::Event::Outgoing(rumqttc::Outgoing::Disconnect)) => break,
             Ok(_) => {}
-            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => return Err(format!("refused: {code:?}")),
+            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
+                return Err(format!("refused: {code:?}"));
+            }
             Err(e) => return Err(e.to_string()),
         }
     }
@@ -349,7 +392,11 @@ pub fn check_ledger(data: &Path, sensor: &str, base: i64, n: i64) {
     assert!(seen.values().all(|c| *c == 1), "a key is stored twice");
     for seq in 0..n {
         let key = (sensor.to_owned(), base + seq * STEP_MS);
-        assert_eq!(seen.get(&key), Some(&1), "sequence {seq} of {sensor} not stored exactly once");
+        assert_eq!(
+            seen.get(&key),
+            Some(&1),
+            "sequence {seq} of {sensor} not stored exactly once"
+        );
     }
 }
 
@@ -357,7 +404,6 @@ pub fn base_time() -> i64 {
     let now = caretaker_core::Timestamp::now().millis();
     now - now.rem_euclid(60_000) - 3 * 86_400_000
 }
-
 
 /// Milliseconds between the readings of a ledger (sequence n is at `base + n * STEP_MS`).
 pub const STEP_MS: i64 = 1_000;

@@ -213,13 +213,12 @@ fn update_equipment(
         filter_age_days: t.days_since(eq.last_service),
         ..Condition::default()
     };
-    if let Some(ep) = episodes.get(eq.episode) {
-        if t >= ep.start {
+    if let Some(ep) = episodes.get(eq.episode)
+        && t >= ep.start {
             c.mode = Some(ep.mode.code);
             c.severity = ep.severity(t);
             c.down = ep.is_down(t);
         }
-    }
     if eq.kind == EquipmentKind::SumpPump {
         let dt_h = STEP_MS as f64 / Timestamp::HOUR as f64;
         let inflow = 0.8 + 0.12 * m.wetness;
@@ -264,11 +263,10 @@ fn sensor_value(
             _ => {}
         }
     }
-    if let Some(b) = battery {
-        if b.level(ts) <= 1.0 {
+    if let Some(b) = battery
+        && b.level(ts) <= 1.0 {
             return None;
         }
-    }
     // Random loss on the way (radio, Wi-Fi, a full buffer).
     let noise: f64 = s.rng.sample(StandardNormal);
     if s.rng.gen_bool(0.003) {

@@ -181,8 +181,8 @@ pub fn simulate_equipment(
             continue;
         }
         // A developing fault reaches its failure today.
-        if let Some((i, fail_at)) = active {
-            if fail_at < day.plus_millis(Timestamp::DAY) {
+        if let Some((i, fail_at)) = active
+            && fail_at < day.plus_millis(Timestamp::DAY) {
                 let repaired = fail_at.plus_millis(
                     (rng.gen_range(p.repair_days.0..p.repair_days.1) * Timestamp::DAY as f64)
                         as i64,
@@ -197,7 +197,6 @@ pub fn simulate_equipment(
                 active = None;
                 continue;
             }
-        }
         // Preventive service, once in each service month (a committee skips one in ten).
         let date = day.to_datetime().date_naive();
         let month = (date.year(), date.month());
@@ -217,8 +216,8 @@ pub fn simulate_equipment(
                     Some(lognormal_cost(&mut rng, p.service_cost)),
                 ));
                 virtual_age *= 0.85;
-                if let Some((i, fail_at)) = active {
-                    if rng.gen_bool(p.detect_probability) {
+                if let Some((i, fail_at)) = active
+                    && rng.gen_bool(p.detect_probability) {
                         let ep = &mut h.episodes[i];
                         // Keep the planned length so severity is consistent; see Episode::severity.
                         ep.repaired = fail_at;
@@ -237,7 +236,6 @@ pub fn simulate_equipment(
                         ));
                         active = None;
                     }
-                }
             }
         }
         if active.is_some() {
@@ -329,11 +327,10 @@ fn emit_degraded_signs(
     if !ep.mode.is_gradual() {
         return;
     }
-    if let Some((code, text)) = p.degraded_report {
-        if rng.gen_bool((0.25 * severity).min(1.0)) {
+    if let Some((code, text)) = p.degraded_report
+        && rng.gen_bool((0.25 * severity).min(1.0)) {
             h.events.push(resident_report(rng, e, t, code, text));
         }
-    }
     let alarm = match (e.kind, ep.mode.code) {
         (EquipmentKind::Boiler, "short_cycling") => Some(("E-05", "burner lockout, reset by caretaker")),
         (EquipmentKind::Boiler, "pressure_loss") => Some(("E-11", "low water pressure warning")),
@@ -342,11 +339,10 @@ fn emit_degraded_signs(
         (EquipmentKind::Elevator, "door_operator_wear") => Some(("DOOR-REV", "door reversal fault logged")),
         _ => None,
     };
-    if let Some((code, text)) = alarm {
-        if severity > 0.5 && rng.gen_bool(0.3 * severity) {
+    if let Some((code, text)) = alarm
+        && severity > 0.5 && rng.gen_bool(0.3 * severity) {
             h.events.push(event(t, e, EventKind::Alarm, code, text.to_owned(), None));
         }
-    }
 }
 
 fn record_failure(
