@@ -16,7 +16,7 @@
 //! 16 °C; heating demand follows the outdoor temperature.
 //!
 //! **Failures.** Each kind has an annual failure rate, Weibull in the
-//! equipment's virtual age (services make it 15% younger, repairs 10%), and a
+//! equipment's virtual age (a year's services make it 15% younger, a repair 10%), and a
 //! season factor (heating kinds fail more in cold weeks, sump pumps and roofs
 //! in wet ones). A failure mode is drawn by weight; *gradual* modes degrade
 //! for a lead time first, visibly in some sensors, and a service in that

@@ -3,7 +3,7 @@
 //!
 //! Each day a piece of equipment may start to fail with probability given by
 //! its kind's hazard: Weibull in its *virtual age* (age, made younger by
-//! maintenance: a service takes 15% off, a repair 10%), times a season factor.
+//! maintenance: a year's services take 15% off, a repair 10%), times a season factor.
 //! A sudden mode fails at once; a gradual one degrades for its lead time
 //! first, and a preventive service in that window may find and fix it
 //! (recorded as corrective maintenance: an averted failure). A failure keeps
@@ -215,7 +215,8 @@ pub fn simulate_equipment(
                     p.service_description.to_owned(),
                     Some(lognormal_cost(&mut rng, p.service_cost)),
                 ));
-                virtual_age *= 0.85;
+                // A year's services take 15% off the virtual age, however many there are.
+                virtual_age *= 1.0 - 0.15 / p.service_months.len() as f64;
                 if let Some((i, fail_at)) = active
                     && rng.gen_bool(p.detect_probability) {
                         let ep = &mut h.episodes[i];
