@@ -121,49 +121,14 @@ impl SensorHealth {
 
 #[cfg(test)]
 mod tests {
-    use caretaker_core::{
-        Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Sensor, SensorAddress,
-        SensorId, Unit, UnitId,
-    };
-
     use super::*;
 
     fn registry() -> Registry {
-        let b = BuildingId::parse("A").unwrap();
-        let u = UnitId::parse("A-101").unwrap();
-        let e = EquipmentId::parse("A-CP-1").unwrap();
-        let sensor = |id: &str, metric: Metric, unit: &str| Sensor {
-            id: SensorId::parse(id).unwrap(),
-            equipment: e.clone(),
-            metric,
-            unit: unit.into(),
-            expected_range: metric.physical_range(),
-            interval_s: 300,
-            address: SensorAddress::default(),
-        };
-        Registry::from_checked_parts(
-            Coop { name: "t".into(), currency: "CAD".into() },
-            vec![Building { id: b.clone(), name: "A".into(), address: String::new(), floors: 1 }],
-            vec![Unit { id: u.clone(), building: b.clone(), floor: 1 }],
-            vec![Equipment {
-                id: e.clone(),
-                building: b,
-                kind: EquipmentKind::CirculationPump,
-                name: "pump".into(),
-                make: String::new(),
-                model: String::new(),
-                installed: chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
-                replacement_cost: 1.0,
-                failure_cost: 1.0,
-                criticality: 3,
-                serves: vec![u],
-            }],
-            vec![
-                sensor("vib", Metric::VibrationRms, "mm/s"),
-                sensor("bat", Metric::Battery, "%"),
-                sensor("run", Metric::RunState, "state"),
-            ],
-        )
+        crate::testing::registry(&[
+            ("vib", Metric::VibrationRms),
+            ("bat", Metric::Battery),
+            ("run", Metric::RunState),
+        ])
     }
 
     fn codes(events: &[Event]) -> Vec<String> {

@@ -591,16 +591,18 @@ impl Table {
         if !reader.read(&mut record).map_err(io)? {
             return Ok(());
         }
-        let mut rows = 0u64;
+        // Rows until the next progress report.
+        let mut countdown = 0u32;
         while reader.read(&mut record).map_err(io)? {
             if record.is_blank() {
                 continue;
             }
             let place = Place::Line(record.line);
-            rows += 1;
-            if rows % 16_384 == 0 {
+            if countdown == 0 {
                 progress(reader.bytes);
+                countdown = 16_384;
             }
+            countdown -= 1;
             if let Some(why) = &record.error {
                 each(place, RowData::Malformed(why.clone()))?;
                 continue;
@@ -655,11 +657,9 @@ impl Table {
         let mut reader = ParquetReader::new(open()?);
         let metadata = reader.get_metadata().map_err(pq)?.clone();
         let mut names: Vec<String> = Vec::new();
-        for &(col, _) in wants {
-            if let Some(c) = col {
-                if !names.contains(&self.columns[c]) {
-                    names.push(self.columns[c].clone());
-                }
+        for c in wants.iter().filter_map(|&(col, _)| col) {
+            if !names.contains(&self.columns[c]) {
+                names.push(self.columns[c].clone());
             }
         }
         let mut offset = 0usize;
@@ -1909,6 +1909,7 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         );
         assert_eq!(render_store(&root, &registry).lines().count(), 40);
         // Again, into the flushed store: all duplicates or conflicts.
+        drop(store);
         let mut store = ReadingsStore::open(&root, registry.clone()).unwrap();
         let report = import_readings(
             &ReadingsFile::open(&path).unwrap(),

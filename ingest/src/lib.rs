@@ -27,6 +27,8 @@ pub mod publish;
 pub mod quarantine;
 pub mod service;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod wal;
 
 pub use error::IngestError;

@@ -93,7 +93,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
 }
 
 /// The readings store, with its write buffer and duplicate index.
+///
+/// One writer at a time: opening takes an exclusive lock on `readings/.lock`
+/// for as long as the store is open.
 pub struct ReadingsStore {
+    _lock: std::fs::File,
     root: PathBuf,
     registry: Arc<Registry>,
     next_seq: u64,
@@ -110,12 +114,29 @@ impl ReadingsStore {
     /// writes and files a compaction replaced.
     pub fn open(root: &Path, registry: Arc<Registry>) -> Result<Self, IngestError> {
         std::fs::create_dir_all(root).map_err(io_err(root))?;
+        let lock_path = root.join(".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        if let Err(e) = lock.try_lock() {
+            return Err(IngestError::Io {
+                path: root.to_owned(),
+                source: std::io::Error::other(format!(
+                    "the readings store is in use by another Caretaker process \
+                     (is `caretaker ingest` running on this data directory?): {e}"
+                )),
+            });
+        }
         let mut max_seq = 0;
         for day in day_dirs(root)? {
             let files = clean_day(&day)?;
             max_seq = files.iter().map(|f| f.last).max().unwrap_or(0).max(max_seq);
         }
         Ok(Self {
+            _lock: lock,
             root: root.to_owned(),
             registry,
             next_seq: max_seq + 1,
@@ -403,48 +424,15 @@ pub fn query_sensor(
 
 #[cfg(test)]
 mod tests {
-    use caretaker_core::{
-        Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Metric, Sensor,
-        SensorAddress, Unit, UnitId,
-    };
+    use caretaker_core::Metric;
 
     use super::*;
 
     fn registry() -> Arc<Registry> {
-        let b = BuildingId::parse("A").unwrap();
-        let u = UnitId::parse("A-101").unwrap();
-        let e = EquipmentId::parse("A-CP-1").unwrap();
-        let sensors = ["s0", "s1"]
-            .iter()
-            .map(|id| Sensor {
-                id: SensorId::parse(id).unwrap(),
-                equipment: e.clone(),
-                metric: Metric::VibrationRms,
-                unit: "mm/s".into(),
-                expected_range: (0.0, 10.0),
-                interval_s: 300,
-                address: SensorAddress::default(),
-            })
-            .collect();
-        Arc::new(Registry::from_checked_parts(
-            Coop { name: "t".into(), currency: "CAD".into() },
-            vec![Building { id: b.clone(), name: "A".into(), address: String::new(), floors: 1 }],
-            vec![Unit { id: u.clone(), building: b.clone(), floor: 1 }],
-            vec![Equipment {
-                id: e,
-                building: b,
-                kind: EquipmentKind::CirculationPump,
-                name: "pump".into(),
-                make: String::new(),
-                model: String::new(),
-                installed: chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
-                replacement_cost: 1.0,
-                failure_cost: 1.0,
-                criticality: 3,
-                serves: vec![u],
-            }],
-            sensors,
-        ))
+        Arc::new(crate::testing::registry(&[
+            ("s0", Metric::VibrationRms),
+            ("s1", Metric::VibrationRms),
+        ]))
     }
 
     const DAY0: i64 = 19_723 * Timestamp::DAY; // 2024-01-01
@@ -473,6 +461,7 @@ mod tests {
         assert_eq!((files[0].first, files[0].last), (1, 5));
 
         // A fresh handle (a restart) still knows every key, and the first value wins.
+        drop(store);
         let mut store = ReadingsStore::open(dir.path(), reg.clone()).unwrap();
         assert_eq!(store.push(0, DAY0, 1.0).unwrap(), PushResult::Duplicate);
         assert!(matches!(store.push(0, DAY0, 7.0).unwrap(), PushResult::Conflict { .. }));
@@ -499,6 +488,16 @@ mod tests {
     }
 
     #[test]
+    fn only_one_writer_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ReadingsStore::open(dir.path(), registry()).unwrap();
+        let err = ReadingsStore::open(dir.path(), registry()).err().expect("second writer refused");
+        assert!(err.to_string().contains("in use by another Caretaker process"), "{err}");
+        drop(first);
+        ReadingsStore::open(dir.path(), registry()).unwrap();
+    }
+
+    #[test]
     fn opening_removes_temporary_leftovers_and_files_a_compaction_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let day = dir.path().join("date=2024-01-01");
@@ -515,6 +514,7 @@ mod tests {
         let merged = day.join(format!("compact-{:020}-{:020}.parquet", 1, 3));
         std::fs::copy(&parts[0].path, &merged).unwrap();
         std::fs::write(day.join(".part-00000000000000000009.parquet.tmp"), b"half").unwrap();
+        drop(store);
         ReadingsStore::open(dir.path(), reg).unwrap();
         let names: Vec<String> = std::fs::read_dir(&day)
             .unwrap()
