@@ -57,8 +57,9 @@ pub enum ImportCommand {
     /// also a timestamp column). A reading already stored is a duplicate (same
     /// value) or a conflict (another value: the first value stored is kept).
     ///
-    /// Stop `caretaker ingest` on this data directory while importing: both write
-    /// the readings store, and running them together is not supported yet.
+    /// Stop `caretaker ingest` on this data directory first: both write the
+    /// readings store, which takes one writer at a time, so this refuses to start
+    /// while ingest holds it.
     Readings(ImportReadingsArgs),
     /// Import maintenance events (failures, services, alarms, resident reports) into the operational store.
     ///
@@ -206,7 +207,11 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         "m" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86400.0,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?} (use ms, s, m, h or d)"
+            ));
+        }
     };
     if !seconds.is_finite() || seconds < 0.0 {
         return Err(format!("{text:?} is not a positive duration"));

@@ -201,7 +201,11 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<LoadedConfig> {
         let file = match file {
             Some(f) => {
-                anyhow::ensure!(f.exists(), "configuration file {} does not exist", f.display());
+                anyhow::ensure!(
+                    f.exists(),
+                    "configuration file {} does not exist",
+                    f.display()
+                );
                 Some(f.to_owned())
             }
             None => Some(PathBuf::from("caretaker.toml")).filter(|p| p.exists()),
@@ -210,7 +214,11 @@ impl Config {
         if let Some(f) = &file {
             figment = figment.merge(Toml::file_exact(f));
         }
-        figment = figment.merge(Env::prefixed("CARETAKER_").split("__").ignore(&["config", "fault"]));
+        figment = figment.merge(
+            Env::prefixed("CARETAKER_")
+                .split("__")
+                .ignore(&["config", "fault"]),
+        );
         let config: Config = figment.extract().map_err(|e| {
             let mut message = String::new();
             for err in e {
@@ -228,12 +236,18 @@ impl Config {
             "simulate.speed must be a positive number, got {}",
             self.simulate.speed
         );
-        anyhow::ensure!(!self.mqtt.client_id.is_empty(), "mqtt.client_id must not be empty");
+        anyhow::ensure!(
+            !self.mqtt.client_id.is_empty(),
+            "mqtt.client_id must not be empty"
+        );
         anyhow::ensure!(
             self.ingest.flush_interval_s.is_finite() && self.ingest.flush_interval_s > 0.0,
             "ingest.flush_interval_s must be a positive number of seconds"
         );
-        anyhow::ensure!(self.ingest.flush_readings > 0, "ingest.flush_readings must be at least 1");
+        anyhow::ensure!(
+            self.ingest.flush_readings > 0,
+            "ingest.flush_readings must be at least 1"
+        );
         anyhow::ensure!(
             self.ingest.max_payload_bytes >= 1024,
             "ingest.max_payload_bytes must be at least 1024"

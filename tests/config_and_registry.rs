@@ -9,7 +9,10 @@ fn config_shows_defaults_then_file_then_environment_then_flags() {
     let data = tmp.path().join("data");
     let shown = run_ok(caretaker(&data).arg("config"));
     assert!(shown.contains("configuration file: none"), "{shown}");
-    assert!(shown.contains("embedded_listen = \"127.0.0.1:1883\""), "{shown}");
+    assert!(
+        shown.contains("embedded_listen = \"127.0.0.1:1883\""),
+        "{shown}"
+    );
     assert!(shown.contains("seed = 7"), "{shown}");
 
     let file = tmp.path().join("caretaker.toml");
@@ -26,14 +29,23 @@ fn config_shows_defaults_then_file_then_environment_then_flags() {
             .env("CARETAKER_SIMULATE__SPEED", "99.5"),
     );
     assert!(shown.contains("seed = 42"), "file not applied: {shown}");
-    assert!(shown.contains("speed = 99.5"), "environment not applied: {shown}");
+    assert!(
+        shown.contains("speed = 99.5"),
+        "environment not applied: {shown}"
+    );
     assert!(!shown.contains("hunter2"), "password printed: {shown}");
     assert!(shown.contains("[redacted]"), "{shown}");
-    assert!(shown.contains(&format!("data_dir = \"{}\"", data.display())), "{shown}");
+    assert!(
+        shown.contains(&format!("data_dir = \"{}\"", data.display())),
+        "{shown}"
+    );
 
     let other = tmp.path().join("elsewhere");
     let shown = run_ok(caretaker(&data).arg("--data").arg(&other).arg("config"));
-    assert!(shown.contains(&format!("data_dir = \"{}\"", other.display())), "flag not applied: {shown}");
+    assert!(
+        shown.contains(&format!("data_dir = \"{}\"", other.display())),
+        "flag not applied: {shown}"
+    );
 }
 
 #[test]
@@ -41,12 +53,17 @@ fn a_bad_configuration_is_refused_with_the_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("bad.toml");
     std::fs::write(&file, "[mqtt]\nbrokr = \"mqtt://x\"\n").unwrap();
-    let out = run(caretaker(&tmp.path().join("d")).arg("--config").arg(&file).arg("config"));
+    let out = run(caretaker(&tmp.path().join("d"))
+        .arg("--config")
+        .arg(&file)
+        .arg("config"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("brokr"), "{err}");
 
-    let out = run(caretaker(&tmp.path().join("d")).arg("config").env("CARETAKER_SIMULATE__SPEED", "-3"));
+    let out = run(caretaker(&tmp.path().join("d"))
+        .arg("config")
+        .env("CARETAKER_SIMULATE__SPEED", "-3"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("simulate.speed"));
 }
@@ -59,16 +76,29 @@ fn a_broken_registry_file_is_reported_with_file_and_line_and_nothing_panics() {
     let line = broken.lines().position(|l| l.contains("-6500")).unwrap() + 1;
     let file = tmp.path().join("coop.toml");
     std::fs::write(&file, broken).unwrap();
-    for args in [vec!["registry", "check"], vec!["simulate", "history", "--years", "0.01"]] {
-        let out = run(caretaker(&tmp.path().join("d")).arg("--registry").arg(&file).args(&args));
+    for args in [
+        vec!["registry", "check"],
+        vec!["simulate", "history", "--years", "0.01"],
+    ] {
+        let out = run(caretaker(&tmp.path().join("d"))
+            .arg("--registry")
+            .arg(&file)
+            .args(&args));
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("coop.toml:{line}:")), "{err}");
-        assert!(err.contains("failure_cost must be a non-negative amount"), "{err}");
+        assert!(
+            err.contains("failure_cost must be a non-negative amount"),
+            "{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
 }
 
 fn caretaker_data_sample() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample-coop.toml")).unwrap()
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample-coop.toml"
+    ))
+    .unwrap()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{caretaker, run, run_ok, stored_readings};
+use common::{caretaker, run, run_ok};
 use polars::prelude::*;
 
 /// Simulates about 18 days (readings and events, Parquet and CSV) into `dir/sim`.
@@ -48,11 +48,38 @@ fn sort(readings: &mut [(String, i64, f64)]) {
     readings.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
 }
 
-/// The store's readings, sorted.
+/// Every reading in the store under `data/readings` (all its Parquet files), sorted.
 fn store(data: &Path) -> Vec<(String, i64, f64)> {
-    let mut out = stored_readings(data);
+    let mut out = Vec::new();
+    for file in parquet_files(data) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            !name.ends_with(".tmp"),
+            "temporary file left in the store: {name}"
+        );
+        if name.ends_with(".parquet") {
+            out.extend(file_readings(&file));
+        }
+    }
     sort(&mut out);
     out
+}
+
+/// Every file in the store's day partitions (`readings/date=.../`), sorted.
+fn parquet_files(data: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(data.join("readings")) else {
+        return files;
+    };
+    for day in entries.flatten() {
+        if day.file_name().to_string_lossy().starts_with("date=") {
+            for f in std::fs::read_dir(day.path()).unwrap().flatten() {
+                files.push(f.path());
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// A count from the report (`imported: 12 new readings` gives 12 for `imported`).
@@ -152,17 +179,6 @@ fn simulated_readings_import_exactly_from_parquet_and_csv() {
         store(&data_csv) == expected,
         "the CSV import differs from the Parquet file"
     );
-}
-
-fn parquet_files(data: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for day in std::fs::read_dir(data.join("readings")).unwrap().flatten() {
-        for f in std::fs::read_dir(day.path()).unwrap().flatten() {
-            files.push(f.path());
-        }
-    }
-    files.sort();
-    files
 }
 
 #[test]
@@ -386,4 +402,50 @@ fn unreadable_files_fail_clearly_and_import_nothing() {
     );
     assert!(err.contains("expected a .csv or .parquet file"), "{err}");
     assert!(store(&data).is_empty(), "something was imported");
+}
+
+#[test]
+fn readings_import_refuses_a_store_another_process_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let csv = tmp.path().join("sump.csv");
+    std::fs::write(
+        &csv,
+        "equipment,metric,ts,value\nB-SUMP-9,water_level,2024-02-02T00:00:00Z,12.5\n",
+    )
+    .unwrap();
+    // As `caretaker ingest` would: hold the store's lock.
+    run_ok(caretaker(&data).args(["registry", "check"]));
+    std::fs::create_dir_all(data.join("readings")).unwrap();
+    let lock = std::fs::File::create(data.join("readings/.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let registry_before = std::fs::read_to_string(data.join("registry.toml")).unwrap();
+    let err = import_fails(
+        &data,
+        &[
+            "readings",
+            "--create-missing",
+            "--kind",
+            "sump_pump",
+            path_str(&csv),
+        ],
+    );
+    assert!(err.contains("in use"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("registry.toml")).unwrap(),
+        registry_before,
+        "the registry changed although nothing could be imported"
+    );
+    drop(lock);
+    let report = import(
+        &data,
+        &[
+            "readings",
+            "--create-missing",
+            "--kind",
+            "sump_pump",
+            path_str(&csv),
+        ],
+    );
+    assert_eq!(count(&report, "imported"), 1, "{report}");
 }

@@ -19,9 +19,17 @@ fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
     let ingest = IngestProcess::start(&data, port, false, &[]);
 
     // Unknown credentials are refused by the embedded broker.
-    assert!(publish_all(port, None, &[native("x", &[])]).is_err(), "anonymous accepted");
     assert!(
-        publish_all(port, Some(("gateway-a", "wrong")), &[native("gateway-a", &[])]).is_err(),
+        publish_all(port, None, &[native("x", &[])]).is_err(),
+        "anonymous accepted"
+    );
+    assert!(
+        publish_all(
+            port,
+            Some(("gateway-a", "wrong")),
+            &[native("gateway-a", &[])]
+        )
+        .is_err(),
         "wrong password accepted"
     );
 
@@ -31,7 +39,13 @@ fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
     for chunk in (0..n).collect::<Vec<i64>>().chunks(100) {
         let readings: Vec<(&str, i64, f64)> = chunk
             .iter()
-            .map(|seq| ("A-BLR-1-supply", base + seq * common::STEP_MS, 40.0 + (seq % 40) as f64))
+            .map(|seq| {
+                (
+                    "A-BLR-1-supply",
+                    base + seq * common::STEP_MS,
+                    40.0 + (seq % 40) as f64,
+                )
+            })
             .collect();
         messages.push(native("gateway-a", &readings));
     }
@@ -41,14 +55,42 @@ fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
     // Poison.
     let poison: Vec<(String, Vec<u8>)> = vec![
         ("caretaker/gateway-a/readings".into(), b"{not json".to_vec()),
-        ("caretaker/gateway-a/readings".into(), vec![0xff, 0xfe, 0x00]),
-        ("caretaker/gateway-a/readings".into(), format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":"hot"}}"#).into_bytes()),
-        ("caretaker/gateway-a/readings".into(), br#"{"sensor":"A-BLR-1-supply","ts":"1970-01-02T00:00:00Z","value":50}"#.to_vec()),
-        ("caretaker/gateway-a/readings".into(), format!(r#"{{"sensor":"A-BLR-1-supply","ts":{},"value":50}}"#, base + 400 * 86_400_000).into_bytes()),
-        ("caretaker/gateway-a/readings".into(), format!(r#"{{"sensor":"NO-SUCH-SENSOR","ts":{base},"value":1}}"#).into_bytes()),
-        ("caretaker/gateway-a/readings".into(), format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":1e400}}"#).into_bytes()),
-        ("caretaker/gateway-a/readings".into(), format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":9999}}"#).into_bytes()),
-        ("caretaker/gateway-a/readings".into(), vec![b' '; 300 * 1024]),
+        (
+            "caretaker/gateway-a/readings".into(),
+            vec![0xff, 0xfe, 0x00],
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":"hot"}}"#).into_bytes(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            br#"{"sensor":"A-BLR-1-supply","ts":"1970-01-02T00:00:00Z","value":50}"#.to_vec(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            format!(
+                r#"{{"sensor":"A-BLR-1-supply","ts":{},"value":50}}"#,
+                base + 400 * 86_400_000
+            )
+            .into_bytes(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            format!(r#"{{"sensor":"NO-SUCH-SENSOR","ts":{base},"value":1}}"#).into_bytes(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":1e400}}"#).into_bytes(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            format!(r#"{{"sensor":"A-BLR-1-supply","ts":{base},"value":9999}}"#).into_bytes(),
+        ),
+        (
+            "caretaker/gateway-a/readings".into(),
+            vec![b' '; 300 * 1024],
+        ),
     ];
     messages.extend(poison.iter().cloned());
     publish_all(port, Some(("gateway-a", &password)), &messages).expect("gateway publishes");
@@ -80,9 +122,16 @@ fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
 
     check_ledger(&data, "A-BLR-1-supply", base, n);
     let stored = stored_readings(&data);
-    assert_eq!(stored.len(), n as usize, "only the ledger's readings are stored");
+    assert_eq!(
+        stored.len(),
+        n as usize,
+        "only the ledger's readings are stored"
+    );
     let first = stored.iter().find(|(_, ts, _)| *ts == base).unwrap();
-    assert_eq!(first.2, 40.0, "the first value stored wins over a conflicting resend");
+    assert_eq!(
+        first.2, 40.0,
+        "the first value stored wins over a conflicting resend"
+    );
 
     // The quarantine says why, per message.
     let quarantine: String = std::fs::read_dir(data.join("quarantine"))
@@ -94,9 +143,21 @@ fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(lines.len() >= poison.len(), "{} quarantine lines", lines.len());
-    assert!(lines.iter().all(|l| l["reason"].is_string() && l["payload_sha256"].is_string()));
-    assert!(lines.iter().any(|l| l["reason"] == "oversize" && l["payload"].is_null()));
+    assert!(
+        lines.len() >= poison.len(),
+        "{} quarantine lines",
+        lines.len()
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["reason"].is_string() && l["payload_sha256"].is_string())
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["reason"] == "oversize" && l["payload"].is_null())
+    );
 }
 
 #[test]
@@ -110,17 +171,25 @@ fn mosquitto_readings_survive_an_ingest_restart_and_are_stored_once() {
     let ingest = IngestProcess::start(&data, broker.port, true, &[]);
     let batch = |from: i64, to: i64| -> Vec<(String, Vec<u8>)> {
         (from..to)
-            .map(|seq| native("gw", &[("A-CP-1-vibration", base + seq * common::STEP_MS, 2.0)]))
+            .map(|seq| {
+                native(
+                    "gw",
+                    &[("A-CP-1-vibration", base + seq * common::STEP_MS, 2.0)],
+                )
+            })
             .collect()
     };
     publish_all(broker.port, None, &batch(0, 500)).unwrap();
-    ingest.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_readings_stored_total") >= 500.0);
+    ingest.wait_until(Duration::from_secs(30), |m| {
+        metric(m, "caretaker_readings_stored_total") >= 500.0
+    });
     ingest.stop();
     // Published while ingest is down: the broker keeps them in the persistent session.
     publish_all(broker.port, None, &batch(500, 1000)).unwrap();
     let ingest = IngestProcess::start(&data, broker.port, true, &[]);
     ingest.wait_until(Duration::from_secs(30), |m| {
-        metric(m, "caretaker_readings_stored_total") >= 500.0 && metric(m, "caretaker_readings_buffered") == 0.0
+        metric(m, "caretaker_readings_stored_total") >= 500.0
+            && metric(m, "caretaker_readings_buffered") == 0.0
     });
     ingest.stop();
     check_ledger(&data, "A-CP-1-vibration", base, 1000);

@@ -25,7 +25,13 @@ fn ledger_messages(base: i64, from: i64, to: i64, per_message: usize) -> Vec<(St
         .map(|seqs| {
             let readings: Vec<(&str, i64, f64)> = seqs
                 .iter()
-                .map(|s| (SENSOR, base + s * common::STEP_MS, 3.0 + (*s % 7) as f64 / 10.0))
+                .map(|s| {
+                    (
+                        SENSOR,
+                        base + s * common::STEP_MS,
+                        3.0 + (*s % 7) as f64 / 10.0,
+                    )
+                })
                 .collect();
             native("gw", &readings)
         })
@@ -43,7 +49,9 @@ fn drain_and_stop(ingest: IngestProcess) {
         if received != last {
             last = received;
             stable_since = Instant::now();
-        } else if stable_since.elapsed() > Duration::from_secs(2) && metric(&m, "caretaker_readings_buffered") == 0.0 {
+        } else if stable_since.elapsed() > Duration::from_secs(2)
+            && metric(&m, "caretaker_readings_buffered") == 0.0
+        {
             break;
         }
         assert!(Instant::now() < deadline, "ingest did not drain:\n{m}");
@@ -54,7 +62,9 @@ fn drain_and_stop(ingest: IngestProcess) {
 
 #[test]
 fn scenario_1_sigkill_during_a_stream_loses_nothing_and_stores_nothing_twice() {
-    let Some(broker) = Mosquitto::start() else { return };
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let base = base_time();
@@ -76,19 +86,33 @@ fn scenario_1_sigkill_during_a_stream_loses_nothing_and_stores_nothing_twice() {
 
 #[test]
 fn scenario_2_a_crash_between_parquet_write_and_rename_leaves_only_temporary_files() {
-    let Some(broker) = Mosquitto::start() else { return };
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let base = base_time();
-    let mut ingest = IngestProcess::start(&data, broker.port, true, &[("CARETAKER_FAULT", "crash-before-rename")]);
+    let mut ingest = IngestProcess::start(
+        &data,
+        broker.port,
+        true,
+        &[("CARETAKER_FAULT", "crash-before-rename")],
+    );
     publish_all(broker.port, None, &ledger_messages(base, 0, 2000, 50)).unwrap();
     let status = wait_for_exit(&mut ingest.child, Duration::from_secs(30));
     assert!(!status.success(), "the injected crash did not happen");
     let files = files_under(&data.join("readings"));
-    assert!(!files.is_empty() && files.iter().all(|f| f.ends_with(".tmp")), "{files:?}");
+    assert!(
+        !files.is_empty() && files.iter().all(|f| f.ends_with(".tmp")),
+        "{files:?}"
+    );
     // Restart: leftovers are cleaned and the log replayed.
     drain_and_stop(IngestProcess::start(&data, broker.port, true, &[]));
-    assert!(files_under(&data.join("readings")).iter().all(|f| !f.ends_with(".tmp")));
+    assert!(
+        files_under(&data.join("readings"))
+            .iter()
+            .all(|f| !f.ends_with(".tmp"))
+    );
     check_ledger(&data, SENSOR, base, 2000);
 }
 
@@ -129,7 +153,9 @@ impl Proxy {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
                 open2.lock().unwrap().push(client.try_clone().unwrap());
                 open2.lock().unwrap().push(server.try_clone().unwrap());
                 for (mut from, mut to) in [
@@ -169,13 +195,20 @@ impl Drop for Proxy {
 
 #[test]
 fn scenario_4_cutting_the_connection_with_messages_in_flight_stores_each_once() {
-    let Some(broker) = Mosquitto::start() else { return };
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
     let proxy = Proxy::start(broker.port);
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let base = base_time();
     // Slow fsyncs keep messages unacknowledged in flight when the cut comes.
-    let ingest = IngestProcess::start(&data, proxy.port, true, &[("CARETAKER_FAULT", "fsync-delay-ms=20")]);
+    let ingest = IngestProcess::start(
+        &data,
+        proxy.port,
+        true,
+        &[("CARETAKER_FAULT", "fsync-delay-ms=20")],
+    );
     let messages = ledger_messages(base, 0, 20_000, 10);
     let port = broker.port;
     let publisher = std::thread::spawn(move || publish_all(port, None, &messages));
@@ -185,14 +218,19 @@ fn scenario_4_cutting_the_connection_with_messages_in_flight_stores_each_once() 
     }
     publisher.join().unwrap().expect("publisher finished");
     let m = ingest.metrics();
-    assert!(metric(&m, "caretaker_mqtt_connections_total") >= 2.0, "the connection was never cut:\n{m}");
+    assert!(
+        metric(&m, "caretaker_mqtt_connections_total") >= 2.0,
+        "the connection was never cut:\n{m}"
+    );
     drain_and_stop(ingest);
     check_ledger(&data, SENSOR, base, 20_000);
 }
 
 #[test]
 fn scenario_6_a_full_disk_gets_no_ack_and_no_corrupt_file_and_recovers() {
-    let Some(broker) = Mosquitto::start() else { return };
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let flag = tmp.path().join("disk-full");
@@ -200,21 +238,33 @@ fn scenario_6_a_full_disk_gets_no_ack_and_no_corrupt_file_and_recovers() {
     let fault = format!("disk-full-flag={}", flag.display());
     let ingest = IngestProcess::start(&data, broker.port, true, &[("CARETAKER_FAULT", &fault)]);
     publish_all(broker.port, None, &ledger_messages(base, 0, 500, 10)).unwrap();
-    ingest.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_mqtt_messages_acked_total") >= 50.0);
+    ingest.wait_until(Duration::from_secs(30), |m| {
+        metric(m, "caretaker_mqtt_messages_acked_total") >= 50.0
+    });
     std::fs::write(&flag, "").unwrap();
     publish_all(broker.port, None, &ledger_messages(base, 500, 1000, 10)).unwrap();
-    let m = ingest.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_write_errors_total") >= 2.0);
-    assert_eq!(metric(&m, "caretaker_mqtt_messages_acked_total"), 50.0, "acked while the disk was full");
+    let m = ingest.wait_until(Duration::from_secs(30), |m| {
+        metric(m, "caretaker_write_errors_total") >= 2.0
+    });
+    assert_eq!(
+        metric(&m, "caretaker_mqtt_messages_acked_total"),
+        50.0,
+        "acked while the disk was full"
+    );
     common::stored_readings(&data); // every file that exists opens
     std::fs::remove_file(&flag).unwrap();
-    ingest.wait_until(Duration::from_secs(30), |m| metric(m, "caretaker_mqtt_messages_acked_total") >= 100.0);
+    ingest.wait_until(Duration::from_secs(30), |m| {
+        metric(m, "caretaker_mqtt_messages_acked_total") >= 100.0
+    });
     drain_and_stop(ingest);
     check_ledger(&data, SENSOR, base, 1000);
 }
 
 #[test]
 fn scenario_8_repeated_keys_and_out_of_order_batches_give_one_row_per_key() {
-    let Some(broker) = Mosquitto::start() else { return };
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let base = base_time();
@@ -225,7 +275,9 @@ fn scenario_8_repeated_keys_and_out_of_order_batches_give_one_row_per_key() {
     messages.reverse();
     publish_all(broker.port, None, &messages).unwrap();
     let m = ingest.wait_until(Duration::from_secs(30), |m| {
-        metric(m, "caretaker_readings_stored_total") + metric(m, "caretaker_readings_duplicate_total") >= 3000.0
+        metric(m, "caretaker_readings_stored_total")
+            + metric(m, "caretaker_readings_duplicate_total")
+            >= 3000.0
     });
     assert_eq!(metric(&m, "caretaker_readings_stored_total"), 2000.0);
     assert_eq!(metric(&m, "caretaker_readings_duplicate_total"), 1000.0);
@@ -241,15 +293,26 @@ fn scenario_9_mosquitto_refuses_strangers_and_drops_a_gateway_posing_as_another(
     }
     let dir = tempfile::tempdir().unwrap();
     let passwords = dir.path().join("passwords");
-    for (i, (user, pass)) in [("caretaker-ingest", "ingest-secret"), ("gateway-a", "a-secret"), ("gateway-b", "b-secret")]
-        .iter()
-        .enumerate()
+    for (i, (user, pass)) in [
+        ("caretaker-ingest", "ingest-secret"),
+        ("gateway-a", "a-secret"),
+        ("gateway-b", "b-secret"),
+    ]
+    .iter()
+    .enumerate()
     {
         let mut cmd = Command::new("mosquitto_passwd");
         if i == 0 {
             cmd.arg("-c");
         }
-        let ok = cmd.arg("-b").arg(&passwords).arg(user).arg(pass).status().unwrap().success();
+        let ok = cmd
+            .arg("-b")
+            .arg(&passwords)
+            .arg(user)
+            .arg(pass)
+            .status()
+            .unwrap()
+            .success();
         assert!(ok, "mosquitto_passwd failed");
     }
     let acl = dir.path().join("acl");
@@ -273,22 +336,34 @@ fn scenario_9_mosquitto_refuses_strangers_and_drops_a_gateway_posing_as_another(
         &data,
         broker.port,
         true,
-        &[("CARETAKER_MQTT__USERNAME", "caretaker-ingest"), ("CARETAKER_MQTT__PASSWORD", "ingest-secret")],
+        &[
+            ("CARETAKER_MQTT__USERNAME", "caretaker-ingest"),
+            ("CARETAKER_MQTT__PASSWORD", "ingest-secret"),
+        ],
     );
     let reading = |seq: i64| vec![(SENSOR, base + seq * common::STEP_MS, 3.0)];
     let to_a = |seq| {
         let (_, payload) = native("gateway-a", &reading(seq));
         ("caretaker/gateway-a/readings".to_owned(), payload)
     };
-    assert!(publish_all(broker.port, None, &[to_a(100)]).is_err(), "anonymous accepted");
-    assert!(publish_all(broker.port, Some(("gateway-a", "guess")), &[to_a(101)]).is_err(), "wrong password accepted");
+    assert!(
+        publish_all(broker.port, None, &[to_a(100)]).is_err(),
+        "anonymous accepted"
+    );
+    assert!(
+        publish_all(broker.port, Some(("gateway-a", "guess")), &[to_a(101)]).is_err(),
+        "wrong password accepted"
+    );
     // gateway-b publishing under gateway-a's topic: the broker drops it.
     publish_all(broker.port, Some(("gateway-b", "b-secret")), &[to_a(102)]).unwrap();
     // gateway-a on its own topic: stored.
     publish_all(broker.port, Some(("gateway-a", "a-secret")), &[to_a(0)]).unwrap();
     drain_and_stop(ingest);
     let stored = common::stored_readings(&data);
-    let keys: Vec<i64> = stored.iter().map(|(_, ts, _)| (ts - base) / common::STEP_MS).collect();
+    let keys: Vec<i64> = stored
+        .iter()
+        .map(|(_, ts, _)| (ts - base) / common::STEP_MS)
+        .collect();
     assert_eq!(keys, [0], "only gateway-a's own reading is stored");
 }
 
@@ -316,4 +391,3 @@ fn files_under(dir: &Path) -> Vec<String> {
     }
     out
 }
-

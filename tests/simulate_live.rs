@@ -51,23 +51,40 @@ fn live_simulation_publishes_native_zigbee2mqtt_and_chirpstack_messages() {
 
     let native = &got["caretaker/gateway-a/readings"];
     let reading = &native[0]["readings"][0];
-    assert!(reading["sensor"].as_str().unwrap().starts_with("A-"), "{reading}");
+    assert!(
+        reading["sensor"].as_str().unwrap().starts_with("A-"),
+        "{reading}"
+    );
     assert!(reading["value"].is_number());
     assert!(caretaker_core::Timestamp::parse(reading["ts"].as_str().unwrap()).is_ok());
 
     let leak = got
         .get("zigbee2mqtt/Maple Court/roof/leak 1")
         .expect("a Zigbee2MQTT leak sensor message");
-    assert!(leak.iter().any(|m| m["water_leak"].is_boolean()), "{leak:?}");
+    assert!(
+        leak.iter().any(|m| m["water_leak"].is_boolean()),
+        "{leak:?}"
+    );
     let climate = &got["zigbee2mqtt/Maple Court/roof/climate"];
-    assert!(climate.iter().any(|m| m["temperature"].is_number() && m["humidity"].is_number()));
+    assert!(
+        climate
+            .iter()
+            .any(|m| m["temperature"].is_number() && m["humidity"].is_number())
+    );
 
     let uplinks: Vec<&serde_json::Value> = got
         .iter()
         .filter(|(t, _)| t.starts_with("application/") && t.ends_with("/event/up"))
         .flat_map(|(_, v)| v)
         .collect();
-    assert!(!uplinks.is_empty(), "no ChirpStack uplink in {:?}", got.keys());
+    assert!(
+        !uplinks.is_empty(),
+        "no ChirpStack uplink in {:?}",
+        got.keys()
+    );
     assert!(uplinks[0]["object"]["water_level_cm"].is_number());
-    assert_eq!(uplinks[0]["deviceInfo"]["devEui"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        uplinks[0]["deviceInfo"]["devEui"].as_str().unwrap().len(),
+        16
+    );
 }

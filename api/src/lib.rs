@@ -24,7 +24,10 @@ pub fn metrics_router(metrics: Arc<IngestMetrics>) -> Router {
 
 async fn render_metrics(State(metrics): State<Arc<IngestMetrics>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         metrics.render(),
     )
 }

@@ -14,7 +14,9 @@ pub enum DomainError {
         why: &'static str,
     },
     /// A timestamp could not be parsed or is out of range.
-    #[error("invalid timestamp {0:?}: expected RFC 3339 (2024-01-31T12:00:00Z) or epoch milliseconds")]
+    #[error(
+        "invalid timestamp {0:?}: expected RFC 3339 (2024-01-31T12:00:00Z) or epoch milliseconds"
+    )]
     InvalidTimestamp(String),
     /// A reading value was NaN or infinite.
     #[error("value is not a finite number")]

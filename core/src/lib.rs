@@ -26,7 +26,6 @@ pub use kind::EquipmentKind;
 pub use metric::Metric;
 pub use reading::{Reading, ReadingBatch};
 pub use registry::{
-    Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit,
-    ZigbeeAddress,
+    Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit, ZigbeeAddress,
 };
 pub use time::Timestamp;

@@ -165,7 +165,9 @@ impl Registry {
                 index.zigbee.insert((z.name.clone(), z.key.clone()), i);
             }
             if let Some(l) = &s.address.lorawan {
-                index.lorawan.insert((l.dev_eui.clone(), l.field.clone()), i);
+                index
+                    .lorawan
+                    .insert((l.dev_eui.clone(), l.field.clone()), i);
             }
         }
         Self {

@@ -127,7 +127,9 @@ mod tests {
         assert_eq!(Timestamp::parse("1706702400000").unwrap(), t);
         assert_eq!(Timestamp::parse("2024-01-31T13:00:00+01:00").unwrap(), t);
         assert_eq!(
-            Timestamp::parse("2024-01-31").unwrap().plus_millis(12 * Timestamp::HOUR),
+            Timestamp::parse("2024-01-31")
+                .unwrap()
+                .plus_millis(12 * Timestamp::HOUR),
             t
         );
         assert_eq!(t.to_string(), "2024-01-31T12:00:00Z");

@@ -59,7 +59,10 @@ fn format_problems(path: &str, problems: &[RegistryProblem]) -> String {
         if problems.len() == 1 { "" } else { "s" }
     );
     for p in problems {
-        out.push_str(&format!("\n  {path}:{}:{}: {}", p.line, p.column, p.message));
+        out.push_str(&format!(
+            "\n  {path}:{}:{}: {}",
+            p.line, p.column, p.message
+        ));
     }
     out
 }
@@ -106,7 +109,10 @@ pub fn parse_registry(source: &str, origin: &str) -> Result<Registry, RegistryEr
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, column)
 }
 
@@ -268,7 +274,10 @@ impl Checker<'_> {
     fn cost(&mut self, raw: &Spanned<f64>, what: &str) -> f64 {
         let v = *raw.get_ref();
         if !v.is_finite() || v < 0.0 {
-            self.report(raw, format!("{what} must be a non-negative amount, got {v}"));
+            self.report(
+                raw,
+                format!("{what} must be a non-negative amount, got {v}"),
+            );
         }
         v
     }
@@ -302,7 +311,8 @@ impl Checker<'_> {
         let mut units = Vec::new();
         for u in raw.unit {
             let id = self.id(&u.id, "unit", UnitId::parse, &mut unit_ids);
-            let building = self.reference(&u.building, "building", BuildingId::parse, &building_ids);
+            let building =
+                self.reference(&u.building, "building", BuildingId::parse, &building_ids);
             let floor = *u.floor.get_ref();
             if let Some(b) = &building {
                 let floors = floors_of[b];
@@ -335,7 +345,8 @@ impl Checker<'_> {
         let today = chrono::Utc::now().date_naive();
         for e in raw.equipment {
             let id = self.id(&e.id, "equipment", EquipmentId::parse, &mut equipment_ids);
-            let building = self.reference(&e.building, "building", BuildingId::parse, &building_ids);
+            let building =
+                self.reference(&e.building, "building", BuildingId::parse, &building_ids);
             let kind = match EquipmentKind::parse(e.kind.get_ref()) {
                 Ok(k) => Some(k),
                 Err(err) => {
@@ -344,9 +355,9 @@ impl Checker<'_> {
                 }
             };
             let installed = match e.installed.get_ref() {
-                RawDate::Toml(d) => d
-                    .date
-                    .and_then(|d| NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)),
+                RawDate::Toml(d) => d.date.and_then(|d| {
+                    NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
+                }),
                 RawDate::Text(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
             };
             match installed {
@@ -427,8 +438,12 @@ impl Checker<'_> {
         let mut sensors = Vec::new();
         for s in raw.sensor {
             let id = self.id(&s.id, "sensor", SensorId::parse, &mut sensor_ids);
-            let equipment =
-                self.reference(&s.equipment, "equipment", EquipmentId::parse, &equipment_ids);
+            let equipment = self.reference(
+                &s.equipment,
+                "equipment",
+                EquipmentId::parse,
+                &equipment_ids,
+            );
             let metric = match Metric::parse(s.metric.get_ref()) {
                 Ok(m) => Some(m),
                 Err(err) => {
@@ -475,7 +490,10 @@ impl Checker<'_> {
                 .unwrap_or_else(|| s.id.get_ref().clone());
             if !natives.insert(native_key.clone()) {
                 let at = s.native.as_ref().unwrap_or(&s.id);
-                self.report(at, format!("native id {native_key:?} is used by two sensors"));
+                self.report(
+                    at,
+                    format!("native id {native_key:?} is used by two sensors"),
+                );
             }
             let zigbee = s.zigbee.as_ref().map(|z| {
                 let z = z.get_ref();
@@ -492,7 +510,10 @@ impl Checker<'_> {
                 } else if !zigbees.insert((z.name.clone(), z.key.clone())) {
                     self.report(
                         raw,
-                        format!("zigbee device {:?} key {:?} is used by two sensors", z.name, z.key),
+                        format!(
+                            "zigbee device {:?} key {:?} is used by two sensors",
+                            z.name, z.key
+                        ),
                     );
                 }
             }
@@ -512,7 +533,10 @@ impl Checker<'_> {
                 } else if !lorawans.insert((l.dev_eui.clone(), l.field.clone())) {
                     self.report(
                         raw,
-                        format!("lorawan device {} field {:?} is used by two sensors", l.dev_eui, l.field),
+                        format!(
+                            "lorawan device {} field {:?} is used by two sensors",
+                            l.dev_eui, l.field
+                        ),
                     );
                 }
             }

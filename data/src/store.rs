@@ -158,7 +158,13 @@ impl Store {
             return Ok(false);
         }
         let mut tx = self.pool.begin().await.map_err(self.db())?;
-        for table in ["sensors", "equipment_units", "equipment", "units", "buildings"] {
+        for table in [
+            "sensors",
+            "equipment_units",
+            "equipment",
+            "units",
+            "buildings",
+        ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await
@@ -297,7 +303,8 @@ impl Store {
                 let unit: Option<String> = row.get("unit_id");
                 Ok(Event {
                     ts: Timestamp::from_millis(row.get("ts_ms")),
-                    equipment: EquipmentId::parse(&equipment).map_err(|e| corrupt(e.to_string()))?,
+                    equipment: EquipmentId::parse(&equipment)
+                        .map_err(|e| corrupt(e.to_string()))?,
                     kind: EventKind::parse(&kind).map_err(|e| corrupt(e.to_string()))?,
                     code: row.get("code"),
                     description: row.get("description"),
@@ -313,7 +320,11 @@ impl Store {
 
     /// Registers a gateway with the hash of its password; fails if the name is taken.
     /// Returns `false` if a gateway of that name exists (revoked or not).
-    pub async fn add_gateway(&self, name: &GatewayName, password_hash: &str) -> Result<bool, StoreError> {
+    pub async fn add_gateway(
+        &self,
+        name: &GatewayName,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
         let added = sqlx::query(
             "INSERT INTO gateways (name, password_hash, created_at_ms) VALUES (?, ?, ?) \
              ON CONFLICT DO NOTHING",
@@ -330,22 +341,26 @@ impl Store {
 
     /// The password hash of an active (not revoked) gateway.
     pub async fn gateway_password_hash(&self, name: &str) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT password_hash FROM gateways WHERE name = ? AND revoked_at_ms IS NULL")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(self.db())
+        sqlx::query_scalar(
+            "SELECT password_hash FROM gateways WHERE name = ? AND revoked_at_ms IS NULL",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.db())
     }
 
     /// Revokes a gateway's credentials; returns whether it was active.
     pub async fn revoke_gateway(&self, name: &GatewayName) -> Result<bool, StoreError> {
-        let changed = sqlx::query("UPDATE gateways SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL")
-            .bind(Timestamp::now().millis())
-            .bind(name.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(self.db())?
-            .rows_affected();
+        let changed = sqlx::query(
+            "UPDATE gateways SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(name.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(self.db())?
+        .rows_affected();
         Ok(changed == 1)
     }
 

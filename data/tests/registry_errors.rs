@@ -43,7 +43,10 @@ zigbee = { name = "Alder/boiler", key = "temperature" }
 
 /// Replaces `from` by `to` in the good registry and returns the single problem reported.
 fn check(from: &str, to: &str, line_of: &str, expect: &str) {
-    assert!(GOOD.contains(from), "test bug: {from:?} not in the good registry");
+    assert!(
+        GOOD.contains(from),
+        "test bug: {from:?} not in the good registry"
+    );
     let broken = GOOD.replacen(from, to, 1);
     let err = parse_registry(&broken, "coop.toml").expect_err("broken registry accepted");
     let RegistryError::Invalid { path, problems } = &err else {
@@ -77,13 +80,19 @@ fn the_good_registry_loads() {
 
 #[test]
 fn unknown_equipment_reference() {
-    check(r#"equipment = "A-BLR-1""#, r#"equipment = "A-BLR-9""#, "A-BLR-9", "unknown equipment \"A-BLR-9\"");
+    check(
+        r#"equipment = "A-BLR-1""#,
+        r#"equipment = "A-BLR-9""#,
+        "A-BLR-9",
+        "unknown equipment \"A-BLR-9\"",
+    );
 }
 
 #[test]
 fn duplicate_id() {
     let broken = GOOD.replacen(r#"id = "A-201""#, r#"id = "A-101""#, 1);
-    let RegistryError::Invalid { problems, .. } = parse_registry(&broken, "coop.toml").unwrap_err() else {
+    let RegistryError::Invalid { problems, .. } = parse_registry(&broken, "coop.toml").unwrap_err()
+    else {
         panic!("expected Invalid");
     };
     let second = broken
@@ -95,84 +104,162 @@ fn duplicate_id() {
         .unwrap();
     // Reported where it appears the second time.
     assert_eq!(problems[0].line, second, "{problems:#?}");
-    assert!(problems[0].message.contains("duplicate unit id \"A-101\""), "{problems:#?}");
+    assert!(
+        problems[0].message.contains("duplicate unit id \"A-101\""),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn negative_cost() {
-    check("failure_cost = 5000", "failure_cost = -5", "failure_cost", "failure_cost must be a non-negative amount");
+    check(
+        "failure_cost = 5000",
+        "failure_cost = -5",
+        "failure_cost",
+        "failure_cost must be a non-negative amount",
+    );
 }
 
 #[test]
 fn unit_served_by_nothing() {
-    check(r#"serves = ["A-*"]"#, r#"serves = ["A-1*"]"#, r#"id = "A-201""#, "unit A-201 is served by no equipment");
+    check(
+        r#"serves = ["A-*"]"#,
+        r#"serves = ["A-1*"]"#,
+        r#"id = "A-201""#,
+        "unit A-201 is served by no equipment",
+    );
 }
 
 #[test]
 fn serves_pattern_matching_nothing() {
-    check(r#"serves = ["A-*"]"#, r#"serves = ["A-*", "B-*"]"#, "serves", "serves \"B-*\" matches no unit");
+    check(
+        r#"serves = ["A-*"]"#,
+        r#"serves = ["A-*", "B-*"]"#,
+        "serves",
+        "serves \"B-*\" matches no unit",
+    );
 }
 
 #[test]
 fn unknown_building() {
-    check(r#"building = "A"
-floor = 1"#, r#"building = "Z"
-floor = 1"#, r#"building = "Z""#, "unknown building \"Z\"");
+    check(
+        r#"building = "A"
+floor = 1"#,
+        r#"building = "Z"
+floor = 1"#,
+        r#"building = "Z""#,
+        "unknown building \"Z\"",
+    );
 }
 
 #[test]
 fn unknown_kind() {
-    check(r#"kind = "boiler""#, r#"kind = "furnace""#, "furnace", "unknown equipment kind \"furnace\"");
+    check(
+        r#"kind = "boiler""#,
+        r#"kind = "furnace""#,
+        "furnace",
+        "unknown equipment kind \"furnace\"",
+    );
 }
 
 #[test]
 fn unknown_metric() {
-    check(r#"metric = "supply_temperature""#, r#"metric = "temperature""#, r#"metric = "temperature""#, "unknown metric \"temperature\"");
+    check(
+        r#"metric = "supply_temperature""#,
+        r#"metric = "temperature""#,
+        r#"metric = "temperature""#,
+        "unknown metric \"temperature\"",
+    );
 }
 
 #[test]
 fn unit_of_measure_that_does_not_fit_the_metric() {
-    check(r#"unit = "°C""#, r#"unit = "K""#, r#"unit = "K""#, "unit \"K\" does not fit metric supply_temperature");
+    check(
+        r#"unit = "°C""#,
+        r#"unit = "K""#,
+        r#"unit = "K""#,
+        "unit \"K\" does not fit metric supply_temperature",
+    );
 }
 
 #[test]
 fn inverted_expected_range() {
-    check("expected_range = [30, 85]", "expected_range = [85, 30]", "expected_range", "low <= high");
+    check(
+        "expected_range = [30, 85]",
+        "expected_range = [85, 30]",
+        "expected_range",
+        "low <= high",
+    );
 }
 
 #[test]
 fn expected_range_beyond_physics() {
-    check("expected_range = [30, 85]", "expected_range = [30, 900]", "expected_range", "outside what supply_temperature can physically be");
+    check(
+        "expected_range = [30, 85]",
+        "expected_range = [30, 900]",
+        "expected_range",
+        "outside what supply_temperature can physically be",
+    );
 }
 
 #[test]
 fn criticality_out_of_range() {
-    check("criticality = 5", "criticality = 9", "criticality", "criticality must be 1");
+    check(
+        "criticality = 5",
+        "criticality = 9",
+        "criticality",
+        "criticality must be 1",
+    );
 }
 
 #[test]
 fn invalid_id_characters() {
-    check(r#"id = "A-BLR-1-supply""#, r#"id = "A BLR 1 supply""#, "A BLR 1 supply", "may only use letters");
+    check(
+        r#"id = "A-BLR-1-supply""#,
+        r#"id = "A BLR 1 supply""#,
+        "A BLR 1 supply",
+        "may only use letters",
+    );
 }
 
 #[test]
 fn future_install_date() {
-    check("installed = 2010-05-01", "installed = 2999-01-01", "installed", "is in the future");
+    check(
+        "installed = 2010-05-01",
+        "installed = 2999-01-01",
+        "installed",
+        "is in the future",
+    );
 }
 
 #[test]
 fn zero_interval() {
-    check("interval_s = 300", "interval_s = 0", "interval_s", "interval_s must be 1 to 86400");
+    check(
+        "interval_s = 300",
+        "interval_s = 0",
+        "interval_s",
+        "interval_s must be 1 to 86400",
+    );
 }
 
 #[test]
 fn unknown_field() {
-    check("criticality = 5", "criticality = 5\ncolour = \"red\"", "colour", "unknown field `colour`");
+    check(
+        "criticality = 5",
+        "criticality = 5\ncolour = \"red\"",
+        "colour",
+        "unknown field `colour`",
+    );
 }
 
 #[test]
 fn missing_field() {
-    check("failure_cost = 5000\n", "", "[[equipment]]", "missing field `failure_cost`");
+    check(
+        "failure_cost = 5000\n",
+        "",
+        "[[equipment]]",
+        "missing field `failure_cost`",
+    );
 }
 
 #[test]
@@ -182,7 +269,12 @@ fn wrong_type() {
 
 #[test]
 fn toml_syntax_error() {
-    check("name = \"Boiler\"", "name = \"Boiler", "name = \"Boiler", "");
+    check(
+        "name = \"Boiler\"",
+        "name = \"Boiler",
+        "name = \"Boiler",
+        "",
+    );
 }
 
 #[test]
@@ -199,8 +291,13 @@ fn bad_lorawan_eui() {
 fn several_mistakes_are_all_reported_in_file_order() {
     let broken = GOOD
         .replacen("failure_cost = 5000", "failure_cost = -1", 1)
-        .replacen(r#"metric = "supply_temperature""#, r#"metric = "warmth""#, 1);
-    let RegistryError::Invalid { problems, .. } = parse_registry(&broken, "x.toml").unwrap_err() else {
+        .replacen(
+            r#"metric = "supply_temperature""#,
+            r#"metric = "warmth""#,
+            1,
+        );
+    let RegistryError::Invalid { problems, .. } = parse_registry(&broken, "x.toml").unwrap_err()
+    else {
         panic!("expected Invalid");
     };
     assert_eq!(problems.len(), 2, "{problems:#?}");

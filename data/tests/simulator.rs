@@ -62,7 +62,11 @@ fn readings_are_finite_physical_and_in_time_order_per_sensor() {
             assert!(v == 0.0 || v == 1.0, "{} = {v}", sensor.id);
         }
         let prev = last.insert(batch.sensor[i], batch.ts_ms[i]);
-        assert!(prev.is_none_or(|p| p < batch.ts_ms[i]), "{} out of order", sensor.id);
+        assert!(
+            prev.is_none_or(|p| p < batch.ts_ms[i]),
+            "{} out of order",
+            sensor.id
+        );
     }
     // Most readings of a healthy co-op sit in each sensor's expected range.
     let inside = (0..batch.len())
@@ -72,13 +76,21 @@ fn readings_are_finite_physical_and_in_time_order_per_sensor() {
             v >= lo && v <= hi
         })
         .count();
-    assert!(inside as f64 > 0.9 * batch.len() as f64, "{inside} of {}", batch.len());
+    assert!(
+        inside as f64 > 0.9 * batch.len() as f64,
+        "{inside} of {}",
+        batch.len()
+    );
 }
 
 /// Mean of a sensor's readings in [from, to).
 fn mean(batch: &ReadingBatch, sensor: u32, from: Timestamp, to: Timestamp) -> Option<(f64, f64)> {
     let values: Vec<f64> = (0..batch.len())
-        .filter(|&i| batch.sensor[i] == sensor && batch.ts_ms[i] >= from.millis() && batch.ts_ms[i] < to.millis())
+        .filter(|&i| {
+            batch.sensor[i] == sensor
+                && batch.ts_ms[i] >= from.millis()
+                && batch.ts_ms[i] < to.millis()
+        })
         .map(|i| batch.value[i])
         .collect();
     if values.len() < 5 {
@@ -96,7 +108,11 @@ fn visible_degradation_moves_its_sensors_before_the_failure() {
     let truth = sim.ground_truth();
     let batch = all_readings(&sim, Timestamp::DAY);
     let visible: Vec<_> = truth.failures.iter().filter(|f| f.visible).collect();
-    assert!(visible.len() >= 5, "only {} visible failures in a year", visible.len());
+    assert!(
+        visible.len() >= 5,
+        "only {} visible failures in a year",
+        visible.len()
+    );
     let mut moved = 0;
     let mut checked = 0;
     for f in &visible {
@@ -139,19 +155,42 @@ fn two_years_hold_failures_of_every_kind_and_maintenance_that_catches_some() {
     let visible = truth.failures.iter().filter(|f| f.visible).count();
     let share = visible as f64 / n as f64;
     assert!((0.3..0.8).contains(&share), "share visible {share}");
-    assert!(!truth.averted.is_empty(), "maintenance never caught a fault");
-    for kind in [EquipmentKind::Boiler, EquipmentKind::CirculationPump, EquipmentKind::Elevator] {
-        assert!(truth.failures.iter().any(|f| f.kind == kind), "no {kind} failure");
+    assert!(
+        !truth.averted.is_empty(),
+        "maintenance never caught a fault"
+    );
+    for kind in [
+        EquipmentKind::Boiler,
+        EquipmentKind::CirculationPump,
+        EquipmentKind::Elevator,
+    ] {
+        assert!(
+            truth.failures.iter().any(|f| f.kind == kind),
+            "no {kind} failure"
+        );
     }
     // Every failure is recorded as an event, followed by its repair.
     let events = sim.events();
     for f in &truth.failures {
-        assert!(events.iter().any(|e| e.kind == caretaker_core::EventKind::Failure
-            && e.equipment.as_str() == f.equipment && e.ts == f.ts));
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == caretaker_core::EventKind::Failure
+                    && e.equipment.as_str() == f.equipment
+                    && e.ts == f.ts)
+        );
     }
     // Sensor faults of every kind occur.
-    for kind in [FaultKind::Dropout, FaultKind::Stuck, FaultKind::Drift, FaultKind::GatewayOutage] {
-        assert!(truth.sensor_faults.iter().any(|s| s.fault == kind), "no {kind:?}");
+    for kind in [
+        FaultKind::Dropout,
+        FaultKind::Stuck,
+        FaultKind::Drift,
+        FaultKind::GatewayOutage,
+    ] {
+        assert!(
+            truth.sensor_faults.iter().any(|s| s.fault == kind),
+            "no {kind:?}"
+        );
     }
 }
 
@@ -184,9 +223,16 @@ fn heating_follows_the_outdoor_temperature() {
     let supply = reg
         .sensor_index(&caretaker_core::SensorId::parse("A-BLR-1-supply").unwrap())
         .unwrap() as u32;
-    assert_eq!(reg.sensors()[supply as usize].metric, Metric::SupplyTemperature);
+    assert_eq!(
+        reg.sensors()[supply as usize].metric,
+        Metric::SupplyTemperature
+    );
     let at = |d: &str| Timestamp::parse(d).unwrap();
-    let january = mean(&batch, supply, at("2024-01-08"), at("2024-01-22")).unwrap().0;
-    let july = mean(&batch, supply, at("2024-07-08"), at("2024-07-22")).unwrap().0;
+    let january = mean(&batch, supply, at("2024-01-08"), at("2024-01-22"))
+        .unwrap()
+        .0;
+    let july = mean(&batch, supply, at("2024-07-08"), at("2024-07-22"))
+        .unwrap()
+        .0;
     assert!(january > july + 20.0, "january {january} july {july}");
 }

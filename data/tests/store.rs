@@ -21,15 +21,29 @@ async fn migrates_records_the_registry_once_and_keeps_events_once() {
     let registry = parse_registry(SAMPLE_REGISTRY, "sample").unwrap();
     {
         let store = Store::open(&path).await.unwrap();
-        assert!(store.sync_registry(&registry, "sample", SAMPLE_REGISTRY).await.unwrap());
-        assert!(!store.sync_registry(&registry, "sample", SAMPLE_REGISTRY).await.unwrap());
+        assert!(
+            store
+                .sync_registry(&registry, "sample", SAMPLE_REGISTRY)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .sync_registry(&registry, "sample", SAMPLE_REGISTRY)
+                .await
+                .unwrap()
+        );
         let counts = store.counts().await.unwrap();
         assert_eq!(counts.units as usize, registry.units().len());
         assert_eq!(counts.equipment as usize, registry.equipment().len());
         assert_eq!(counts.sensors as usize, registry.sensors().len());
         let events = [
             event("A-CP-1", "2024-02-01T10:00:00Z", EventKind::Failure),
-            event("A-CP-1", "2024-02-02T10:00:00Z", EventKind::CorrectiveMaintenance),
+            event(
+                "A-CP-1",
+                "2024-02-02T10:00:00Z",
+                EventKind::CorrectiveMaintenance,
+            ),
         ];
         assert_eq!(store.insert_events(&events, "test").await.unwrap(), 2);
         // The same events again (an import run twice) are not duplicated.
@@ -40,14 +54,28 @@ async fn migrates_records_the_registry_once_and_keeps_events_once() {
     let all = store.events(None).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].kind, EventKind::Failure);
-    let pump = store.events(Some(&EquipmentId::parse("A-CP-1").unwrap())).await.unwrap();
+    let pump = store
+        .events(Some(&EquipmentId::parse("A-CP-1").unwrap()))
+        .await
+        .unwrap();
     assert_eq!(pump, all);
-    assert!(store.events(Some(&EquipmentId::parse("A-BLR-1").unwrap())).await.unwrap().is_empty());
+    assert!(
+        store
+            .events(Some(&EquipmentId::parse("A-BLR-1").unwrap()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // A changed registry replaces the registry tables and is logged.
     let smaller = SAMPLE_REGISTRY.replacen("criticality = 5", "criticality = 4", 1);
     let registry = parse_registry(&smaller, "edited").unwrap();
-    assert!(store.sync_registry(&registry, "edited", &smaller).await.unwrap());
+    assert!(
+        store
+            .sync_registry(&registry, "edited", &smaller)
+            .await
+            .unwrap()
+    );
     let loads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_loads")
         .fetch_one(store.pool())
         .await

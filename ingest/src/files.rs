@@ -59,7 +59,11 @@ impl AtomicFile {
         crate::fault::before_rename();
         std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
         if let Some(dir) = self.target.parent() {
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             sync_dir(dir)?;
         }
         Ok(())
@@ -93,12 +97,18 @@ pub fn readings_frame(registry: &Registry, batch: &ReadingBatch) -> PolarsResult
     let sensors = registry.sensors();
     let sensor = StringChunked::from_iter_values(
         "sensor".into(),
-        batch.sensor.iter().map(|&i| sensors[i as usize].id.as_str()),
+        batch
+            .sensor
+            .iter()
+            .map(|&i| sensors[i as usize].id.as_str()),
     );
     let ts = Int64Chunked::from_vec("ts".into(), batch.ts_ms.clone())
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let value = Float64Chunked::from_vec("value".into(), batch.value.clone());
-    DataFrame::new(batch.len(), vec![sensor.into_column(), ts.into_column(), value.into_column()])
+    DataFrame::new(
+        batch.len(),
+        vec![sensor.into_column(), ts.into_column(), value.into_column()],
+    )
 }
 
 /// Writes readings to a Parquet file batch by batch, in bounded memory.
@@ -151,12 +161,10 @@ impl ReadingsParquetWriter {
 
     /// Writes the footer, fsyncs and renames the file into place; returns the rows written.
     pub fn finish(self) -> Result<u64, IngestError> {
-        self.writer
-            .finish()
-            .map_err(|source| IngestError::Polars {
-                path: self.file.target.clone(),
-                source,
-            })?;
+        self.writer.finish().map_err(|source| IngestError::Polars {
+            path: self.file.target.clone(),
+            source,
+        })?;
         drop(self.writer);
         self.file.commit(self.handle)?;
         Ok(self.rows)
@@ -214,14 +222,21 @@ impl ReadingsCsvWriter {
 pub fn events_frame(events: &[Event]) -> PolarsResult<DataFrame> {
     let ts = Int64Chunked::from_iter_values("ts".into(), events.iter().map(|e| e.ts.millis()))
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
-    let equipment =
-        StringChunked::from_iter_values("equipment".into(), events.iter().map(|e| e.equipment.as_str()));
+    let equipment = StringChunked::from_iter_values(
+        "equipment".into(),
+        events.iter().map(|e| e.equipment.as_str()),
+    );
     let kind = StringChunked::from_iter_values("kind".into(), events.iter().map(|e| e.kind.name()));
     let code: StringChunked = events.iter().map(|e| e.code.as_deref()).collect();
-    let description =
-        StringChunked::from_iter_values("description".into(), events.iter().map(|e| e.description.as_str()));
+    let description = StringChunked::from_iter_values(
+        "description".into(),
+        events.iter().map(|e| e.description.as_str()),
+    );
     let cost: Float64Chunked = events.iter().map(|e| e.cost).collect();
-    let unit: StringChunked = events.iter().map(|e| e.unit.as_ref().map(|u| u.as_str())).collect();
+    let unit: StringChunked = events
+        .iter()
+        .map(|e| e.unit.as_ref().map(|u| u.as_str()))
+        .collect();
     DataFrame::new(
         events.len(),
         vec![

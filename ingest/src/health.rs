@@ -29,7 +29,11 @@ pub struct SensorHealth {
 }
 
 fn exempt_from_stuck(metric: Metric) -> bool {
-    metric.is_binary() || matches!(metric, Metric::BurnerCycles | Metric::Trips | Metric::Battery)
+    metric.is_binary()
+        || matches!(
+            metric,
+            Metric::BurnerCycles | Metric::Trips | Metric::Battery
+        )
 }
 
 impl SensorHealth {
@@ -77,7 +81,8 @@ impl SensorHealth {
                 cost: None,
                 unit: None,
             };
-            let silent_after = (3 * i64::from(sensor.interval_s) * Timestamp::SECOND).max(Timestamp::HOUR);
+            let silent_after =
+                (3 * i64::from(sensor.interval_s) * Timestamp::SECOND).max(Timestamp::HOUR);
             let silent = now.millis() - s.last_seen > silent_after;
             if silent && !s.silent {
                 events.push(alarm(

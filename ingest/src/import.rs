@@ -49,11 +49,9 @@ use crate::store::{PushResult, ReadingsStore};
 /// Most Parquet rows decoded at once (a larger row group is read in slices).
 pub const PARQUET_CHUNK_ROWS: usize = 1 << 19;
 
-/// Most distinct days touched between two flushes of the store. The store keeps
-/// the keys of its 16 most recently used days in memory and reloads the others
-/// from disk, where unflushed readings are not yet: touching no more days than
-/// that between flushes keeps every unflushed key in memory.
-const MAX_DAYS_BETWEEN_FLUSHES: usize = 16;
+/// Most distinct days touched between two flushes of the store: as many as the
+/// store keeps keys for, so that memory stays bounded on long histories.
+const MAX_DAYS_BETWEEN_FLUSHES: usize = crate::store::KEY_CACHE_DAYS;
 
 /// 1990-01-01T00:00:00Z: an earlier time is almost surely epoch seconds given as milliseconds.
 const EARLIEST_MS: i64 = 631_152_000_000;

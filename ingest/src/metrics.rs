@@ -70,34 +70,107 @@ impl IngestMetrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
         };
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        counter("caretaker_mqtt_messages_received_total", "MQTT messages received.", get(&self.messages_received));
-        counter("caretaker_mqtt_messages_acked_total", "MQTT messages acknowledged after their readings were durable.", get(&self.messages_acked));
-        counter("caretaker_mqtt_messages_ignored_total", "Messages carrying no readings (bridge, availability, status).", get(&self.messages_ignored));
-        counter("caretaker_mqtt_connections_total", "Connections established to the broker.", get(&self.connections));
-        counter("caretaker_readings_stored_total", "Readings stored (new keys).", get(&self.readings_stored));
-        counter("caretaker_readings_duplicate_total", "Readings dropped as repeats of a stored key and value.", get(&self.readings_duplicate));
-        counter("caretaker_readings_conflict_total", "Readings dropped because their key was stored with another value.", get(&self.readings_conflict));
-        counter("caretaker_flushes_total", "Flushes of buffered readings to Parquet.", get(&self.flushes));
-        counter("caretaker_write_errors_total", "Failed writes to the log, quarantine or Parquet (retried).", get(&self.write_errors));
-        let _ = writeln!(out, "# HELP caretaker_quarantined_total Messages or readings quarantined, by reason.\n# TYPE caretaker_quarantined_total counter");
+        counter(
+            "caretaker_mqtt_messages_received_total",
+            "MQTT messages received.",
+            get(&self.messages_received),
+        );
+        counter(
+            "caretaker_mqtt_messages_acked_total",
+            "MQTT messages acknowledged after their readings were durable.",
+            get(&self.messages_acked),
+        );
+        counter(
+            "caretaker_mqtt_messages_ignored_total",
+            "Messages carrying no readings (bridge, availability, status).",
+            get(&self.messages_ignored),
+        );
+        counter(
+            "caretaker_mqtt_connections_total",
+            "Connections established to the broker.",
+            get(&self.connections),
+        );
+        counter(
+            "caretaker_readings_stored_total",
+            "Readings stored (new keys).",
+            get(&self.readings_stored),
+        );
+        counter(
+            "caretaker_readings_duplicate_total",
+            "Readings dropped as repeats of a stored key and value.",
+            get(&self.readings_duplicate),
+        );
+        counter(
+            "caretaker_readings_conflict_total",
+            "Readings dropped because their key was stored with another value.",
+            get(&self.readings_conflict),
+        );
+        counter(
+            "caretaker_flushes_total",
+            "Flushes of buffered readings to Parquet.",
+            get(&self.flushes),
+        );
+        counter(
+            "caretaker_write_errors_total",
+            "Failed writes to the log, quarantine or Parquet (retried).",
+            get(&self.write_errors),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP caretaker_quarantined_total Messages or readings quarantined, by reason.\n# TYPE caretaker_quarantined_total counter"
+        );
         for r in RejectReason::ALL {
-            let _ = writeln!(out, "caretaker_quarantined_total{{reason=\"{r}\"}} {}", self.quarantined_count(*r));
+            let _ = writeln!(
+                out,
+                "caretaker_quarantined_total{{reason=\"{r}\"}} {}",
+                self.quarantined_count(*r)
+            );
         }
         let mut gauge = |name: &str, help: &str, value: f64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         };
-        gauge("caretaker_wal_bytes", "Bytes in the write-ahead log.", get(&self.wal_bytes) as f64);
-        gauge("caretaker_readings_buffered", "Readings durable in the log, not yet in Parquet.", get(&self.readings_buffered) as f64);
-        gauge("caretaker_flush_seconds_total", "Time spent flushing to Parquet.", get(&self.flush_micros_total) as f64 / 1e6);
-        gauge("caretaker_flush_seconds_max", "Longest flush to Parquet.", get(&self.flush_micros_max) as f64 / 1e6);
-        gauge("caretaker_ack_lag_seconds", "Arrival to acknowledgement of the last message.", get(&self.ack_lag_ms) as f64 / 1e3);
+        gauge(
+            "caretaker_wal_bytes",
+            "Bytes in the write-ahead log.",
+            get(&self.wal_bytes) as f64,
+        );
+        gauge(
+            "caretaker_readings_buffered",
+            "Readings durable in the log, not yet in Parquet.",
+            get(&self.readings_buffered) as f64,
+        );
+        gauge(
+            "caretaker_flush_seconds_total",
+            "Time spent flushing to Parquet.",
+            get(&self.flush_micros_total) as f64 / 1e6,
+        );
+        gauge(
+            "caretaker_flush_seconds_max",
+            "Longest flush to Parquet.",
+            get(&self.flush_micros_max) as f64 / 1e6,
+        );
+        gauge(
+            "caretaker_ack_lag_seconds",
+            "Arrival to acknowledgement of the last message.",
+            get(&self.ack_lag_ms) as f64 / 1e3,
+        );
         let newest = get(&self.newest_reading_ms);
         if newest > 0 {
             let lag = (caretaker_core::Timestamp::now().millis() - newest as i64).max(0);
-            gauge("caretaker_reading_lag_seconds", "Now minus the time of the newest reading stored.", lag as f64 / 1e3);
+            gauge(
+                "caretaker_reading_lag_seconds",
+                "Now minus the time of the newest reading stored.",
+                lag as f64 / 1e3,
+            );
         }
         out
     }

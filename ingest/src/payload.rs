@@ -65,7 +65,10 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
             };
             let entry = zigbee.entry((z.name.as_str(), ts)).or_default();
             entry.insert(z.key.clone(), v);
-            entry.insert("last_seen".into(), Value::String(Timestamp::from_millis(ts).to_string()));
+            entry.insert(
+                "last_seen".into(),
+                Value::String(Timestamp::from_millis(ts).to_string()),
+            );
         } else if let Some(l) = &sensor.address.lorawan {
             let entry = lorawan.entry((l.dev_eui.as_str(), ts)).or_default();
             entry.insert(l.field.clone(), number(value));
@@ -74,7 +77,11 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
                 .equipment_by_id(&sensor.equipment)
                 .map(|e| native_gateway(&e.building))
                 .unwrap_or_else(|| "gateway".into());
-            let id = sensor.address.native.as_deref().unwrap_or(sensor.id.as_str());
+            let id = sensor
+                .address
+                .native
+                .as_deref()
+                .unwrap_or(sensor.id.as_str());
             native.entry(building).or_default().push(json!({
                 "sensor": id,
                 "ts": Timestamp::from_millis(ts).to_string(),

@@ -34,7 +34,10 @@ impl BrokerUrl {
         };
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("port is not a number"))?),
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>().map_err(|_| bad("port is not a number"))?,
+            ),
             None => (rest, if tls { 8883 } else { 1883 }),
         };
         if host.is_empty() {

@@ -122,7 +122,10 @@ impl IngestService {
         let (tx, rx) = mpsc::unbounded_channel();
         let (health_tx, health_events) = mpsc::unbounded_channel();
         let connection = Arc::new(AtomicU64::new(0));
-        let mut topics = vec!["caretaker/+/readings".to_owned(), "application/+/device/+/event/+".to_owned()];
+        let mut topics = vec![
+            "caretaker/+/readings".to_owned(),
+            "application/+/device/+/event/+".to_owned(),
+        ];
         topics.extend(settings.zigbee_base_topics.iter().map(|b| format!("{b}/#")));
         let poller = tokio::spawn(poll(
             eventloop,
@@ -213,7 +216,10 @@ fn recover(
     let mut unknown = 0usize;
     let mut new = 0usize;
     for r in &replayed {
-        let Some(index) = SensorId::parse(&r.sensor).ok().and_then(|id| registry.sensor_index(&id)) else {
+        let Some(index) = SensorId::parse(&r.sensor)
+            .ok()
+            .and_then(|id| registry.sensor_index(&id))
+        else {
             unknown += 1;
             continue;
         };
@@ -257,7 +263,11 @@ async fn poll(
                 let n = connection.fetch_add(1, Ordering::SeqCst) + 1;
                 metrics.connections.fetch_add(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(100);
-                tracing::info!(connection = n, session_present = ack.session_present, "connected to the MQTT broker");
+                tracing::info!(
+                    connection = n,
+                    session_present = ack.session_present,
+                    "connected to the MQTT broker"
+                );
                 // rumqttc does not restore subscriptions: subscribe on every connection.
                 for topic in &topics {
                     if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
@@ -353,7 +363,8 @@ impl Processor {
                 self.acknowledge(&mut group).await;
             }
             if self.store.pending() >= self.settings.flush_readings
-                || (self.last_flush.elapsed() >= self.settings.flush_interval && self.store.pending() > 0)
+                || (self.last_flush.elapsed() >= self.settings.flush_interval
+                    && self.store.pending() > 0)
             {
                 if let Err(e) = self.flush() {
                     self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
@@ -428,18 +439,28 @@ impl Processor {
         if !fresh.is_empty() {
             let sensors = self.registry.sensors();
             self.wal.append((0..fresh.len()).map(|i| {
-                (sensors[fresh.sensor[i] as usize].id.as_str(), fresh.ts_ms[i], fresh.value[i])
+                (
+                    sensors[fresh.sensor[i] as usize].id.as_str(),
+                    fresh.ts_ms[i],
+                    fresh.value[i],
+                )
             }))?;
             self.wal.sync()?;
             for i in 0..fresh.len() {
-                self.store.insert(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i])?;
-                self.health.observe(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i]);
+                self.store
+                    .insert(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i])?;
+                self.health
+                    .observe(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i]);
             }
         }
         for (index, rejection) in &refused {
             let a = &group[*index];
-            self.quarantine
-                .record(a.received_at, &a.publish.topic, &a.publish.payload, rejection)?;
+            self.quarantine.record(
+                a.received_at,
+                &a.publish.topic,
+                &a.publish.payload,
+                rejection,
+            )?;
         }
         self.quarantine.sync()?;
 
@@ -448,14 +469,18 @@ impl Processor {
             m.quarantined(rejection.reason);
         }
         if let Some(newest) = fresh.ts_ms.iter().max() {
-            m.newest_reading_ms.fetch_max((*newest).max(0) as u64, Ordering::Relaxed);
+            m.newest_reading_ms
+                .fetch_max((*newest).max(0) as u64, Ordering::Relaxed);
         }
         m.messages_ignored.fetch_add(ignored, Ordering::Relaxed);
-        m.readings_stored.fetch_add(fresh.len() as u64, Ordering::Relaxed);
-        m.readings_duplicate.fetch_add(duplicates, Ordering::Relaxed);
+        m.readings_stored
+            .fetch_add(fresh.len() as u64, Ordering::Relaxed);
+        m.readings_duplicate
+            .fetch_add(duplicates, Ordering::Relaxed);
         m.readings_conflict.fetch_add(conflicts, Ordering::Relaxed);
         m.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
-        m.readings_buffered.store(self.store.pending() as u64, Ordering::Relaxed);
+        m.readings_buffered
+            .store(self.store.pending() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -467,13 +492,18 @@ impl Processor {
                 continue;
             }
             if a.connection != current {
-                tracing::debug!(pkid = a.publish.pkid, "not acknowledging a message of an earlier connection");
+                tracing::debug!(
+                    pkid = a.publish.pkid,
+                    "not acknowledging a message of an earlier connection"
+                );
                 continue;
             }
             if self.client.ack(&a.publish).await.is_ok() {
                 self.metrics.messages_acked.fetch_add(1, Ordering::Relaxed);
                 let lag = Timestamp::now().millis() - a.received_at.millis();
-                self.metrics.ack_lag_ms.store(lag.max(0) as u64, Ordering::Relaxed);
+                self.metrics
+                    .ack_lag_ms
+                    .store(lag.max(0) as u64, Ordering::Relaxed);
             }
         }
     }
@@ -488,9 +518,16 @@ impl Processor {
         let stats = self.store.flush()?;
         self.wal.remove_through(closed)?;
         self.metrics.flushed(stats.seconds);
-        self.metrics.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
+        self.metrics
+            .wal_bytes
+            .store(self.wal.size_bytes(), Ordering::Relaxed);
         self.metrics.readings_buffered.store(0, Ordering::Relaxed);
-        tracing::debug!(readings = stats.readings, files = stats.files, seconds = stats.seconds, "flushed to Parquet");
+        tracing::debug!(
+            readings = stats.readings,
+            files = stats.files,
+            seconds = stats.seconds,
+            "flushed to Parquet"
+        );
         self.flushes_since_compaction += 1;
         if self.flushes_since_compaction >= 10 {
             self.flushes_since_compaction = 0;

@@ -27,8 +27,9 @@ use polars::prelude::*;
 use crate::IngestError;
 use crate::files::{AtomicFile, readings_frame};
 
-/// How many days' keys stay in memory for duplicate checks.
-const KEY_CACHE_DAYS: usize = 16;
+/// How many days' keys stay in memory for duplicate checks (days with
+/// buffered readings always stay).
+pub const KEY_CACHE_DAYS: usize = 16;
 
 /// What happened to a reading pushed into the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,9 +164,13 @@ impl ReadingsStore {
             self.lru.push(day);
         } else {
             let loaded = self.load_day_keys(day)?;
+            // Forget the least recently used day whose readings are all in files
+            // (its keys reload from them); a day with buffered readings stays.
             if self.lru.len() >= KEY_CACHE_DAYS {
-                let evict = self.lru.remove(0);
-                self.keys.remove(&evict);
+                if let Some(pos) = self.lru.iter().position(|d| !self.pending.contains_key(d)) {
+                    let evict = self.lru.remove(pos);
+                    self.keys.remove(&evict);
+                }
             }
             self.keys.insert(day, loaded);
             self.lru.push(day);
@@ -185,14 +190,22 @@ impl ReadingsStore {
                 path: file.path.clone(),
                 source,
             };
-            let sensors = df.column("sensor").and_then(|c| c.str().cloned()).map_err(polars_err)?;
+            let sensors = df
+                .column("sensor")
+                .and_then(|c| c.str().cloned())
+                .map_err(polars_err)?;
             let ts = df
                 .column("ts")
                 .and_then(|c| c.datetime().map(|d| d.physical().clone()))
                 .map_err(polars_err)?;
-            let values = df.column("value").and_then(|c| c.f64().cloned()).map_err(polars_err)?;
+            let values = df
+                .column("value")
+                .and_then(|c| c.f64().cloned())
+                .map_err(polars_err)?;
             for ((s, t), v) in sensors.iter().zip(ts.iter()).zip(values.iter()) {
-                let (Some(s), Some(t), Some(v)) = (s, t, v) else { continue };
+                let (Some(s), Some(t), Some(v)) = (s, t, v) else {
+                    continue;
+                };
                 let Ok(id) = SensorId::parse(s) else { continue };
                 if let Some(i) = self.registry.sensor_index(&id) {
                     keys.insert((i as u32, t), v.to_bits());
@@ -203,7 +216,12 @@ impl ReadingsStore {
     }
 
     /// Whether a reading's key is new, or already stored (or buffered) with the same or another value.
-    pub fn check(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<PushResult, IngestError> {
+    pub fn check(
+        &mut self,
+        sensor: u32,
+        ts_ms: i64,
+        value: f64,
+    ) -> Result<PushResult, IngestError> {
         let keys = self.day_keys(day_of(ts_ms))?;
         Ok(match keys.get(&(sensor, ts_ms)) {
             None => PushResult::New,
@@ -282,7 +300,10 @@ impl ReadingsStore {
                 source,
             };
             let df = concat(frames, UnionArgs::default())
-                .and_then(|lf| lf.sort(["sensor", "ts"], SortMultipleOptions::default()).collect())
+                .and_then(|lf| {
+                    lf.sort(["sensor", "ts"], SortMultipleOptions::default())
+                        .collect()
+                })
                 .map_err(polars_err)?;
             write_file(&path, df)?;
             for f in &files {
@@ -348,7 +369,10 @@ fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
 
 /// Deletes temporary leftovers and files covered by a compaction; returns the files kept.
 fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
-    for entry in std::fs::read_dir(dir).map_err(io_err(dir))?.filter_map(|e| e.ok()) {
+    for entry in std::fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .filter_map(|e| e.ok())
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') && name.ends_with(".tmp") {
             tracing::info!(file = %entry.path().display(), "removing the leftover of an interrupted write");
@@ -358,9 +382,12 @@ fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
     let files = list_files(dir)?;
     let mut kept = Vec::new();
     for f in &files {
-        let covered = files
-            .iter()
-            .any(|g| g != f && g.first <= f.first && f.last <= g.last && (g.first, g.last) != (f.first, f.last));
+        let covered = files.iter().any(|g| {
+            g != f
+                && g.first <= f.first
+                && f.last <= g.last
+                && (g.first, g.last) != (f.first, f.last)
+        });
         if covered {
             tracing::info!(file = %f.path.display(), "removing a file a compaction replaced");
             std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
@@ -381,7 +408,10 @@ pub fn query_sensor(
     let mut frames = Vec::new();
     let (first_day, last_day) = (day_of(from.millis()), day_of(to.millis() - 1));
     for dir in day_dirs(root)? {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some(day) = name
             .strip_prefix("date=")
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -405,8 +435,14 @@ pub fn query_sensor(
             .select(["ts", "value"])
             .map_err(polars_err);
     }
-    let ts_from = lit(from.millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)));
-    let ts_to = lit(to.millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)));
+    let ts_from = lit(from.millis()).cast(DataType::Datetime(
+        TimeUnit::Milliseconds,
+        Some(TimeZone::UTC),
+    ));
+    let ts_to = lit(to.millis()).cast(DataType::Datetime(
+        TimeUnit::Milliseconds,
+        Some(TimeZone::UTC),
+    ));
     concat(frames, UnionArgs::default())
         .and_then(|lf| {
             lf.filter(
@@ -464,7 +500,10 @@ mod tests {
         drop(store);
         let mut store = ReadingsStore::open(dir.path(), reg.clone()).unwrap();
         assert_eq!(store.push(0, DAY0, 1.0).unwrap(), PushResult::Duplicate);
-        assert!(matches!(store.push(0, DAY0, 7.0).unwrap(), PushResult::Conflict { .. }));
+        assert!(matches!(
+            store.push(0, DAY0, 7.0).unwrap(),
+            PushResult::Conflict { .. }
+        ));
         assert_eq!(store.push(0, DAY0 - 1, 1.0).unwrap(), PushResult::New);
         store.flush().unwrap();
 
@@ -491,8 +530,14 @@ mod tests {
     fn only_one_writer_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let first = ReadingsStore::open(dir.path(), registry()).unwrap();
-        let err = ReadingsStore::open(dir.path(), registry()).err().expect("second writer refused");
-        assert!(err.to_string().contains("in use by another Caretaker process"), "{err}");
+        let err = ReadingsStore::open(dir.path(), registry())
+            .err()
+            .expect("second writer refused");
+        assert!(
+            err.to_string()
+                .contains("in use by another Caretaker process"),
+            "{err}"
+        );
         drop(first);
         ReadingsStore::open(dir.path(), registry()).unwrap();
     }
@@ -520,6 +565,9 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, [merged.file_name().unwrap().to_string_lossy().into_owned()]);
+        assert_eq!(
+            names,
+            [merged.file_name().unwrap().to_string_lossy().into_owned()]
+        );
     }
 }

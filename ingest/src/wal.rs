@@ -92,7 +92,9 @@ impl Wal {
             .append(true)
             .open(&path)
             .map_err(io_err(&path))?;
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(dir))?;
         Ok(file)
     }
 
@@ -117,7 +119,8 @@ impl Wal {
             .extend_from_slice(&(readings.len() as u32).to_le_bytes());
         for (sensor, ts, value) in readings {
             let id = &sensor.as_bytes()[..sensor.len().min(u16::MAX as usize)];
-            self.buffer.extend_from_slice(&(id.len() as u16).to_le_bytes());
+            self.buffer
+                .extend_from_slice(&(id.len() as u16).to_le_bytes());
             self.buffer.extend_from_slice(id);
             self.buffer.extend_from_slice(&ts.to_le_bytes());
             self.buffer.extend_from_slice(&value.to_le_bytes());
@@ -235,7 +238,8 @@ mod tests {
     fn appended_records_replay_in_order_and_a_torn_tail_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let mut wal = Wal::open(dir.path()).unwrap();
-        wal.append([("a", 1, 1.5), ("b", 2, 2.5)].into_iter()).unwrap();
+        wal.append([("a", 1, 1.5), ("b", 2, 2.5)].into_iter())
+            .unwrap();
         wal.append([("c", 3, -1.0)].into_iter()).unwrap();
         wal.sync().unwrap();
         let first = wal.current_segment();
@@ -245,7 +249,10 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(&[40, 0, 0, 0, 1, 2]).unwrap();
         let replayed = Wal::replay(dir.path(), u64::MAX).unwrap();
-        let keys: Vec<(&str, i64)> = replayed.iter().map(|r| (r.sensor.as_str(), r.ts_ms)).collect();
+        let keys: Vec<(&str, i64)> = replayed
+            .iter()
+            .map(|r| (r.sensor.as_str(), r.ts_ms))
+            .collect();
         assert_eq!(keys, [("a", 1), ("b", 2), ("c", 3)]);
         // Reopening starts a new segment after the old one.
         let mut wal = Wal::open(dir.path()).unwrap();

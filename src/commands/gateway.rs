@@ -17,7 +17,9 @@ pub async fn run(config: &Config, cmd: GatewayCommand) -> anyhow::Result<()> {
             );
             let password = new_secret();
             anyhow::ensure!(
-                ctx.store.add_gateway(&name, &sha256_hex(password.as_bytes())).await?,
+                ctx.store
+                    .add_gateway(&name, &sha256_hex(password.as_bytes()))
+                    .await?,
                 "a gateway named {name} exists already (revoke it first to issue new credentials)"
             );
             println!("gateway: {name}");
@@ -28,7 +30,10 @@ pub async fn run(config: &Config, cmd: GatewayCommand) -> anyhow::Result<()> {
         }
         GatewayCommand::Revoke { name } => {
             let name = GatewayName::parse(&name)?;
-            anyhow::ensure!(ctx.store.revoke_gateway(&name).await?, "no active gateway named {name}");
+            anyhow::ensure!(
+                ctx.store.revoke_gateway(&name).await?,
+                "no active gateway named {name}"
+            );
             println!("revoked {name}");
         }
         GatewayCommand::List => {

@@ -50,6 +50,9 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         .map(|path| ReadingsFile::open(path))
         .collect::<Result<Vec<_>, _>>()?;
     let settings = ImportSettings::default();
+    // Take the store first: if ingest holds it, fail before changing the registry.
+    let store = ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?;
+    let mut registry_changed = false;
     if args.create_missing {
         let mut missing: BTreeMap<(EquipmentId, Metric), MissingSensor> = BTreeMap::new();
         for file in &files {
@@ -63,11 +66,18 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         if !missing.is_empty() {
             let missing: Vec<MissingSensor> = missing.into_values().collect();
             add_to_registry(&mut ctx, &missing, kind, Timestamp::now()).await?;
+            registry_changed = true;
         }
     }
 
     let began = Instant::now();
-    let mut store = ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?;
+    let mut store = if registry_changed {
+        // Sensor indexes changed: reopen the store on the new registry.
+        drop(store);
+        ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?
+    } else {
+        store
+    };
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
         let bar = progress_bar(

@@ -59,19 +59,20 @@ pub async fn start(
     broker: Option<&str>,
     metrics: Arc<IngestMetrics>,
 ) -> anyhow::Result<IngestService> {
-    let external = broker.map(str::to_owned).or_else(|| config.mqtt.broker.clone());
+    let external = broker
+        .map(str::to_owned)
+        .or_else(|| config.mqtt.broker.clone());
     let (url, credentials) = match external {
         Some(url) => (BrokerUrl::parse(&url)?, config.mqtt.credentials()),
         None => {
-            let listen: SocketAddr = config
-                .mqtt
-                .embedded_listen
-                .parse()
-                .with_context(|| format!("mqtt.embedded_listen {:?}", config.mqtt.embedded_listen))?;
+            let listen: SocketAddr = config.mqtt.embedded_listen.parse().with_context(|| {
+                format!("mqtt.embedded_listen {:?}", config.mqtt.embedded_listen)
+            })?;
             let internal_password = new_secret();
             let auth = gateway_auth(ctx.store.clone(), internal_password.clone());
             // Let oversize payloads through to Caretaker, which quarantines them visibly.
-            let broker = EmbeddedBroker::start(listen, auth, config.ingest.max_payload_bytes * 4 + 4096)?;
+            let broker =
+                EmbeddedBroker::start(listen, auth, config.ingest.max_payload_bytes * 4 + 4096)?;
             (
                 BrokerUrl::parse(&format!("mqtt://{}", broker.listen))?,
                 Some((INTERNAL_USER.to_owned(), internal_password)),
@@ -79,7 +80,9 @@ pub async fn start(
         }
     };
     let tls_ca = match &config.mqtt.ca_file {
-        Some(path) => Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?),
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+        }
         None => None,
     };
     let settings = IngestSettings {

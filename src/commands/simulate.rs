@@ -52,7 +52,10 @@ async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {
         "generated {} readings in {seconds:.2} s ({:.0} readings/s, Parquet written); peak memory {}",
         summary.readings,
         summary.readings as f64 / seconds,
-        peak_memory().map_or("unknown".into(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0)),
+        peak_memory().map_or("unknown".into(), |kb| format!(
+            "{:.0} MiB",
+            kb as f64 / 1024.0
+        )),
     );
     std::fs::copy(&ctx.registry_path, out.join("registry.toml"))
         .with_context(|| format!("copying the registry to {}", out.display()))?;
@@ -137,10 +140,16 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> 
 
 async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
-    let url = args.broker.clone().unwrap_or_else(|| config.mqtt.broker_url());
+    let url = args
+        .broker
+        .clone()
+        .unwrap_or_else(|| config.mqtt.broker_url());
     let broker = BrokerUrl::parse(&url)?;
     let speed = args.speed.unwrap_or(config.simulate.speed);
-    anyhow::ensure!(speed.is_finite() && speed > 0.0, "--speed must be positive, got {speed}");
+    anyhow::ensure!(
+        speed.is_finite() && speed > 0.0,
+        "--speed must be positive, got {speed}"
+    );
     let credentials = match (args.username, args.password) {
         (Some(u), Some(p)) => Some((u, p)),
         (Some(u), None) => Some((u, String::new())),

@@ -290,7 +290,7 @@ pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
     let Ok(days) = std::fs::read_dir(&root) else {
         return out;
     };
-    for day in days.flatten() {
+    for day in days.flatten().filter(|d| d.path().is_dir()) {
         for file in std::fs::read_dir(day.path()).unwrap().flatten() {
             let name = file.file_name().to_string_lossy().into_owned();
             assert!(

@@ -100,7 +100,10 @@ fn spell(
             .start
             .plus_millis((rng.gen_range(0.0..total_days) * Timestamp::DAY as f64) as i64);
         let len = rng.gen_range(days.0..days.1);
-        out.push((start, start.plus_millis((len * Timestamp::DAY as f64) as i64)));
+        out.push((
+            start,
+            start.plus_millis((len * Timestamp::DAY as f64) as i64),
+        ));
     }
     out.sort();
     out
@@ -116,7 +119,10 @@ pub fn plan_faults(params: &SimulationParams, registry: &Registry) -> FaultPlan 
     let mut outages = HashMap::new();
     for b in registry.buildings() {
         let mut rng = stream_rng(params.seed, &format!("gateway/{}", b.id));
-        outages.insert(b.id.clone(), spell(&mut rng, params, 2.0, (2.0 / 24.0, 1.5)));
+        outages.insert(
+            b.id.clone(),
+            spell(&mut rng, params, 2.0, (2.0 / 24.0, 1.5)),
+        );
     }
     // Batteries, one per Zigbee device.
     for s in registry.sensors() {
@@ -170,7 +176,9 @@ pub fn plan_faults(params: &SimulationParams, registry: &Registry) -> FaultPlan 
         if let Some(z) = &s.address.zigbee {
             let battery = &plan.batteries[&z.name];
             for (k, seg) in battery.segments.iter().enumerate() {
-                let flat_at = seg.0.plus_millis(((seg.1 - 1.0) / seg.2 * Timestamp::DAY as f64) as i64);
+                let flat_at = seg
+                    .0
+                    .plus_millis(((seg.1 - 1.0) / seg.2 * Timestamp::DAY as f64) as i64);
                 let back = battery.segments.get(k + 1).map_or(end, |next| next.0);
                 if flat_at < back && flat_at < end {
                     add(FaultKind::BatteryFlat, (flat_at, back));

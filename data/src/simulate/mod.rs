@@ -240,7 +240,9 @@ impl SimulationSummary {
             }
         }
         for f in &truth.failures {
-            *failures_by_kind.entry(f.kind.name().to_owned()).or_default() += 1;
+            *failures_by_kind
+                .entry(f.kind.name().to_owned())
+                .or_default() += 1;
         }
         let visible = truth.failures.iter().filter(|f| f.visible).count();
         let failures = truth.failures.len();
@@ -268,13 +270,21 @@ impl SimulationSummary {
 
 impl std::fmt::Display for SimulationSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "simulated {} to {} (seed {})", self.start, self.end, self.seed)?;
+        writeln!(
+            f,
+            "simulated {} to {} (seed {})",
+            self.start, self.end, self.seed
+        )?;
         writeln!(
             f,
             "readings: {} from {} of {} sensors on {} pieces of equipment",
             self.readings, self.sensors_reporting, self.sensors, self.equipment
         )?;
-        let events: Vec<String> = self.events.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let events: Vec<String> = self
+            .events
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         writeln!(f, "events: {}", events.join(", "))?;
         writeln!(f, "failures: {}", self.failures)?;
         for (kind, n) in &self.failures_by_kind {
@@ -287,6 +297,10 @@ impl std::fmt::Display for SimulationSummary {
             self.failures,
             self.share_visible * 100.0
         )?;
-        write!(f, "faults caught by maintenance before failing: {}", self.averted)
+        write!(
+            f,
+            "faults caught by maintenance before failing: {}",
+            self.averted
+        )
     }
 }

@@ -348,7 +348,10 @@ pub fn profile(kind: EquipmentKind) -> KindProfile {
             repair_cost: 900.0,
             repair_days: (0.2, 1.5),
             modes: SUMP_MODES,
-            outage_report: ("water_in_basement", "Water on the basement floor / storage locker wet"),
+            outage_report: (
+                "water_in_basement",
+                "Water on the basement floor / storage locker wet",
+            ),
             degraded_report: None,
         },
         EquipmentKind::Elevator => KindProfile {

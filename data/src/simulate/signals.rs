@@ -85,7 +85,11 @@ impl Moment {
     /// Elevator traffic 0..1: morning and evening peaks, quiet at night.
     pub fn traffic(&self) -> f64 {
         let peak = |centre: f64, width: f64| (-((self.hour - centre) / width).powi(2)).exp();
-        let day = if (7.0..22.0).contains(&self.hour) { 0.35 } else { 0.05 };
+        let day = if (7.0..22.0).contains(&self.hour) {
+            0.35
+        } else {
+            0.05
+        };
         (day + peak(8.0, 1.0) + 0.9 * peak(18.0, 1.5)).min(1.0)
     }
 }
@@ -117,7 +121,9 @@ pub fn true_value(
                 M::SupplyTemperature if m.heating_on => 38.0 + 42.0 * demand,
                 M::SupplyTemperature => 24.0,
                 M::ReturnTemperature if c.down => 19.5,
-                M::ReturnTemperature if m.heating_on => 38.0 + 42.0 * demand - (7.0 + 10.0 * demand),
+                M::ReturnTemperature if m.heating_on => {
+                    38.0 + 42.0 * demand - (7.0 + 10.0 * demand)
+                }
                 M::ReturnTemperature => 23.5,
                 M::Pressure if c.down && c.mode == Some("pressure_loss") => 0.5,
                 M::Pressure => 1.55 * tr.scale + 0.25 * demand - 1.0 * c.sev("pressure_loss"),
@@ -186,9 +192,7 @@ pub fn true_value(
             let traffic = m.traffic();
             match metric {
                 M::DoorCycleTime if c.down => return None,
-                M::DoorCycleTime => {
-                    5.5 * tr.scale + 6.0 * c.sev("door_operator_wear").powf(1.5)
-                }
+                M::DoorCycleTime => 5.5 * tr.scale + 6.0 * c.sev("door_operator_wear").powf(1.5),
                 M::Trips if c.down => 0.0,
                 M::Trips => draw.poisson(tr.peak_trips * traffic),
                 M::MotorCurrent if c.down => 0.5,
@@ -223,7 +227,11 @@ pub fn true_value(
             }
         }
         K::AirHandler => {
-            let speed = if (6.0..23.0).contains(&m.hour) { 1.0 } else { 0.6 };
+            let speed = if (6.0..23.0).contains(&m.hour) {
+                1.0
+            } else {
+                0.6
+            };
             let belt = c.sev("belt_wear");
             match metric {
                 M::FilterPressureDrop if c.down => 0.0,
@@ -232,7 +240,9 @@ pub fn true_value(
                         + 300.0 * c.sev("filter_clog")
                 }
                 M::MotorCurrent if c.down => 0.0,
-                M::MotorCurrent => tr.nominal_current * speed.powi(3).max(0.3) * (1.0 - 0.15 * belt),
+                M::MotorCurrent => {
+                    tr.nominal_current * speed.powi(3).max(0.3) * (1.0 - 0.15 * belt)
+                }
                 M::VibrationRms if c.down => 0.05,
                 M::VibrationRms => 1.0 * tr.scale * speed + 2.5 * belt,
                 M::AirTemperature if c.down => (m.outdoor + 20.0) / 2.0,

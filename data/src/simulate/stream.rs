@@ -111,7 +111,10 @@ impl<'a> ReadingStream<'a> {
             .collect();
         let mut battery_names: Vec<&String> = sim.faults.batteries.keys().collect();
         battery_names.sort();
-        let batteries: Vec<&Battery> = battery_names.iter().map(|n| &sim.faults.batteries[*n]).collect();
+        let batteries: Vec<&Battery> = battery_names
+            .iter()
+            .map(|n| &sim.faults.batteries[*n])
+            .collect();
         let sensors = sim
             .registry
             .sensors()
@@ -177,7 +180,13 @@ impl<'a> ReadingStream<'a> {
             let step_end = t.plus_millis(STEP_MS).min(self.sim.params.end);
             let moment = Moment::at(&self.sim.weather, t);
             for (i, eq) in self.equipment.iter_mut().enumerate() {
-                update_equipment(eq, &self.sim.histories[i].episodes, &self.sim.histories[i].services, &moment, t);
+                update_equipment(
+                    eq,
+                    &self.sim.histories[i].episodes,
+                    &self.sim.histories[i].services,
+                    &moment,
+                    t,
+                );
             }
             for s in &mut self.sensors {
                 while s.next_due < step_end.millis() {
@@ -185,7 +194,14 @@ impl<'a> ReadingStream<'a> {
                     s.next_due += s.interval_ms;
                     let eq = &self.equipment[s.equipment];
                     let battery = s.battery.map(|b| self.batteries[b]);
-                    if let Some(v) = sensor_value(s, eq, battery, &self.sim.faults.by_sensor[s.index as usize], &moment, ts) {
+                    if let Some(v) = sensor_value(
+                        s,
+                        eq,
+                        battery,
+                        &self.sim.faults.by_sensor[s.index as usize],
+                        &moment,
+                        ts,
+                    ) {
                         out.push(s.index, ts, v);
                     }
                 }
@@ -214,11 +230,12 @@ fn update_equipment(
         ..Condition::default()
     };
     if let Some(ep) = episodes.get(eq.episode)
-        && t >= ep.start {
-            c.mode = Some(ep.mode.code);
-            c.severity = ep.severity(t);
-            c.down = ep.is_down(t);
-        }
+        && t >= ep.start
+    {
+        c.mode = Some(ep.mode.code);
+        c.severity = ep.severity(t);
+        c.down = ep.is_down(t);
+    }
     if eq.kind == EquipmentKind::SumpPump {
         let dt_h = STEP_MS as f64 / Timestamp::HOUR as f64;
         let inflow = 0.8 + 0.12 * m.wetness;
@@ -264,9 +281,10 @@ fn sensor_value(
         }
     }
     if let Some(b) = battery
-        && b.level(ts) <= 1.0 {
-            return None;
-        }
+        && b.level(ts) <= 1.0
+    {
+        return None;
+    }
     // Random loss on the way (radio, Wi-Fi, a full buffer).
     let noise: f64 = s.rng.sample(StandardNormal);
     if s.rng.gen_bool(0.003) {

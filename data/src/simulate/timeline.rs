@@ -182,21 +182,21 @@ pub fn simulate_equipment(
         }
         // A developing fault reaches its failure today.
         if let Some((i, fail_at)) = active
-            && fail_at < day.plus_millis(Timestamp::DAY) {
-                let repaired = fail_at.plus_millis(
-                    (rng.gen_range(p.repair_days.0..p.repair_days.1) * Timestamp::DAY as f64)
-                        as i64,
-                );
-                let ep = &mut h.episodes[i];
-                ep.end = fail_at;
-                ep.failed = true;
-                ep.repaired = repaired;
-                record_failure(&mut h.events, &mut rng, e, &p, ep.mode, fail_at, repaired);
-                down_until = repaired;
-                virtual_age *= 0.9;
-                active = None;
-                continue;
-            }
+            && fail_at < day.plus_millis(Timestamp::DAY)
+        {
+            let repaired = fail_at.plus_millis(
+                (rng.gen_range(p.repair_days.0..p.repair_days.1) * Timestamp::DAY as f64) as i64,
+            );
+            let ep = &mut h.episodes[i];
+            ep.end = fail_at;
+            ep.failed = true;
+            ep.repaired = repaired;
+            record_failure(&mut h.events, &mut rng, e, &p, ep.mode, fail_at, repaired);
+            down_until = repaired;
+            virtual_age *= 0.9;
+            active = None;
+            continue;
+        }
         // Preventive service, once in each service month (a committee skips one in ten).
         let date = day.to_datetime().date_naive();
         let month = (date.year(), date.month());
@@ -218,25 +218,26 @@ pub fn simulate_equipment(
                 // A year's services take 15% off the virtual age, however many there are.
                 virtual_age *= 1.0 - 0.15 / p.service_months.len() as f64;
                 if let Some((i, fail_at)) = active
-                    && rng.gen_bool(p.detect_probability) {
-                        let ep = &mut h.episodes[i];
-                        // Keep the planned length so severity is consistent; see Episode::severity.
-                        ep.repaired = fail_at;
-                        ep.end = t;
-                        ep.failed = false;
-                        h.events.push(event(
-                            t.plus_millis(2 * Timestamp::HOUR),
-                            e,
-                            EventKind::CorrectiveMaintenance,
-                            ep.mode.code,
-                            format!(
-                                "found during service and fixed before failure: {}",
-                                ep.mode.description
-                            ),
-                            Some(lognormal_cost(&mut rng, p.repair_cost * 0.5)),
-                        ));
-                        active = None;
-                    }
+                    && rng.gen_bool(p.detect_probability)
+                {
+                    let ep = &mut h.episodes[i];
+                    // Keep the planned length so severity is consistent; see Episode::severity.
+                    ep.repaired = fail_at;
+                    ep.end = t;
+                    ep.failed = false;
+                    h.events.push(event(
+                        t.plus_millis(2 * Timestamp::HOUR),
+                        e,
+                        EventKind::CorrectiveMaintenance,
+                        ep.mode.code,
+                        format!(
+                            "found during service and fixed before failure: {}",
+                            ep.mode.description
+                        ),
+                        Some(lognormal_cost(&mut rng, p.repair_cost * 0.5)),
+                    ));
+                    active = None;
+                }
             }
         }
         if active.is_some() {
@@ -329,21 +330,31 @@ fn emit_degraded_signs(
         return;
     }
     if let Some((code, text)) = p.degraded_report
-        && rng.gen_bool((0.25 * severity).min(1.0)) {
-            h.events.push(resident_report(rng, e, t, code, text));
-        }
+        && rng.gen_bool((0.25 * severity).min(1.0))
+    {
+        h.events.push(resident_report(rng, e, t, code, text));
+    }
     let alarm = match (e.kind, ep.mode.code) {
-        (EquipmentKind::Boiler, "short_cycling") => Some(("E-05", "burner lockout, reset by caretaker")),
+        (EquipmentKind::Boiler, "short_cycling") => {
+            Some(("E-05", "burner lockout, reset by caretaker"))
+        }
         (EquipmentKind::Boiler, "pressure_loss") => Some(("E-11", "low water pressure warning")),
-        (EquipmentKind::SumpPump, "float_switch_sticking") => Some(("HIGH-LEVEL", "sump high water alarm")),
+        (EquipmentKind::SumpPump, "float_switch_sticking") => {
+            Some(("HIGH-LEVEL", "sump high water alarm"))
+        }
         (EquipmentKind::HeatPump, _) => Some(("HP-LP", "heat pump protection stop")),
-        (EquipmentKind::Elevator, "door_operator_wear") => Some(("DOOR-REV", "door reversal fault logged")),
+        (EquipmentKind::Elevator, "door_operator_wear") => {
+            Some(("DOOR-REV", "door reversal fault logged"))
+        }
         _ => None,
     };
     if let Some((code, text)) = alarm
-        && severity > 0.5 && rng.gen_bool(0.3 * severity) {
-            h.events.push(event(t, e, EventKind::Alarm, code, text.to_owned(), None));
-        }
+        && severity > 0.5
+        && rng.gen_bool(0.3 * severity)
+    {
+        h.events
+            .push(event(t, e, EventKind::Alarm, code, text.to_owned(), None));
+    }
 }
 
 fn record_failure(
@@ -371,7 +382,14 @@ fn record_failure(
         _ => None,
     };
     if let Some((code, text)) = alarm {
-        events.push(event(at.plus_millis(60_000), e, EventKind::Alarm, code, text.to_owned(), None));
+        events.push(event(
+            at.plus_millis(60_000),
+            e,
+            EventKind::Alarm,
+            code,
+            text.to_owned(),
+            None,
+        ));
     }
     let (code, text) = p.outage_report;
     let reports = rng.gen_range(1..=3.min(e.serves.len()).max(1));
@@ -397,7 +415,10 @@ pub fn truths(
     e: &Equipment,
     h: &EquipmentHistory,
 ) -> (Vec<FailureTruth>, Vec<AvertedTruth>) {
-    let metrics: Vec<Metric> = registry.sensors_of(&e.id).map(|i| registry.sensors()[i].metric).collect();
+    let metrics: Vec<Metric> = registry
+        .sensors_of(&e.id)
+        .map(|i| registry.sensors()[i].metric)
+        .collect();
     let mut failures = Vec::new();
     let mut averted = Vec::new();
     for ep in &h.episodes {

@@ -45,7 +45,11 @@ impl Weather {
             anomaly.push(a);
             let doy = day_of_year(start.plus_millis(d as i64 * Timestamp::DAY));
             // Wetter in spring (April) and autumn (October).
-            let wet = 0.25 + 0.1 * (4.0 * std::f64::consts::PI * (doy - 15.0) / 365.0).cos().abs();
+            let wet = 0.25
+                + 0.1
+                    * (4.0 * std::f64::consts::PI * (doy - 15.0) / 365.0)
+                        .cos()
+                        .abs();
             let r = if rng.r#gen::<f64>() < wet {
                 amount.sample(&mut rng)
             } else {
@@ -90,7 +94,11 @@ impl Weather {
         let i = self.day_index(t);
         let rain = self.rain_mm[i] + 0.5 * self.rain_mm[i.saturating_sub(1)];
         let doy = day_of_year(t);
-        let melt = if (60.0..120.0).contains(&doy) { 3.0 } else { 0.0 };
+        let melt = if (60.0..120.0).contains(&doy) {
+            3.0
+        } else {
+            0.0
+        };
         rain + melt
     }
 }
