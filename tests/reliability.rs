@@ -378,13 +378,14 @@ fn wait_for_exit(child: &mut std::process::Child, timeout: Duration) -> std::pro
     }
 }
 
+/// Names of the files under `dir` (the store's lock file aside).
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             if e.path().is_dir() {
                 out.extend(files_under(&e.path()));
-            } else {
+            } else if e.file_name() != ".lock" {
                 out.push(e.file_name().to_string_lossy().into_owned());
             }
         }
