@@ -166,11 +166,11 @@ impl ReadingsStore {
             let loaded = self.load_day_keys(day)?;
             // Forget the least recently used day whose readings are all in files
             // (its keys reload from them); a day with buffered readings stays.
-            if self.lru.len() >= KEY_CACHE_DAYS {
-                if let Some(pos) = self.lru.iter().position(|d| !self.pending.contains_key(d)) {
-                    let evict = self.lru.remove(pos);
-                    self.keys.remove(&evict);
-                }
+            if self.lru.len() >= KEY_CACHE_DAYS
+                && let Some(pos) = self.lru.iter().position(|d| !self.pending.contains_key(d))
+            {
+                let evict = self.lru.remove(pos);
+                self.keys.remove(&evict);
             }
             self.keys.insert(day, loaded);
             self.lru.push(day);
