@@ -194,3 +194,26 @@ fn mosquitto_readings_survive_an_ingest_restart_and_are_stored_once() {
     ingest.stop();
     check_ledger(&data, "A-CP-1-vibration", base, 1000);
 }
+
+#[test]
+fn a_taken_port_is_reported_with_how_to_use_the_broker_already_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = common::run(
+        common::caretaker(&tmp.path().join("data"))
+            .arg("ingest")
+            .env(
+                "CARETAKER_MQTT__EMBEDDED_LISTEN",
+                format!("127.0.0.1:{port}"),
+            )
+            .env("CARETAKER_INGEST__METRICS_LISTEN", ""),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another MQTT broker may be running"), "{err}");
+    assert!(
+        err.contains(&format!("--broker mqtt://127.0.0.1:{port}")),
+        "{err}"
+    );
+}
