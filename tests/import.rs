@@ -20,26 +20,9 @@ fn simulate(dir: &Path) -> PathBuf {
     out
 }
 
-/// Every reading in a Parquet file with the readings schema: (sensor, ts ms, value), sorted.
+/// Every reading in a Parquet file with the readings schema, sorted.
 fn file_readings(path: &Path) -> Vec<(String, i64, f64)> {
-    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap();
-    let sensor = df.column("sensor").unwrap().str().unwrap().clone();
-    let ts = df
-        .column("ts")
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
-    let value = df.column("value").unwrap().f64().unwrap().clone();
-    let mut out: Vec<(String, i64, f64)> = sensor
-        .iter()
-        .zip(ts.iter())
-        .zip(value.iter())
-        .map(|((s, t), v)| (s.unwrap().to_owned(), t.unwrap(), v.unwrap()))
-        .collect();
+    let mut out = common::parquet_readings(path);
     sort(&mut out);
     out
 }
@@ -48,19 +31,9 @@ fn sort(readings: &mut [(String, i64, f64)]) {
     readings.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
 }
 
-/// Every reading in the store under `data/readings` (all its Parquet files), sorted.
+/// Every reading in the store under `data/readings`, sorted.
 fn store(data: &Path) -> Vec<(String, i64, f64)> {
-    let mut out = Vec::new();
-    for file in parquet_files(data) {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            !name.ends_with(".tmp"),
-            "temporary file left in the store: {name}"
-        );
-        if name.ends_with(".parquet") {
-            out.extend(file_readings(&file));
-        }
-    }
+    let mut out = common::stored_readings(data);
     sort(&mut out);
     out
 }

@@ -282,9 +282,32 @@ pub fn add_gateway(data_dir: &Path, name: &str) -> String {
         .to_owned()
 }
 
-/// Every reading in the store under `data_dir/readings`: (sensor, ts ms, value).
-pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
+/// Every reading of one Parquet file with the readings schema: (sensor, ts ms, value).
+pub fn parquet_readings(path: &Path) -> Vec<(String, i64, f64)> {
     use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap_or_else(|e| panic!("{} does not open: {e}", path.display()));
+    let sensor = df.column("sensor").unwrap().str().unwrap().clone();
+    let ts = df
+        .column("ts")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
+    let value = df.column("value").unwrap().f64().unwrap().clone();
+    sensor
+        .iter()
+        .zip(ts.iter())
+        .zip(value.iter())
+        .map(|((s, t), v)| (s.unwrap().to_owned(), t.unwrap(), v.unwrap()))
+        .collect()
+}
+
+/// Every reading in the store under `data_dir/readings`: (sensor, ts ms, value).
+/// Fails if a temporary file is left or a file does not open.
+pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
     let mut out = Vec::new();
     let root = data_dir.join("readings");
     let Ok(days) = std::fs::read_dir(&root) else {
@@ -297,21 +320,7 @@ pub fn stored_readings(data_dir: &Path) -> Vec<(String, i64, f64)> {
                 !name.ends_with(".tmp"),
                 "temporary file left in the store: {name}"
             );
-            let df = ParquetReader::new(std::fs::File::open(file.path()).unwrap())
-                .finish()
-                .unwrap_or_else(|e| panic!("{name} does not open: {e}"));
-            let sensor = df.column("sensor").unwrap().str().unwrap().clone();
-            let ts = df
-                .column("ts")
-                .unwrap()
-                .datetime()
-                .unwrap()
-                .physical()
-                .clone();
-            let value = df.column("value").unwrap().f64().unwrap().clone();
-            for ((s, t), v) in sensor.iter().zip(ts.iter()).zip(value.iter()) {
-                out.push((s.unwrap().to_owned(), t.unwrap(), v.unwrap()));
-            }
+            out.extend(parquet_readings(&file.path()));
         }
     }
     out
