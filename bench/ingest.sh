@@ -7,7 +7,7 @@
 # The stream is queued in the broker first (persistent sessions of both subscribers),
 # then each subscriber drains it alone, so the publisher's speed does not count.
 # Usage: bench/ingest.sh [N ...]   (readings per run; default 100000 1000000)
-# Status: not finished; its first run stalled before printing a figure.
+# The publisher is bench/publish.py (paho-mqtt, installed in a venv under ~/.cache on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
@@ -16,6 +16,9 @@ bin="$CARGO_TARGET_DIR/release/caretaker"
 for tool in mosquitto mosquitto_pub mosquitto_sub python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y mosquitto mosquitto-clients)"; exit 1; }
 done
+venv="$HOME/.cache/caretaker-bench-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c 'import paho.mqtt' 2>/dev/null || "$venv/bin/pip" install -q paho-mqtt
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -44,8 +47,8 @@ for n in "${sizes[@]}"; do
     python3 - "$n" "$per" > "$work/stream.txt" <<'PY'
 import sys, time, json
 n, per = int(sys.argv[1]), int(sys.argv[2])
-sensors = ["A-BLR-1-supply", "A-BLR-1-return", "A-BLR-1-pressure", "A-CP-1-current", "A-CP-1-dp",
-           "B-BLR-1-supply", "B-CP-1-current", "C-CP-1-current", "A-DHW-1-outlet", "B-DHW-1-outlet"]
+sensors = ["A-BLR-1-supply", "A-BLR-1-return", "A-BLR-2-supply", "A-BLR-2-return", "A-DHW-1-outlet",
+           "A-DHW-2-outlet", "B-BLR-1-supply", "B-BLR-1-return", "B-DHW-1-outlet", "C-BLR-1-supply"]
 start = (int(time.time()) // 60) * 60_000 - 20 * 86_400_000
 line = []
 for i in range(n):
@@ -64,7 +67,7 @@ PY
     pid=$!
     until [ "$(metric caretaker_mqtt_connections_total)" = "1" ]; do sleep 0.1; done
     kill -TERM $pid; wait $pid || true
-    mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t "$topic" -l < "$work/stream.txt"
+    "$venv/bin/python" bench/publish.py 127.0.0.1 "$port" "$topic" "$work/stream.txt"
 
     t0=$(now_ms)
     mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i bench-sub -t "$topic" -C "$msgs" >/dev/null
@@ -78,6 +81,8 @@ PY
     t0=$(now_ms)
     until [ "$(metric caretaker_mqtt_messages_acked_total)" = "$msgs" ]; do sleep 0.01; done
     t1=$(now_ms)
+    stored=$(metric caretaker_readings_stored_total)
+    [ "$stored" = "$n" ] || echo "warning: $stored of $n readings stored" >&2
     rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$pid/status)
     kill -TERM $pid; wait $pid || true
     ct_rate=$(( n * 1000 / (t1 - t0 + 1) ))

@@ -42,6 +42,104 @@ pub enum Command {
     /// Import readings or events from CSV or Parquet files (stop `caretaker ingest` first).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Backtest every learner and baseline on rolling-origin splits: prints a table, writes a JSON report.
+    Backtest(BacktestArgs),
+    /// Train on all history so far and save a versioned model with its model card.
+    Train(TrainArgs),
+    /// Probability that each piece of equipment fails within the horizon, with its reasons.
+    Score(ScoreArgs),
+    /// Evaluate the forecaster on public run-to-failure data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+/// Options shared by backtest and train.
+#[derive(Debug, Args, Clone)]
+pub struct ForecastArgs {
+    /// Horizon in days: the probability of failing within this many days.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub horizon: i64,
+    /// Days between two training samples of the same equipment.
+    #[arg(long, default_value_t = 2, value_name = "DAYS")]
+    pub step: i64,
+    /// Seed of the random forest.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// `caretaker backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub forecast: ForecastArgs,
+    /// Work orders the committee can take on per month (precision and recall at capacity).
+    #[arg(long, default_value_t = 3)]
+    pub capacity: usize,
+    /// Where to write the JSON report (default: reports/backtest-TIME.json in the data directory).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `caretaker train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub forecast: ForecastArgs,
+    /// Learner (logistic_regression, decision_tree, random_forest); default: the backtest's best.
+    #[arg(long, value_name = "NAME")]
+    pub algorithm: Option<String>,
+    /// Skip the backtest (the card then has no figures; the learner defaults to random_forest).
+    #[arg(long)]
+    pub no_backtest: bool,
+}
+
+/// Output formats of `caretaker score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScoreFormat {
+    /// A table for people.
+    Table,
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+}
+
+/// `caretaker score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Time to forecast from (RFC 3339 or a date; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Table)]
+    pub format: ScoreFormat,
+}
+
+/// `caretaker eval ...`.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// NASA C-MAPSS turbofan data in its published format (train_/test_/RUL_SUBSET.txt).
+    Cmapss(CmapssArgs),
+}
+
+/// `caretaker eval cmapss`.
+#[derive(Debug, Args)]
+pub struct CmapssArgs {
+    /// Folder holding train_SUBSET.txt, test_SUBSET.txt and RUL_SUBSET.txt.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Subset name (FD001, FD002, ...).
+    #[arg(long, default_value = "FD001")]
+    pub subset: String,
+    /// "Fails within N cycles".
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub within: i64,
+    /// Seed of the random forest.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `caretaker import ...`.

@@ -149,6 +149,7 @@ impl IngestService {
                 quarantine,
                 last_flush: Instant::now(),
                 flushes_since_compaction: 0,
+                compaction: None,
                 health: SensorHealth::new(&registry_for_health, Timestamp::now()),
                 last_health_check: Instant::now(),
                 health_tx,
@@ -311,6 +312,8 @@ struct Processor {
     quarantine: Quarantine,
     last_flush: Instant,
     flushes_since_compaction: u32,
+    /// The background compaction, while one runs.
+    compaction: Option<tokio::task::JoinHandle<Result<usize, IngestError>>>,
     health: SensorHealth,
     last_health_check: Instant,
     health_tx: mpsc::UnboundedSender<Event>,
@@ -373,6 +376,7 @@ impl Processor {
             } else if self.store.pending() == 0 {
                 self.last_flush = Instant::now();
             }
+            self.compact_in_background().await;
             if self.last_health_check.elapsed() >= HEALTH_CHECK_EVERY {
                 self.last_health_check = Instant::now();
                 for event in self.health.check(&self.registry, Timestamp::now()) {
@@ -382,7 +386,9 @@ impl Processor {
             }
         }
         // Messages received but not processed are not acknowledged: the broker redelivers them.
-        self.flush()
+        let flushed = self.flush();
+        self.finish_compaction().await;
+        flushed
     }
 
     /// Decodes a group of messages, logs new readings and refusals, and makes
@@ -529,13 +535,39 @@ impl Processor {
             "flushed to Parquet"
         );
         self.flushes_since_compaction += 1;
-        if self.flushes_since_compaction >= 10 {
-            self.flushes_since_compaction = 0;
-            let days = self.store.compact(self.settings.compact_min_files)?;
-            if days > 0 {
-                tracing::info!(days, "compacted small files");
-            }
-        }
         Ok(())
+    }
+
+    /// Every tenth flush, starts merging small files on a blocking thread unless a
+    /// merge still runs; reports one that ended.
+    async fn compact_in_background(&mut self) {
+        if self
+            .compaction
+            .as_ref()
+            .is_some_and(|task| task.is_finished())
+        {
+            self.finish_compaction().await;
+        }
+        if self.compaction.is_none() && self.flushes_since_compaction >= 10 {
+            self.flushes_since_compaction = 0;
+            let root = self.store.root().to_owned();
+            let min_files = self.settings.compact_min_files;
+            self.compaction = Some(tokio::task::spawn_blocking(move || {
+                crate::store::compact_days(&root, min_files)
+            }));
+        }
+    }
+
+    /// Waits for the running compaction, if any, and logs how it ended.
+    async fn finish_compaction(&mut self) {
+        let Some(task) = self.compaction.take() else {
+            return;
+        };
+        match task.await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(days)) => tracing::info!(days, "compacted small files"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "compaction failed; the small files stay"),
+            Err(e) => tracing::warn!(error = %e, "compaction task failed"),
+        }
     }
 }

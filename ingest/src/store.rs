@@ -279,41 +279,53 @@ impl ReadingsStore {
         Ok(stats)
     }
 
-    /// Merges the files of every day partition holding at least `min_files`
-    /// files (except days with buffered readings) into one; returns the days compacted.
+    /// Merges the small files of every day partition (see [`compact_days`]).
     pub fn compact(&mut self, min_files: usize) -> Result<usize, IngestError> {
-        let mut compacted = 0;
-        for dir in day_dirs(&self.root)? {
-            let files = list_files(&dir)?;
-            if files.len() < min_files.max(2) {
-                continue;
-            }
-            let first = files.iter().map(|f| f.first).min().expect("files exist");
-            let last = files.iter().map(|f| f.last).max().expect("files exist");
-            let frames = files
-                .iter()
-                .map(|f| read_file(&f.path).map(|df| df.lazy()))
-                .collect::<Result<Vec<_>, _>>()?;
-            let path = dir.join(format!("compact-{first:020}-{last:020}.parquet"));
-            let polars_err = |source| IngestError::Polars {
-                path: path.clone(),
-                source,
-            };
-            let df = concat(frames, UnionArgs::default())
-                .and_then(|lf| {
-                    lf.sort(["sensor", "ts"], SortMultipleOptions::default())
-                        .collect()
-                })
-                .map_err(polars_err)?;
-            write_file(&path, df)?;
-            for f in &files {
-                std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
-            }
-            crate::files::sync_dir(&dir)?;
-            compacted += 1;
-        }
-        Ok(compacted)
+        compact_days(&self.root, min_files)
     }
+
+    /// The store's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Merges the files of every day partition under `root` holding at least `min_files`
+/// files into one; returns the days compacted. Safe beside a writer: it merges only the
+/// files it listed, and a file flushed meanwhile has a higher sequence number than the
+/// range in the compacted file's name, so it is kept.
+pub fn compact_days(root: &Path, min_files: usize) -> Result<usize, IngestError> {
+    let mut compacted = 0;
+    for dir in day_dirs(root)? {
+        let files = list_files(&dir)?;
+        if files.len() < min_files.max(2) {
+            continue;
+        }
+        let first = files.iter().map(|f| f.first).min().expect("files exist");
+        let last = files.iter().map(|f| f.last).max().expect("files exist");
+        let frames = files
+            .iter()
+            .map(|f| read_file(&f.path).map(|df| df.lazy()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = dir.join(format!("compact-{first:020}-{last:020}.parquet"));
+        let polars_err = |source| IngestError::Polars {
+            path: path.clone(),
+            source,
+        };
+        let df = concat(frames, UnionArgs::default())
+            .and_then(|lf| {
+                lf.sort(["sensor", "ts"], SortMultipleOptions::default())
+                    .collect()
+            })
+            .map_err(polars_err)?;
+        write_file(&path, df)?;
+        for f in &files {
+            std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
+        }
+        crate::files::sync_dir(&dir)?;
+        compacted += 1;
+    }
+    Ok(compacted)
 }
 
 fn write_file(path: &Path, mut df: DataFrame) -> Result<(), IngestError> {
@@ -396,6 +408,57 @@ fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
         }
     }
     Ok(kept)
+}
+
+/// Every stored reading as one lazy frame (`sensor`, `ts`, `value`: the store's
+/// schema), with the first and last day held (day numbers); None for an empty store.
+/// Reads files as they are: a compaction running meanwhile can make a scan fail; retry it.
+pub fn scan_store(root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, IngestError> {
+    if !root.exists() {
+        return Ok(None);
+    }
+    let mut frames = Vec::new();
+    let mut days = Vec::new();
+    for dir in day_dirs(root)? {
+        let Some(day) = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("date="))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| day_of(Timestamp::from_date(d).millis()))
+        else {
+            continue;
+        };
+        let files = list_files(&dir)?;
+        if files.is_empty() {
+            continue;
+        }
+        days.push(day);
+        for f in files {
+            let path = PlRefPath::try_from_pathbuf(f.path.clone()).map_err(|source| {
+                IngestError::Polars {
+                    path: f.path.clone(),
+                    source,
+                }
+            })?;
+            let lf =
+                LazyFrame::scan_parquet(path, ScanArgsParquet::default()).map_err(|source| {
+                    IngestError::Polars {
+                        path: f.path.clone(),
+                        source,
+                    }
+                })?;
+            frames.push(lf);
+        }
+    }
+    let (Some(&first), Some(&last)) = (days.iter().min(), days.iter().max()) else {
+        return Ok(None);
+    };
+    let all = concat(frames, UnionArgs::default()).map_err(|source| IngestError::Polars {
+        path: root.to_owned(),
+        source,
+    })?;
+    Ok(Some((all, first, last)))
 }
 
 /// Readings of one sensor in `[from, to)`, in time order, read from the store in `root`.

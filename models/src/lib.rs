@@ -1,1 +1,25 @@
-//! Forecasting: features, linfa models, backtests and model cards (not built yet).
+//! Forecasting: the probability that each piece of equipment fails within a horizon,
+//! learned from its readings and its failure and repair history.
+//!
+//! Data flow: [`history::History`] (readings by channel, events) →
+//! [`daily::DailyTable`] (Polars daily aggregates) → [`features::FeatureSet`] (named
+//! features as of any day) + [`labels::Timeline`] (outcomes) → [`learners::Model`]
+//! (linfa learners, calibrated) → [`backtest`] (rolling-origin evaluation against
+//! [`baselines`]) and [`lifecycle`] (train, save with a model card, score, explain).
+
+pub mod backtest;
+pub mod baselines;
+pub mod calibration;
+pub mod cmapss;
+pub mod daily;
+pub mod dataset;
+pub mod error;
+pub mod explain;
+pub mod features;
+pub mod history;
+pub mod labels;
+pub mod learners;
+pub mod lifecycle;
+pub mod metrics;
+
+pub use error::ModelError;

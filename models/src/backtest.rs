@@ -1,0 +1,357 @@
+//! Rolling-origin backtests: train on the past, test on the next period, never
+//! train on a label whose horizon reaches past the cut-off.
+
+use serde::{Deserialize, Serialize};
+
+use crate::baselines::{RateBaseline, ThresholdBaseline};
+use crate::calibration::Calibrator;
+use crate::dataset::Samples;
+use crate::error::ModelError;
+use crate::features::FeatureSet;
+use crate::history::History;
+use crate::learners::{Algorithm, Model, choose};
+use crate::metrics::{AtCapacity, Scorecard, at_capacity};
+
+/// How a backtest is run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BacktestConfig {
+    /// Forecast horizon in days.
+    pub horizon_days: i64,
+    /// Days between two samples of the same equipment.
+    pub step_days: i64,
+    /// Days of data before the first cut-off.
+    pub min_train_days: i64,
+    /// Days tested after each cut-off.
+    pub fold_days: i64,
+    /// Work orders the committee can take on per month (precision and recall at capacity).
+    pub capacity_per_month: usize,
+    /// Seed of the random forest.
+    pub seed: u64,
+}
+
+impl Default for BacktestConfig {
+    fn default() -> Self {
+        Self {
+            horizon_days: 30,
+            step_days: 2,
+            min_train_days: 240,
+            fold_days: 90,
+            capacity_per_month: 3,
+            seed: 7,
+        }
+    }
+}
+
+/// One split: train before `cutoff_day`, test in `[cutoff_day, test_end_day)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fold {
+    /// First day tested; every training label is known before it.
+    pub cutoff_day: i64,
+    /// Day after the last day tested.
+    pub test_end_day: i64,
+}
+
+/// Folds over `[start_day, end_day)`.
+pub fn folds(start_day: i64, end_day: i64, config: &BacktestConfig) -> Vec<Fold> {
+    let mut out = Vec::new();
+    let mut cutoff = start_day + config.min_train_days;
+    while cutoff + config.horizon_days < end_day {
+        out.push(Fold {
+            cutoff_day: cutoff,
+            test_end_day: (cutoff + config.fold_days).min(end_day),
+        });
+        cutoff += config.fold_days;
+    }
+    out
+}
+
+/// Training rows of a fold: samples whose whole horizon ends by the cut-off.
+pub fn train_rows(samples: &Samples, fold: &Fold, horizon_days: i64) -> Vec<usize> {
+    (0..samples.len())
+        .filter(|&i| samples.rows[i].day + horizon_days <= fold.cutoff_day)
+        .collect()
+}
+
+/// Test rows of a fold.
+pub fn test_rows(samples: &Samples, fold: &Fold) -> Vec<usize> {
+    (0..samples.len())
+        .filter(|&i| {
+            let d = samples.rows[i].day;
+            d >= fold.cutoff_day && d < fold.test_end_day
+        })
+        .collect()
+}
+
+/// Which training rows are held back to calibrate the probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CalibrationSplit {
+    /// The latest quarter of the days (a co-op: the future looks like the recent past);
+    /// rows whose horizon reaches into it are left out of the fit.
+    ByTime,
+    /// One equipment in four (a fleet run to failure on one time axis).
+    ByEquipment,
+}
+
+/// Fits a model on part of the rows and calibrates it (Platt) on the rest (see [`CalibrationSplit`]).
+pub fn fit_calibrated(
+    algorithm: Algorithm,
+    train: &Samples,
+    horizon_days: i64,
+    seed: u64,
+    split: CalibrationSplit,
+) -> Result<Model, ModelError> {
+    let (fit_idx, cal_idx) = calibration_split(train, horizon_days, split);
+    let fit_part = train.select(&fit_idx);
+    let cal_part = train.select(&cal_idx);
+    if fit_part.positives() == 0 || cal_part.positives() == 0 {
+        // Too few failures to hold some back: fit on everything, calibrate in-sample.
+        let mut model = Model::fit(algorithm, &train.x, &train.y, seed)?;
+        model.calibrator = Calibrator::fit_platt(&model.raw_scores(&train.x), &train.y);
+        return Ok(model);
+    }
+    let mut model = Model::fit(algorithm, &fit_part.x, &fit_part.y, seed)?;
+    model.calibrator = Calibrator::fit_platt(&model.raw_scores(&cal_part.x), &cal_part.y);
+    Ok(model)
+}
+
+/// Row indices to fit and to calibrate on.
+pub fn calibration_split(
+    train: &Samples,
+    horizon_days: i64,
+    split: CalibrationSplit,
+) -> (Vec<usize>, Vec<usize>) {
+    match split {
+        CalibrationSplit::ByTime => {
+            let days: Vec<i64> = train.rows.iter().map(|r| r.day).collect();
+            let (first, last) = (
+                days.iter().copied().min().unwrap_or(0),
+                days.iter().copied().max().unwrap_or(0),
+            );
+            let calibration_from = last - (last - first) / 4;
+            let fit = (0..train.len())
+                .filter(|&i| days[i] + horizon_days <= calibration_from)
+                .collect();
+            let cal = (0..train.len())
+                .filter(|&i| days[i] >= calibration_from)
+                .collect();
+            (fit, cal)
+        }
+        CalibrationSplit::ByEquipment => {
+            (0..train.len()).partition(|&i| train.rows[i].equipment % 4 != 3)
+        }
+    }
+}
+
+/// Results of one model or baseline over all folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelResult {
+    /// Name (`random_forest`, `baseline_rate`...).
+    pub name: String,
+    /// Whether it is a baseline.
+    pub baseline: bool,
+    /// Metrics on every test row of every fold.
+    pub scorecard: Scorecard,
+}
+
+/// A fold as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldSummary {
+    /// The split.
+    pub fold: Fold,
+    /// Training rows and failures among them.
+    pub train_cases: usize,
+    /// Failures among the training rows.
+    pub train_positives: usize,
+    /// Test rows.
+    pub test_cases: usize,
+    /// Failures among the test rows.
+    pub test_positives: usize,
+    /// The feature the threshold rule picked in this fold.
+    pub threshold_feature: Option<String>,
+}
+
+/// A backtest report (`caretaker backtest --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacktestReport {
+    /// The configuration.
+    pub config: BacktestConfig,
+    /// Equipment covered.
+    pub equipment: usize,
+    /// Features used.
+    pub features: usize,
+    /// The folds.
+    pub folds: Vec<FoldSummary>,
+    /// One entry per model and baseline.
+    pub results: Vec<ModelResult>,
+    /// The learner to use: the simplest within 0.01 of the best PR-AUC.
+    pub best: Option<String>,
+}
+
+/// Runs every algorithm and baseline over rolling-origin folds.
+pub fn run(
+    history: &History,
+    features: &FeatureSet,
+    samples: &Samples,
+    config: &BacktestConfig,
+) -> Result<BacktestReport, ModelError> {
+    let splits = folds(history.start_day, history.end_day, config);
+    if splits.is_empty() {
+        return Err(ModelError::Data(format!(
+            "not enough history for a backtest: {} days of data, {} needed",
+            history.end_day - history.start_day,
+            config.min_train_days + config.horizon_days + 1
+        )));
+    }
+    let names: Vec<(String, bool)> = Algorithm::ALL
+        .iter()
+        .map(|a| (a.name().to_owned(), false))
+        .chain([("baseline_rate_by_kind_and_age".to_owned(), true)])
+        .chain([("baseline_threshold_rule".to_owned(), true)])
+        .collect();
+    let mut predictions: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut tested: Vec<usize> = Vec::new();
+    let mut summaries = Vec::new();
+    for fold in &splits {
+        let train = samples.select(&train_rows(samples, fold, config.horizon_days));
+        let test_idx = test_rows(samples, fold);
+        let test = samples.select(&test_idx);
+        if test.is_empty() {
+            continue;
+        }
+        let threshold = ThresholdBaseline::fit(features, &train);
+        summaries.push(FoldSummary {
+            fold: *fold,
+            train_cases: train.len(),
+            train_positives: train.positives(),
+            test_cases: test.len(),
+            test_positives: test.positives(),
+            threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
+        });
+        let base_rate = train.positives() as f64 / train.len().max(1) as f64;
+        for (k, algorithm) in Algorithm::ALL.iter().enumerate() {
+            let p = match fit_calibrated(
+                *algorithm,
+                &train,
+                config.horizon_days,
+                config.seed,
+                CalibrationSplit::ByTime,
+            ) {
+                Ok(model) => model.probabilities(&test.x),
+                Err(ModelError::OneClass) => vec![base_rate; test.len()],
+                Err(e) => return Err(e),
+            };
+            predictions[k].extend(p);
+        }
+        let n = Algorithm::ALL.len();
+        predictions[n].extend(RateBaseline::fit(history, &train).probabilities(history, &test));
+        predictions[n + 1].extend(match &threshold {
+            Some(rule) => rule.probabilities(&test),
+            None => vec![base_rate; test.len()],
+        });
+        tested.extend(test_idx);
+    }
+    let labels: Vec<bool> = tested.iter().map(|&i| samples.y[i]).collect();
+    let months: Vec<i64> = tested.iter().map(|&i| samples.rows[i].day / 30).collect();
+    // One snapshot a month: the first tested day of each 30-day period.
+    let mut first_day_of_month: std::collections::HashMap<i64, i64> = Default::default();
+    for &i in &tested {
+        let day = samples.rows[i].day;
+        let first = first_day_of_month.entry(day / 30).or_insert(day);
+        *first = (*first).min(day);
+    }
+    let snapshot: Vec<usize> = (0..tested.len())
+        .filter(|&i| {
+            let day = samples.rows[tested[i]].day;
+            first_day_of_month.get(&(day / 30)) == Some(&day)
+        })
+        .collect();
+    let results: Vec<ModelResult> = names
+        .into_iter()
+        .zip(&predictions)
+        .map(|((name, baseline), p)| {
+            let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
+            scorecard.at_capacity = monthly_capacity(p, &labels, &months, &snapshot, config);
+            ModelResult {
+                name,
+                baseline,
+                scorecard,
+            }
+        })
+        .collect();
+    let candidates: Vec<(Algorithm, Option<f64>)> = Algorithm::ALL
+        .iter()
+        .zip(&results)
+        .map(|(a, r)| (*a, r.scorecard.pr_auc))
+        .collect();
+    let best = choose(&candidates).map(|a| a.name().to_owned());
+    Ok(BacktestReport {
+        config: *config,
+        equipment: history.equipment.len(),
+        features: features.features.len(),
+        folds: summaries,
+        results,
+        best,
+    })
+}
+
+/// Precision and recall at capacity on one snapshot a month (the first day of each
+/// 30-day period): the committee looks at the list once a month and acts on the top `k`.
+fn monthly_capacity(
+    p: &[f64],
+    labels: &[bool],
+    months: &[i64],
+    snapshot: &[usize],
+    config: &BacktestConfig,
+) -> AtCapacity {
+    let pick = |v: &[f64]| snapshot.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let l: Vec<bool> = snapshot.iter().map(|&i| labels[i]).collect();
+    let g: Vec<i64> = snapshot.iter().map(|&i| months[i]).collect();
+    at_capacity(&pick(p), &l, &g, config.capacity_per_month)
+}
+
+impl BacktestReport {
+    /// The report as a plain-text table.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "Backtest: {} folds, horizon {} days, {} equipment, {} features\n",
+            self.folds.len(),
+            self.config.horizon_days,
+            self.equipment,
+            self.features
+        );
+        out += &format!(
+            "{:<32} {:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
+            "model", "cases", "fails", "ROC-AUC", "PR-AUC", "Brier", "prec@cap", "rec@cap"
+        );
+        let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
+        for r in &self.results {
+            let s = &r.scorecard;
+            out += &format!(
+                "{:<32} {:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
+                r.name,
+                s.cases,
+                s.positives,
+                f(s.roc_auc),
+                f(s.pr_auc),
+                f(s.brier),
+                f(s.at_capacity.precision),
+                f(s.at_capacity.recall)
+            );
+        }
+        if let Some(best) = &self.best {
+            out += &format!(
+                "chosen: {best} (by PR-AUC; the simplest learner within 0.01 of the best)\n"
+            );
+            if let Some(r) = self.results.iter().find(|r| &r.name == best) {
+                out += "calibration of the best model (predicted vs observed failure rate, by decile):\n";
+                for b in &r.scorecard.calibration {
+                    out += &format!(
+                        "  p in [{:.3}, {:.3}]  cases {:>6}  predicted {:.3}  observed {:.3}\n",
+                        b.lower, b.upper, b.count, b.mean_predicted, b.observed_rate
+                    );
+                }
+            }
+        }
+        out
+    }
+}

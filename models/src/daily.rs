@@ -1,0 +1,131 @@
+//! Daily aggregates of every channel, computed with Polars: the base of every feature.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::error::ModelError;
+use crate::history::{DAY_MS, History};
+
+/// One channel's daily aggregates over a dense range of days (no reading: count 0).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DailySeries {
+    /// Readings that day.
+    pub count: Vec<f64>,
+    /// Sum of the values.
+    pub sum: Vec<f64>,
+    /// Sum of the squared values.
+    pub sum_sq: Vec<f64>,
+    /// Smallest value (NaN without readings).
+    pub min: Vec<f64>,
+    /// Largest value (NaN without readings).
+    pub max: Vec<f64>,
+    /// Changes of value between consecutive readings (the cycles of an on/off state).
+    pub changes: Vec<f64>,
+}
+
+impl DailySeries {
+    fn with_days(days: usize) -> Self {
+        Self {
+            count: vec![0.0; days],
+            sum: vec![0.0; days],
+            sum_sq: vec![0.0; days],
+            min: vec![f64::NAN; days],
+            max: vec![f64::NAN; days],
+            changes: vec![0.0; days],
+        }
+    }
+}
+
+/// Daily aggregates for every (equipment, channel) of a history, before a cut-off.
+#[derive(Debug, Clone)]
+pub struct DailyTable {
+    /// Day number of index 0.
+    pub first_day: i64,
+    /// Number of days covered.
+    pub days: usize,
+    /// Series by (equipment index, channel name).
+    series: HashMap<(usize, String), DailySeries>,
+}
+
+impl DailyTable {
+    /// Aggregates the readings of `history` taken before `until_ms` (exclusive), by day.
+    pub fn compute(history: &History, until_ms: i64) -> Result<Self, ModelError> {
+        let first_day = history.start_day;
+        let last_day = (until_ms - 1).div_euclid(DAY_MS).min(history.end_day - 1);
+        let days = (last_day - first_day + 1).max(0) as usize;
+        let daily = history
+            .readings
+            .clone()
+            .filter(
+                col("ts")
+                    .lt(lit(until_ms))
+                    .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
+            )
+            .with_column((col("ts") / lit(DAY_MS)).alias("day"))
+            .group_by([col("equipment"), col("channel"), col("day")])
+            .agg([
+                col("value").count().cast(DataType::Float64).alias("count"),
+                col("value").sum().alias("sum"),
+                (col("value") * col("value")).sum().alias("sum_sq"),
+                col("value").min().alias("min"),
+                col("value").max().alias("max"),
+                col("value")
+                    .sort_by([col("ts")], SortMultipleOptions::default())
+                    .diff(lit(1), Default::default())
+                    .abs()
+                    .gt(lit(0.0))
+                    .sum()
+                    .cast(DataType::Float64)
+                    .alias("changes"),
+            ])
+            .collect()?;
+
+        let index: HashMap<&str, usize> = history
+            .equipment
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        let equipment = daily.column("equipment")?.str()?;
+        let channel = daily.column("channel")?.str()?;
+        let day = daily.column("day")?.i64()?;
+        let columns: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
+            .iter()
+            .map(|name| daily.column(name).and_then(|c| c.f64()))
+            .collect::<Result<_, _>>()?;
+        let mut series: HashMap<(usize, String), DailySeries> = HashMap::new();
+        for row in 0..daily.height() {
+            let (Some(e), Some(c), Some(d)) = (equipment.get(row), channel.get(row), day.get(row))
+            else {
+                continue;
+            };
+            let Some(&e) = index.get(e) else { continue };
+            let offset = d - first_day;
+            if offset < 0 || offset as usize >= days {
+                continue;
+            }
+            let s = series
+                .entry((e, c.to_owned()))
+                .or_insert_with(|| DailySeries::with_days(days));
+            let at = offset as usize;
+            let value = |i: usize| columns[i].get(row).unwrap_or(f64::NAN);
+            s.count[at] = value(0);
+            s.sum[at] = value(1);
+            s.sum_sq[at] = value(2);
+            s.min[at] = value(3);
+            s.max[at] = value(4);
+            s.changes[at] = value(5);
+        }
+        Ok(Self {
+            first_day,
+            days,
+            series,
+        })
+    }
+
+    /// The series of one channel of one equipment, if it has any reading.
+    pub fn series(&self, equipment: usize, channel: &str) -> Option<&DailySeries> {
+        self.series.get(&(equipment, channel.to_owned()))
+    }
+}

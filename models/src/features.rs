@@ -1,0 +1,622 @@
+//! Feature definitions, in one place: names and meanings, computed as of any time
+//! from the daily aggregates and the events before it, never after.
+//!
+//! Features of equipment `e` *as of day `d`* use readings and events strictly before
+//! the start of day `d` (UTC). Windows are counted in whole days before `d`.
+
+use caretaker_core::EventKind;
+use chrono::Datelike;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::daily::{DailySeries, DailyTable};
+use crate::history::{DAY_MS, History, day_of};
+
+/// Version of the feature definitions; a model trained on another version is refused.
+pub const FEATURE_VERSION: u32 = 2;
+
+/// Short window, in days.
+pub const SHORT_DAYS: i64 = 7;
+/// Long window, in days.
+pub const LONG_DAYS: i64 = 30;
+/// The equipment's normal: readings from `NORMAL_FROM_DAYS` to `NORMAL_TO_DAYS` days before.
+pub const NORMAL_FROM_DAYS: i64 = 120;
+/// End of the normal window, in days before the as-of day.
+pub const NORMAL_TO_DAYS: i64 = 30;
+/// Cap on "days since" features when nothing happened yet.
+pub const MAX_DAYS_SINCE: f64 = 365.0;
+/// Short window for sudden changes, in days.
+pub const RECENT_DAYS: i64 = 3;
+
+/// One piece of equipment at one time: features use data before the start of `day`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AsOf {
+    /// Index in [`History::equipment`].
+    pub equipment: usize,
+    /// Day number (days since 1970-01-01 UTC).
+    pub day: i64,
+}
+
+/// What a feature measures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "measure", rename_all = "snake_case")]
+pub enum Measure {
+    /// Mean of the channel's readings over the window.
+    Mean { channel: String, days: i64 },
+    /// Standard deviation of the readings over the window.
+    Spread { channel: String, days: i64 },
+    /// Smallest reading over the window.
+    Min { channel: String, days: i64 },
+    /// Largest reading over the window.
+    Max { channel: String, days: i64 },
+    /// Trend: least-squares slope of the daily means, per day.
+    Trend { channel: String, days: i64 },
+    /// A window statistic against the equipment's own normal (see [`Relative`]).
+    Relative {
+        channel: String,
+        stat: Relative,
+        days: i64,
+    },
+    /// Share of readings "on" over the window (run time of an on/off state).
+    OnShare { channel: String, days: i64 },
+    /// Changes of state per day over the window (cycling).
+    Cycles { channel: String, days: i64 },
+    /// Days since installation.
+    Age,
+    /// Days since the last maintenance (preventive or corrective).
+    SinceMaintenance,
+    /// Days since the last failure.
+    SinceFailure,
+    /// Alarms raised over the long window.
+    Alarms,
+    /// Resident reports over the long window.
+    ResidentReports,
+    /// Share of expected readings missing over the short window (sensor gaps).
+    MissingShare,
+    /// Channels whose readings did not change at all over the last two days (stuck sensors).
+    StuckChannels,
+    /// Season: sine of the day of year.
+    SeasonSin,
+    /// Season: cosine of the day of year.
+    SeasonCos,
+    /// 1 for equipment of this kind, else 0.
+    IsKind { kind: String },
+}
+
+/// Statistics compared with the equipment's own normal: comparable across equipment
+/// of different sizes, makes and ages, so one model can learn from all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relative {
+    /// (window mean - normal mean) / normal spread.
+    Mean,
+    /// (window maximum - normal mean) / normal spread.
+    Peak,
+    /// (window minimum - normal mean) / normal spread.
+    Trough,
+    /// Window spread / normal spread.
+    SpreadRatio,
+    /// Trend per day / normal spread.
+    Trend,
+}
+
+/// A named feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    /// Name in reports and model cards (`supply_temperature.mean_7d`).
+    pub name: String,
+    /// What it measures.
+    pub measure: Measure,
+}
+
+impl Feature {
+    fn new(name: String, measure: Measure) -> Self {
+        Self { name, measure }
+    }
+
+    /// The channel it is computed from, if any.
+    pub fn channel(&self) -> Option<&str> {
+        match &self.measure {
+            Measure::Mean { channel, .. }
+            | Measure::Spread { channel, .. }
+            | Measure::Min { channel, .. }
+            | Measure::Max { channel, .. }
+            | Measure::Trend { channel, .. }
+            | Measure::Relative { channel, .. }
+            | Measure::OnShare { channel, .. }
+            | Measure::Cycles { channel, .. } => Some(channel),
+            _ => None,
+        }
+    }
+
+    /// What it means, in plain words.
+    pub fn describe(&self) -> String {
+        match &self.measure {
+            Measure::Mean { channel, days } => format!("mean {channel} over {days} days"),
+            Measure::Spread { channel, days } => {
+                format!("spread (standard deviation) of {channel} over {days} days")
+            }
+            Measure::Min { channel, days } => format!("lowest {channel} over {days} days"),
+            Measure::Max { channel, days } => format!("highest {channel} over {days} days"),
+            Measure::Trend { channel, days } => {
+                format!("trend of {channel} per day over {days} days")
+            }
+            Measure::Relative {
+                channel,
+                stat,
+                days,
+            } => match stat {
+                Relative::Mean => format!(
+                    "mean {channel} over {days} days against its normal, in standard deviations"
+                ),
+                Relative::Peak => format!(
+                    "highest {channel} over {days} days against its normal mean, in standard deviations"
+                ),
+                Relative::Trough => format!(
+                    "lowest {channel} over {days} days against its normal mean, in standard deviations"
+                ),
+                Relative::SpreadRatio => {
+                    format!(
+                        "spread of {channel} over {days} days as a multiple of its normal spread"
+                    )
+                }
+                Relative::Trend => format!(
+                    "trend of {channel} over {days} days, in normal standard deviations per day"
+                ),
+            },
+            Measure::OnShare { channel, days } => {
+                format!("share of time {channel} was on over {days} days")
+            }
+            Measure::Cycles { channel, days } => {
+                format!("{channel} on/off cycles per day over {days} days")
+            }
+            Measure::Age => "age in days".into(),
+            Measure::SinceMaintenance => "days since the last maintenance".into(),
+            Measure::SinceFailure => "days since the last failure".into(),
+            Measure::Alarms => format!("alarms over {LONG_DAYS} days"),
+            Measure::ResidentReports => format!("resident reports over {LONG_DAYS} days"),
+            Measure::MissingShare => {
+                format!("share of expected readings missing over {SHORT_DAYS} days")
+            }
+            Measure::StuckChannels => "sensors stuck on one value for two days".into(),
+            Measure::SeasonSin | Measure::SeasonCos => "time of year".into(),
+            Measure::IsKind { kind } => format!("is a {kind}"),
+        }
+    }
+}
+
+/// The features of one model: fixed by the channels and kinds it was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSet {
+    /// The features, in column order.
+    pub features: Vec<Feature>,
+    /// Whether season features are included.
+    pub seasonal: bool,
+    /// Whether raw sensor levels are features (a fleet of identical machines); else
+    /// only statistics against each equipment's own normal are.
+    pub comparable_levels: bool,
+}
+
+impl FeatureSet {
+    /// The features for the channels and kinds of a history.
+    pub fn for_channels(
+        channels: &[(String, bool)],
+        kinds: &[String],
+        seasonal: bool,
+        comparable_levels: bool,
+    ) -> Self {
+        let mut features = Vec::new();
+        for (channel, binary) in channels {
+            let c = channel.clone();
+            if *binary {
+                for days in [SHORT_DAYS, LONG_DAYS] {
+                    features.push(Feature::new(
+                        format!("{c}.on_share_{days}d"),
+                        Measure::OnShare {
+                            channel: c.clone(),
+                            days,
+                        },
+                    ));
+                    features.push(Feature::new(
+                        format!("{c}.cycles_{days}d"),
+                        Measure::Cycles {
+                            channel: c.clone(),
+                            days,
+                        },
+                    ));
+                }
+                continue;
+            }
+            if comparable_levels {
+                for days in [SHORT_DAYS, LONG_DAYS] {
+                    features.push(Feature::new(
+                        format!("{c}.mean_{days}d"),
+                        Measure::Mean {
+                            channel: c.clone(),
+                            days,
+                        },
+                    ));
+                    features.push(Feature::new(
+                        format!("{c}.spread_{days}d"),
+                        Measure::Spread {
+                            channel: c.clone(),
+                            days,
+                        },
+                    ));
+                }
+                features.push(Feature::new(
+                    format!("{c}.min_{SHORT_DAYS}d"),
+                    Measure::Min {
+                        channel: c.clone(),
+                        days: SHORT_DAYS,
+                    },
+                ));
+                features.push(Feature::new(
+                    format!("{c}.max_{SHORT_DAYS}d"),
+                    Measure::Max {
+                        channel: c.clone(),
+                        days: SHORT_DAYS,
+                    },
+                ));
+                features.push(Feature::new(
+                    format!("{c}.trend_{LONG_DAYS}d"),
+                    Measure::Trend {
+                        channel: c.clone(),
+                        days: LONG_DAYS,
+                    },
+                ));
+            }
+            let relative = [
+                ("vs_normal", Relative::Mean, SHORT_DAYS),
+                ("vs_normal", Relative::Mean, RECENT_DAYS),
+                ("peak_vs_normal", Relative::Peak, SHORT_DAYS),
+                ("trough_vs_normal", Relative::Trough, SHORT_DAYS),
+                ("spread_vs_normal", Relative::SpreadRatio, SHORT_DAYS),
+                ("trend_vs_normal", Relative::Trend, LONG_DAYS),
+            ];
+            for (name, stat, days) in relative {
+                features.push(Feature::new(
+                    format!("{c}.{name}_{days}d"),
+                    Measure::Relative {
+                        channel: c.clone(),
+                        stat,
+                        days,
+                    },
+                ));
+            }
+        }
+        let plain = [
+            ("age_days", Measure::Age),
+            ("days_since_maintenance", Measure::SinceMaintenance),
+            ("days_since_failure", Measure::SinceFailure),
+            ("alarms_30d", Measure::Alarms),
+            ("resident_reports_30d", Measure::ResidentReports),
+            ("missing_share_7d", Measure::MissingShare),
+            ("stuck_sensors", Measure::StuckChannels),
+        ];
+        features.extend(plain.into_iter().map(|(n, m)| Feature::new(n.into(), m)));
+        if seasonal {
+            features.push(Feature::new("season_sin".into(), Measure::SeasonSin));
+            features.push(Feature::new("season_cos".into(), Measure::SeasonCos));
+        }
+        if kinds.len() > 1 {
+            for kind in kinds {
+                features.push(Feature::new(
+                    format!("kind={kind}"),
+                    Measure::IsKind { kind: kind.clone() },
+                ));
+            }
+        }
+        Self {
+            features,
+            seasonal,
+            comparable_levels,
+        }
+    }
+
+    /// The features for a history's channels and kinds.
+    pub fn for_history(history: &History) -> Self {
+        Self::for_channels(
+            &history.channel_names(),
+            &history.kind_names(),
+            history.seasonal,
+            history.comparable_levels,
+        )
+    }
+
+    /// Feature names, in column order.
+    pub fn names(&self) -> Vec<String> {
+        self.features.iter().map(|f| f.name.clone()).collect()
+    }
+
+    /// The feature matrix (one row per as-of, NaN where undefined, e.g. no readings).
+    pub fn compute(&self, history: &History, daily: &DailyTable, rows: &[AsOf]) -> Array2<f64> {
+        let events = EventIndex::new(history);
+        let mut x = Array2::from_elem((rows.len(), self.features.len()), f64::NAN);
+        for (r, at) in rows.iter().enumerate() {
+            let ctx = RowContext {
+                history,
+                daily,
+                events: &events,
+                at: *at,
+            };
+            for (j, f) in self.features.iter().enumerate() {
+                x[[r, j]] = ctx.value(&f.measure);
+            }
+        }
+        x
+    }
+}
+
+/// Event times by equipment and kind, sorted.
+struct EventIndex {
+    failures: Vec<Vec<i64>>,
+    maintenance: Vec<Vec<i64>>,
+    alarms: Vec<Vec<i64>>,
+    reports: Vec<Vec<i64>>,
+}
+
+impl EventIndex {
+    fn new(history: &History) -> Self {
+        let n = history.equipment.len();
+        let mut index = Self {
+            failures: vec![Vec::new(); n],
+            maintenance: vec![Vec::new(); n],
+            alarms: vec![Vec::new(); n],
+            reports: vec![Vec::new(); n],
+        };
+        for e in &history.events {
+            let Some(i) = history.equipment_index(&e.equipment) else {
+                continue;
+            };
+            let list = match e.kind {
+                EventKind::Failure => &mut index.failures,
+                EventKind::PreventiveMaintenance | EventKind::CorrectiveMaintenance => {
+                    &mut index.maintenance
+                }
+                EventKind::Alarm => &mut index.alarms,
+                EventKind::ResidentReport => &mut index.reports,
+            };
+            list[i].push(e.ts.millis());
+        }
+        for list in [
+            &mut index.failures,
+            &mut index.maintenance,
+            &mut index.alarms,
+            &mut index.reports,
+        ] {
+            list.iter_mut().for_each(|l| l.sort_unstable());
+        }
+        index
+    }
+}
+
+/// Last time in a sorted list strictly before `before`.
+fn last_before(times: &[i64], before: i64) -> Option<i64> {
+    let n = times.partition_point(|&t| t < before);
+    n.checked_sub(1).map(|i| times[i])
+}
+
+/// Count of times in `[from, to)` in a sorted list.
+fn count_between(times: &[i64], from: i64, to: i64) -> usize {
+    times.partition_point(|&t| t < to) - times.partition_point(|&t| t < from)
+}
+
+/// Statistics of a channel's readings over a range of days.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowStats {
+    /// Readings.
+    pub count: f64,
+    /// Mean reading.
+    pub mean: f64,
+    /// Standard deviation of the readings.
+    pub spread: f64,
+    /// Smallest reading.
+    pub min: f64,
+    /// Largest reading.
+    pub max: f64,
+    /// Changes of value per day with readings.
+    pub changes_per_day: f64,
+    /// Least-squares slope of the daily means, per day.
+    pub trend: f64,
+}
+
+/// Statistics of `series` over the days `[from_day, to_day)`, None without readings.
+pub fn window_stats(
+    series: &DailySeries,
+    first_day: i64,
+    from_day: i64,
+    to_day: i64,
+) -> Option<WindowStats> {
+    let len = series.count.len() as i64;
+    let (a, b) = (
+        (from_day - first_day).clamp(0, len),
+        (to_day - first_day).clamp(0, len),
+    );
+    let (mut n, mut sum, mut sum_sq, mut changes, mut days) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    // Trend: least squares over (day, daily mean).
+    let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
+    for i in a as usize..b as usize {
+        let c = series.count[i];
+        if c <= 0.0 {
+            continue;
+        }
+        n += c;
+        sum += series.sum[i];
+        sum_sq += series.sum_sq[i];
+        min = min.min(series.min[i]);
+        max = max.max(series.max[i]);
+        changes += series.changes[i];
+        days += 1.0;
+        let (x, y) = ((i as i64 - a) as f64, series.sum[i] / c);
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    if n == 0.0 {
+        return None;
+    }
+    let mean = sum / n;
+    let spread = (sum_sq / n - mean * mean).max(0.0).sqrt();
+    let denominator = days * sxx - sx * sx;
+    let trend = if days >= 2.0 && denominator > 0.0 {
+        (days * sxy - sx * sy) / denominator
+    } else {
+        0.0
+    };
+    Some(WindowStats {
+        count: n,
+        mean,
+        spread,
+        min,
+        max,
+        changes_per_day: changes / days,
+        trend,
+    })
+}
+
+/// A channel's normal as of a day: statistics of its readings from
+/// [`NORMAL_FROM_DAYS`] to [`NORMAL_TO_DAYS`] days before.
+pub fn channel_normal(
+    daily: &DailyTable,
+    equipment: usize,
+    channel: &str,
+    day: i64,
+) -> Option<WindowStats> {
+    let series = daily.series(equipment, channel)?;
+    window_stats(
+        series,
+        daily.first_day,
+        day - NORMAL_FROM_DAYS,
+        day - NORMAL_TO_DAYS,
+    )
+}
+
+struct RowContext<'a> {
+    history: &'a History,
+    daily: &'a DailyTable,
+    events: &'a EventIndex,
+    at: AsOf,
+}
+
+impl RowContext<'_> {
+    fn window(&self, channel: &str, days: i64) -> Option<WindowStats> {
+        let series = self.daily.series(self.at.equipment, channel)?;
+        window_stats(
+            series,
+            self.daily.first_day,
+            self.at.day - days,
+            self.at.day,
+        )
+    }
+
+    fn value(&self, measure: &Measure) -> f64 {
+        let t = self.at.day * DAY_MS;
+        let e = self.at.equipment;
+        let facts = &self.history.equipment[e];
+        let age = (self.at.day - facts.installed_day) as f64;
+        let days_since = |times: &[i64]| {
+            last_before(times, t)
+                .map(|last| (t - last) as f64 / DAY_MS as f64)
+                .unwrap_or(age.max(0.0))
+                .min(MAX_DAYS_SINCE)
+        };
+        let nan = f64::NAN;
+        match measure {
+            Measure::Mean { channel, days } => self.window(channel, *days).map_or(nan, |w| w.mean),
+            Measure::Spread { channel, days } => {
+                self.window(channel, *days).map_or(nan, |w| w.spread)
+            }
+            Measure::Min { channel, days } => self.window(channel, *days).map_or(nan, |w| w.min),
+            Measure::Max { channel, days } => self.window(channel, *days).map_or(nan, |w| w.max),
+            Measure::Trend { channel, days } => {
+                self.window(channel, *days).map_or(nan, |w| w.trend)
+            }
+            Measure::OnShare { channel, days } => {
+                self.window(channel, *days).map_or(nan, |w| w.mean)
+            }
+            Measure::Cycles { channel, days } => self
+                .window(channel, *days)
+                .map_or(nan, |w| w.changes_per_day),
+            Measure::Relative {
+                channel,
+                stat,
+                days,
+            } => {
+                let (Some(w), Some(normal)) = (
+                    self.window(channel, *days),
+                    channel_normal(self.daily, e, channel, self.at.day),
+                ) else {
+                    return nan;
+                };
+                let scale = normal_scale(&normal);
+                match stat {
+                    Relative::Mean => (w.mean - normal.mean) / scale,
+                    Relative::Peak => (w.max - normal.mean) / scale,
+                    Relative::Trough => (w.min - normal.mean) / scale,
+                    Relative::SpreadRatio => w.spread / scale,
+                    Relative::Trend => w.trend / scale,
+                }
+            }
+            Measure::Age => age,
+            Measure::SinceMaintenance => days_since(&self.events.maintenance[e]),
+            Measure::SinceFailure => days_since(&self.events.failures[e]),
+            Measure::Alarms => {
+                count_between(&self.events.alarms[e], t - LONG_DAYS * DAY_MS, t) as f64
+            }
+            Measure::ResidentReports => {
+                count_between(&self.events.reports[e], t - LONG_DAYS * DAY_MS, t) as f64
+            }
+            Measure::MissingShare => {
+                let expected: f64 = facts
+                    .channels
+                    .iter()
+                    .map(|c| c.readings_per_day * SHORT_DAYS as f64)
+                    .sum();
+                if expected <= 0.0 {
+                    return 0.0;
+                }
+                let got: f64 = facts
+                    .channels
+                    .iter()
+                    .filter_map(|c| self.window(&c.name, SHORT_DAYS))
+                    .map(|w| w.count)
+                    .sum();
+                (1.0 - got / expected).clamp(0.0, 1.0)
+            }
+            Measure::StuckChannels => facts
+                .channels
+                .iter()
+                .filter(|c| !c.binary)
+                .filter_map(|c| self.window(&c.name, 2))
+                .filter(|w| w.count >= 2.0 && w.max == w.min)
+                .count() as f64,
+            Measure::SeasonSin | Measure::SeasonCos => {
+                let date = chrono::DateTime::from_timestamp_millis(t)
+                    .map(|d| d.date_naive().ordinal0())
+                    .unwrap_or(0);
+                let angle = std::f64::consts::TAU * f64::from(date) / 365.25;
+                if matches!(measure, Measure::SeasonSin) {
+                    angle.sin()
+                } else {
+                    angle.cos()
+                }
+            }
+            Measure::IsKind { kind } => f64::from(u8::from(&facts.kind == kind)),
+        }
+    }
+}
+
+/// The spread a normal is measured in, floored so that a quiet sensor (constant
+/// readings) does not turn a small change into an enormous one.
+pub fn normal_scale(normal: &WindowStats) -> f64 {
+    normal.spread.max(1e-2 * normal.mean.abs()).max(1e-6)
+}
+
+/// The day number of the day after a time: features as of a time `t` that is not
+/// midnight use the readings before `t` of its own day.
+pub fn as_of_day(ms: i64) -> i64 {
+    day_of(ms - 1) + 1
+}

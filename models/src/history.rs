@@ -1,0 +1,151 @@
+//! What the models learn from: equipment, long readings by channel, and the event history.
+//!
+//! A *channel* is one measured quantity of one piece of equipment: on the co-op it is a
+//! metric (`supply_temperature`), on imported fleets any named column (`s11`).
+
+use caretaker_core::{EquipmentId, Event, Registry, Timestamp};
+use polars::prelude::*;
+
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = Timestamp::DAY;
+
+/// The day number (days since 1970-01-01 UTC) holding a time in milliseconds.
+pub fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
+/// One measured quantity of a piece of equipment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// Name shared by every piece of equipment that measures it (`supply_temperature`).
+    pub name: String,
+    /// Whether it is an on/off state (run state, water detected).
+    pub binary: bool,
+    /// Readings expected per day when the sensors are healthy.
+    pub readings_per_day: f64,
+}
+
+/// What the models know about one piece of equipment besides its readings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentFacts {
+    /// Identifier.
+    pub id: EquipmentId,
+    /// Kind name (`boiler`).
+    pub kind: String,
+    /// Day it was installed (day number).
+    pub installed_day: i64,
+    /// Its channels.
+    pub channels: Vec<Channel>,
+}
+
+/// Everything a model needs: equipment, readings and events.
+pub struct History {
+    /// The equipment, in a fixed order.
+    pub equipment: Vec<EquipmentFacts>,
+    /// Long readings: `equipment` (str), `channel` (str), `ts` (i64 ms UTC), `value` (f64).
+    pub readings: LazyFrame,
+    /// Failures, maintenance, alarms and resident reports, in time order.
+    pub events: Vec<Event>,
+    /// First day with data (day number).
+    pub start_day: i64,
+    /// The day after the last day with data (day number): labels need data up to here.
+    pub end_day: i64,
+    /// Whether the time of year matters (heating, weather); false for fleets counted in cycles.
+    pub seasonal: bool,
+    /// Whether raw sensor levels mean the same on every equipment (a fleet of identical,
+    /// normalised machines); false for a co-op, whose boilers and pumps differ.
+    pub comparable_levels: bool,
+}
+
+impl History {
+    /// Index of an equipment in [`History::equipment`].
+    pub fn equipment_index(&self, id: &EquipmentId) -> Option<usize> {
+        self.equipment.iter().position(|e| &e.id == id)
+    }
+
+    /// The co-op's history: readings in the store's schema (`sensor`, `ts`, `value`) mapped
+    /// to equipment and metric through the registry. Sensors the registry no longer knows are left out.
+    pub fn from_store(
+        registry: &Registry,
+        store_readings: LazyFrame,
+        mut events: Vec<Event>,
+        start_day: i64,
+        end_day: i64,
+    ) -> Self {
+        let sensors = registry.sensors();
+        let map = df!(
+            "sensor" => sensors.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            "equipment" => sensors.iter().map(|s| s.equipment.as_str()).collect::<Vec<_>>(),
+            "channel" => sensors.iter().map(|s| s.metric.name()).collect::<Vec<_>>(),
+        )
+        .expect("columns of equal length");
+        let readings = store_readings
+            .join(
+                map.lazy(),
+                [col("sensor")],
+                [col("sensor")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .select([
+                col("equipment"),
+                col("channel"),
+                col("ts").cast(DataType::Int64).alias("ts"),
+                col("value"),
+            ]);
+        let equipment = registry
+            .equipment()
+            .iter()
+            .map(|e| {
+                let mut channels: Vec<Channel> = Vec::new();
+                for i in registry.sensors_of(&e.id) {
+                    let s = &sensors[i];
+                    let per_day = 86_400.0 / f64::from(s.interval_s.max(1));
+                    match channels.iter_mut().find(|c| c.name == s.metric.name()) {
+                        Some(c) => c.readings_per_day += per_day,
+                        None => channels.push(Channel {
+                            name: s.metric.name().to_owned(),
+                            binary: s.metric.is_binary(),
+                            readings_per_day: per_day,
+                        }),
+                    }
+                }
+                EquipmentFacts {
+                    id: e.id.clone(),
+                    kind: e.kind.name().to_owned(),
+                    installed_day: day_of(Timestamp::from_date(e.installed).millis()),
+                    channels,
+                }
+            })
+            .collect();
+        events.sort_by_key(|e| e.ts);
+        Self {
+            equipment,
+            readings,
+            events,
+            start_day,
+            end_day,
+            seasonal: true,
+            comparable_levels: false,
+        }
+    }
+
+    /// Every channel name, sorted, with whether it is binary.
+    pub fn channel_names(&self) -> Vec<(String, bool)> {
+        let mut all: Vec<(String, bool)> = self
+            .equipment
+            .iter()
+            .flat_map(|e| e.channels.iter().map(|c| (c.name.clone(), c.binary)))
+            .collect();
+        all.sort();
+        all.dedup_by(|a, b| a.0 == b.0);
+        all
+    }
+
+    /// Every kind name, sorted.
+    pub fn kind_names(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.equipment.iter().map(|e| e.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+}

@@ -1,0 +1,382 @@
+//! The learners (linfa): logistic regression, a decision tree and a random forest,
+//! behind one serialisable [`Model`] that turns features into calibrated probabilities.
+
+use std::collections::HashMap;
+
+use linfa::prelude::*;
+use linfa_ensemble::EnsembleLearnerParams;
+use linfa_logistic::LogisticRegression;
+use linfa_trees::{DecisionTree, TreeNode};
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::calibration::Calibrator;
+use crate::error::ModelError;
+
+/// A learning algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// L2-regularised logistic regression on standardised features.
+    LogisticRegression,
+    /// One CART decision tree (depth 6), leaf failure rates as probabilities.
+    DecisionTree,
+    /// Bagged decision trees on random feature subsets (linfa-ensemble), mean leaf rates.
+    RandomForest,
+}
+
+impl Algorithm {
+    /// Every algorithm.
+    pub const ALL: [Algorithm; 3] = [
+        Algorithm::LogisticRegression,
+        Algorithm::DecisionTree,
+        Algorithm::RandomForest,
+    ];
+
+    /// Name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::LogisticRegression => "logistic_regression",
+            Self::DecisionTree => "decision_tree",
+            Self::RandomForest => "random_forest",
+        }
+    }
+}
+
+/// How much better (PR-AUC) a more complex learner must be to be preferred to a simpler one.
+pub const PARSIMONY_MARGIN: f64 = 0.01;
+
+/// Picks a learner from (learner, PR-AUC on data it was not fitted on): the simplest
+/// (in [`Algorithm::ALL`] order) whose PR-AUC is within [`PARSIMONY_MARGIN`] of the best.
+pub fn choose(candidates: &[(Algorithm, Option<f64>)]) -> Option<Algorithm> {
+    let best = candidates
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !best.is_finite() {
+        return None;
+    }
+    Algorithm::ALL.into_iter().find(|a| {
+        candidates
+            .iter()
+            .any(|(c, v)| c == a && v.is_some_and(|v| v >= best - PARSIMONY_MARGIN))
+    })
+}
+
+/// Missing values filled with training means, then standardised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocess {
+    /// Training mean of each feature (fills missing values).
+    pub mean: Vec<f64>,
+    /// Training standard deviation of each feature (1 when constant).
+    pub scale: Vec<f64>,
+}
+
+impl Preprocess {
+    /// Learns means and scales from training rows, ignoring missing values.
+    pub fn fit(x: &Array2<f64>) -> Self {
+        let (mut mean, mut scale) = (Vec::new(), Vec::new());
+        for column in x.axis_iter(Axis(1)) {
+            let known: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
+            let n = known.len().max(1) as f64;
+            let m = known.iter().sum::<f64>() / n;
+            let var = known.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
+            mean.push(m);
+            scale.push(if var > 1e-12 { var.sqrt() } else { 1.0 });
+        }
+        Self { mean, scale }
+    }
+
+    /// Fills missing values with the training means.
+    pub fn impute(&self, x: &Array2<f64>) -> Array2<f64> {
+        let mut out = x.clone();
+        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
+            column.mapv_inplace(|v| if v.is_finite() { v } else { self.mean[j] });
+        }
+        out
+    }
+
+    /// Fills missing values and standardises every column.
+    pub fn standardize(&self, x: &Array2<f64>) -> Array2<f64> {
+        let mut out = self.impute(x);
+        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
+            column.mapv_inplace(|v| (v - self.mean[j]) / self.scale[j]);
+        }
+        out
+    }
+}
+
+/// A fitted tree with the failure rate of training cases in each leaf.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeafTree {
+    tree: DecisionTree<f64, bool>,
+    /// Columns of the feature matrix the tree was trained on, in its own order.
+    features: Vec<usize>,
+    /// Failures and cases of the training set in each leaf: (leaf path, failures, cases), by path.
+    leaves: Vec<(u64, f64, f64)>,
+    /// Failure rate of the whole training set (prior for small leaves).
+    base_rate: f64,
+}
+
+impl LeafTree {
+    fn new(
+        tree: DecisionTree<f64, bool>,
+        features: Vec<usize>,
+        x: &Array2<f64>,
+        y: &[bool],
+    ) -> Self {
+        let base_rate = y.iter().filter(|&&v| v).count() as f64 / y.len().max(1) as f64;
+        let mut leaves: HashMap<u64, (f64, f64)> = HashMap::new();
+        for (row, &label) in x.axis_iter(Axis(0)).zip(y) {
+            let leaf = leaf_path(tree.root_node(), &row, &features);
+            let entry = leaves.entry(leaf).or_default();
+            entry.0 += f64::from(u8::from(label));
+            entry.1 += 1.0;
+        }
+        let mut leaves: Vec<(u64, f64, f64)> =
+            leaves.into_iter().map(|(k, (f, c))| (k, f, c)).collect();
+        leaves.sort_by_key(|l| l.0);
+        Self {
+            tree,
+            features,
+            leaves,
+            base_rate,
+        }
+    }
+
+    /// Smoothed failure rate of the leaf a row falls in.
+    fn rate(&self, row: &ArrayView1<f64>) -> f64 {
+        let leaf = leaf_path(self.tree.root_node(), row, &self.features);
+        let (failures, cases) = self
+            .leaves
+            .binary_search_by_key(&leaf, |l| l.0)
+            .map_or((0.0, 0.0), |i| (self.leaves[i].1, self.leaves[i].2));
+        (failures + self.base_rate) / (cases + 1.0)
+    }
+
+    /// Importance of each of the model's feature columns (total impurity decrease).
+    fn importance(&self, columns: usize) -> Vec<f64> {
+        let mut out = vec![0.0; columns];
+        for (local, value) in self.tree.feature_importance().into_iter().enumerate() {
+            if let Some(&j) = self.features.get(local) {
+                out[j] += value;
+            }
+        }
+        out
+    }
+}
+
+/// The path to a leaf as bits (1, then 0 for left and 1 for right at each split),
+/// following linfa's rule: left when the value is below the split.
+fn leaf_path(root: &TreeNode<f64, bool>, row: &ArrayView1<f64>, features: &[usize]) -> u64 {
+    let mut node = root;
+    let mut path = 1u64;
+    while !node.is_leaf() {
+        let (feature, split, _) = node.split();
+        let value = row[features[feature]];
+        let children = node.children();
+        // linfa sends a value left when it is below the split (NaN goes right).
+        let go_right = value.partial_cmp(&split) != Some(std::cmp::Ordering::Less);
+        let next = children[usize::from(go_right)].as_ref();
+        match next {
+            Some(child) => {
+                path = path.wrapping_mul(2) + u64::from(go_right);
+                node = child;
+            }
+            None => break,
+        }
+    }
+    path
+}
+
+/// A fitted learner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "algorithm", rename_all = "snake_case")]
+pub enum Fitted {
+    /// Weights on standardised features.
+    LogisticRegression { weights: Vec<f64>, intercept: f64 },
+    /// One tree.
+    DecisionTree { tree: LeafTree },
+    /// Many trees; the score is their mean leaf rate.
+    RandomForest { trees: Vec<LeafTree> },
+}
+
+/// A fitted model: preprocessing, learner and calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// How missing values are filled and features scaled.
+    pub preprocess: Preprocess,
+    /// The learner.
+    pub fitted: Fitted,
+    /// Raw score to probability.
+    pub calibrator: Calibrator,
+}
+
+/// Trees in a random forest.
+pub const FOREST_TREES: usize = 100;
+
+impl Model {
+    /// Fits `algorithm` on raw features (missing values allowed) and outcomes; not calibrated.
+    pub fn fit(
+        algorithm: Algorithm,
+        x: &Array2<f64>,
+        y: &[bool],
+        seed: u64,
+    ) -> Result<Self, ModelError> {
+        if !y.iter().any(|&v| v) || y.iter().all(|&v| v) {
+            return Err(ModelError::OneClass);
+        }
+        let preprocess = Preprocess::fit(x);
+        let fitted = match algorithm {
+            Algorithm::LogisticRegression => fit_logistic(&preprocess.standardize(x), y)?,
+            Algorithm::DecisionTree => {
+                let filled = preprocess.impute(x);
+                let (bx, by) = balanced(&filled, y);
+                let tree = DecisionTree::params()
+                    .max_depth(Some(6))
+                    .min_weight_leaf(10.0)
+                    .fit(&Dataset::new(bx, Array1::from(by)))?;
+                let features = (0..x.ncols()).collect();
+                Fitted::DecisionTree {
+                    tree: LeafTree::new(tree, features, &filled, y),
+                }
+            }
+            Algorithm::RandomForest => fit_forest(&preprocess.impute(x), y, seed)?,
+        };
+        Ok(Self {
+            preprocess,
+            fitted,
+            calibrator: Calibrator::Identity,
+        })
+    }
+
+    /// The learner's raw scores (higher: more likely to fail).
+    pub fn raw_scores(&self, x: &Array2<f64>) -> Vec<f64> {
+        match &self.fitted {
+            Fitted::LogisticRegression { weights, intercept } => {
+                let z = self.preprocess.standardize(x);
+                z.axis_iter(Axis(0))
+                    .map(|row| {
+                        let dot: f64 = row.iter().zip(weights).map(|(a, b)| a * b).sum();
+                        1.0 / (1.0 + (-(dot + intercept)).exp())
+                    })
+                    .collect()
+            }
+            Fitted::DecisionTree { tree } => {
+                let filled = self.preprocess.impute(x);
+                filled.axis_iter(Axis(0)).map(|r| tree.rate(&r)).collect()
+            }
+            Fitted::RandomForest { trees } => {
+                let filled = self.preprocess.impute(x);
+                filled
+                    .axis_iter(Axis(0))
+                    .map(|r| trees.iter().map(|t| t.rate(&r)).sum::<f64>() / trees.len() as f64)
+                    .collect()
+            }
+        }
+    }
+
+    /// Calibrated probabilities of failure.
+    pub fn probabilities(&self, x: &Array2<f64>) -> Vec<f64> {
+        self.calibrator.apply_all(&self.raw_scores(x))
+    }
+
+    /// Which algorithm it is.
+    pub fn algorithm(&self) -> Algorithm {
+        match self.fitted {
+            Fitted::LogisticRegression { .. } => Algorithm::LogisticRegression,
+            Fitted::DecisionTree { .. } => Algorithm::DecisionTree,
+            Fitted::RandomForest { .. } => Algorithm::RandomForest,
+        }
+    }
+
+    /// Global importance of each feature: |weight| for the regression, impurity decrease for trees.
+    pub fn importance(&self) -> Vec<f64> {
+        let n = self.preprocess.mean.len();
+        match &self.fitted {
+            Fitted::LogisticRegression { weights, .. } => weights.iter().map(|w| w.abs()).collect(),
+            Fitted::DecisionTree { tree } => tree.importance(n),
+            Fitted::RandomForest { trees } => {
+                let mut total = vec![0.0; n];
+                for t in trees {
+                    for (a, b) in total.iter_mut().zip(t.importance(n)) {
+                        *a += b;
+                    }
+                }
+                total
+            }
+        }
+    }
+}
+
+/// Failures are rare: positives are repeated until they make about a quarter of the rows.
+fn balanced(x: &Array2<f64>, y: &[bool]) -> (Array2<f64>, Vec<bool>) {
+    let positives: Vec<usize> = (0..y.len()).filter(|&i| y[i]).collect();
+    let negatives = y.len() - positives.len();
+    let copies = (negatives / (3 * positives.len().max(1))).max(1);
+    let mut rows: Vec<usize> = (0..y.len()).collect();
+    for _ in 1..copies {
+        rows.extend(&positives);
+    }
+    let bx = x.select(Axis(0), &rows);
+    let by = rows.iter().map(|&i| y[i]).collect();
+    (bx, by)
+}
+
+fn fit_logistic(z: &Array2<f64>, y: &[bool]) -> Result<Fitted, ModelError> {
+    let (bx, by) = balanced(z, y);
+    let model = LogisticRegression::default()
+        .alpha(1.0)
+        .max_iterations(200)
+        .fit(&Dataset::new(bx, Array1::from(by)))?;
+    let mut weights = model.params().to_vec();
+    let mut intercept = model.intercept();
+    // linfa's probability is that of its "positive" class; make it that of failing.
+    if !model.labels().pos.class {
+        weights.iter_mut().for_each(|w| *w = -*w);
+        intercept = -intercept;
+    }
+    Ok(Fitted::LogisticRegression { weights, intercept })
+}
+
+fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelError> {
+    let (bx, by) = balanced(x, y);
+    let data = Dataset::new(bx, Array1::from(by));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let per_thread = FOREST_TREES.div_ceil(threads);
+    let parts: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let data = &data;
+                scope.spawn(move || {
+                    let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(t as u64));
+                    let params = DecisionTree::params()
+                        .max_depth(Some(10))
+                        .min_weight_leaf(5.0);
+                    EnsembleLearnerParams::new_fixed_rng(params, rng)
+                        .ensemble_size(per_thread)
+                        .bootstrap_proportion(0.7)
+                        .feature_proportion(0.3)
+                        .fit(data)
+                        .map_err(ModelError::from)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(ModelError::Panicked)))
+            .collect()
+    });
+    let mut trees = Vec::with_capacity(FOREST_TREES);
+    for part in parts {
+        let ensemble = part?;
+        for (tree, features) in ensemble.models.into_iter().zip(ensemble.model_features) {
+            trees.push(LeafTree::new(tree, features, x, y));
+        }
+    }
+    Ok(Fitted::RandomForest { trees })
+}

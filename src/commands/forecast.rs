@@ -1,0 +1,220 @@
+//! `caretaker backtest | train | score | eval cmapss`: forecasting from the data directory.
+//!
+//! The history comes from the Parquet readings store and the events in the
+//! operational store; the work itself is in `caretaker_models`.
+use std::path::Path;
+
+use anyhow::Context as _;
+use caretaker_core::Timestamp;
+use caretaker_models::backtest::{self, BacktestConfig};
+use caretaker_models::cmapss;
+use caretaker_models::dataset::Samples;
+use caretaker_models::features::FeatureSet;
+use caretaker_models::history::{DAY_MS, History};
+use caretaker_models::learners::Algorithm;
+use caretaker_models::lifecycle::{SavedModel, Score, TrainOptions, train as train_model};
+
+use crate::cli::{BacktestArgs, EvalCommand, ScoreArgs, ScoreFormat, TrainArgs};
+use crate::config::Config;
+use crate::context::Context;
+
+/// The co-op's history: every stored reading and event.
+async fn load_history(ctx: &Context) -> anyhow::Result<History> {
+    let Some((readings, first_day, last_day)) =
+        caretaker_ingest::store::scan_store(&ctx.data.readings_dir())?
+    else {
+        anyhow::bail!(
+            "no readings in {}: run `caretaker ingest`, or `caretaker import readings FILE` with history first",
+            ctx.data.readings_dir().display()
+        );
+    };
+    let events = ctx.store.events(None).await?;
+    Ok(History::from_store(
+        &ctx.registry,
+        readings,
+        events,
+        first_day,
+        last_day + 1,
+    ))
+}
+
+fn now_version() -> (String, String) {
+    let now = chrono::Utc::now();
+    (
+        now.format("%Y%m%dT%H%M%SZ").to_string(),
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+fn run_backtest(
+    history: &History,
+    config: &BacktestConfig,
+) -> anyhow::Result<backtest::BacktestReport> {
+    let features = FeatureSet::for_history(history);
+    let samples = Samples::build(history, &features, config.horizon_days, config.step_days)?;
+    tracing::info!(
+        samples = samples.len(),
+        failures = samples.positives(),
+        features = features.features.len(),
+        "backtest samples"
+    );
+    Ok(backtest::run(history, &features, &samples, config)?)
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(value)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub async fn backtest(config: &Config, args: BacktestArgs) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let history = load_history(&ctx).await?;
+    let bt = BacktestConfig {
+        horizon_days: args.forecast.horizon,
+        step_days: args.forecast.step,
+        capacity_per_month: args.capacity,
+        seed: args.forecast.seed,
+        ..BacktestConfig::default()
+    };
+    let report = run_backtest(&history, &bt)?;
+    print!("{}", report.table());
+    let path = args.out.unwrap_or_else(|| {
+        ctx.data
+            .reports_dir()
+            .join(format!("backtest-{}.json", now_version().0))
+    });
+    write_json(&path, &report)?;
+    println!("report: {}", path.display());
+    Ok(())
+}
+
+pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let history = load_history(&ctx).await?;
+    let algorithm = match args.algorithm.as_deref() {
+        Some(name) => Some(
+            Algorithm::ALL
+                .into_iter()
+                .find(|a| a.name() == name)
+                .with_context(|| {
+                    format!(
+                        "--algorithm {name}: unknown; use one of {}",
+                        Algorithm::ALL.map(|a| a.name()).join(", ")
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let backtest = if args.no_backtest {
+        None
+    } else {
+        let bt = BacktestConfig {
+            horizon_days: args.forecast.horizon,
+            step_days: args.forecast.step,
+            seed: args.forecast.seed,
+            ..BacktestConfig::default()
+        };
+        let report = run_backtest(&history, &bt)?;
+        print!("{}", report.table());
+        Some(report)
+    };
+    let (version, trained_at) = now_version();
+    let saved = train_model(
+        &history,
+        &TrainOptions {
+            horizon_days: args.forecast.horizon,
+            step_days: args.forecast.step,
+            algorithm,
+            backtest,
+            seed: args.forecast.seed,
+            version,
+            trained_at,
+        },
+    )?;
+    let folder = saved.save(&ctx.data.models_dir())?;
+    println!(
+        "model {} ({}, {} training cases, {} failures) saved in {}; its card: {}",
+        saved.card.version,
+        saved.card.algorithm.name(),
+        saved.card.training_cases,
+        saved.card.training_failures,
+        folder.display(),
+        folder.join("card.md").display()
+    );
+    Ok(())
+}
+
+pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let at = match &args.at {
+        Some(text) => Timestamp::parse(text).with_context(|| format!("--at {text}"))?,
+        None => Timestamp::now(),
+    };
+    let model = SavedModel::load_current(&ctx.data.models_dir())?;
+    let history = load_history(&ctx).await?;
+    if at.millis() > history.end_day * DAY_MS + 2 * DAY_MS {
+        tracing::warn!(
+            "the newest readings are older than the forecast time: forecasts rest on old data"
+        );
+    }
+    let scores = model.score(&history, at.millis())?;
+    match args.format {
+        ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&scores)?),
+        ScoreFormat::Csv => print!("{}", scores_csv(&scores)),
+        ScoreFormat::Table => {
+            println!("{:<12} {:<17} {:>6}  why", "equipment", "kind", "risk");
+            for s in &scores {
+                println!(
+                    "{:<12} {:<17} {:>5.1}%  {}",
+                    s.equipment,
+                    s.kind,
+                    100.0 * s.probability,
+                    s.explanation
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scores_csv(scores: &[Score]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from(
+        "equipment,kind,as_of,horizon_days,probability,down,driver_1,driver_2,driver_3,explanation,model_version\n",
+    );
+    for s in scores {
+        let driver = |i: usize| s.drivers.get(i).map(|d| d.feature.as_str()).unwrap_or("");
+        out += &format!(
+            "{},{},{},{},{:.6},{},{},{},{},{},{}\n",
+            s.equipment,
+            s.kind,
+            s.as_of,
+            s.horizon_days,
+            s.probability,
+            s.down,
+            driver(0),
+            driver(1),
+            driver(2),
+            quote(&s.explanation),
+            s.model_version
+        );
+    }
+    out
+}
+
+pub fn eval(cmd: EvalCommand) -> anyhow::Result<()> {
+    match cmd {
+        EvalCommand::Cmapss(args) => {
+            let report = cmapss::evaluate(&args.dir, &args.subset, args.within, args.seed)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Forecasting end to end with the real binary: simulated history imported into a
+//! data directory, `caretaker backtest`, `train`, `score`; and `caretaker eval
+//! cmapss` on the published C-MAPSS FD001 files.
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{caretaker, run, run_ok};
+
+/// A data directory holding `years` of simulated co-op history (readings and events).
+fn coop(dir: &Path, years: &str) -> PathBuf {
+    let sim = dir.join("sim");
+    let data = dir.join("data");
+    run_ok(
+        caretaker(&data)
+            .args(["simulate", "history", "--years", years, "--out"])
+            .arg(&sim),
+    );
+    run_ok(
+        caretaker(&data)
+            .args(["import", "readings"])
+            .arg(sim.join("readings.parquet")),
+    );
+    run_ok(
+        caretaker(&data)
+            .args(["import", "events"])
+            .arg(sim.join("events.parquet")),
+    );
+    data
+}
+
+#[test]
+fn train_score_and_explain_on_the_simulated_coop() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = coop(dir.path(), "1");
+
+    let out = run_ok(
+        caretaker(&data)
+            .args(["backtest", "--out"])
+            .arg(dir.path().join("bt.json")),
+    );
+    for name in [
+        "logistic_regression",
+        "decision_tree",
+        "random_forest",
+        "baseline_rate_by_kind_and_age",
+        "baseline_threshold_rule",
+    ] {
+        assert!(
+            out.contains(name),
+            "{name} missing from the backtest table:\n{out}"
+        );
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bt.json")).unwrap())
+            .unwrap();
+    assert!(!report["folds"].as_array().unwrap().is_empty());
+    for r in report["results"].as_array().unwrap() {
+        let cases = r["scorecard"]["cases"].as_u64().unwrap();
+        assert!(cases > 0, "{r}");
+    }
+
+    let out = run_ok(caretaker(&data).args(["train", "--no-backtest"]));
+    assert!(out.contains("saved in"), "{out}");
+    let models = data.join("models");
+    let version = std::fs::read_to_string(models.join("CURRENT")).unwrap();
+    let folder = models.join(version.trim());
+    for file in ["model.json", "card.json", "card.md"] {
+        assert!(folder.join(file).exists(), "{file} missing");
+    }
+    let card = std::fs::read_to_string(folder.join("card.md")).unwrap();
+    assert!(
+        card.contains("Known limits") && card.contains("Features"),
+        "{card}"
+    );
+
+    let out = run_ok(caretaker(&data).args([
+        "score",
+        "--at",
+        "2024-11-15T00:00:00Z",
+        "--format",
+        "json",
+    ]));
+    let scores: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(scores.len(), 42, "one forecast per equipment");
+    let p: Vec<f64> = scores
+        .iter()
+        .map(|s| s["probability"].as_f64().unwrap())
+        .collect();
+    assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert!(p.windows(2).all(|w| w[0] >= w[1]), "most at risk first");
+    assert!(
+        p.iter().any(|&v| v != p[0]),
+        "forecasts differ between equipment"
+    );
+    for s in &scores {
+        assert!(
+            s["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("within 30 days")
+                || s["down"] == true
+        );
+    }
+    let csv = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15", "--format", "csv"]));
+    assert_eq!(csv.lines().count(), 43, "{csv}");
+
+    // A model trained on another registry is refused with the way out.
+    let registry = std::fs::read_to_string(data.join("registry.toml")).unwrap();
+    let changed = dir.path().join("changed.toml");
+    let moved = registry.replacen(
+        "metric = \"supply_temperature\"",
+        "metric = \"air_temperature\"",
+        1,
+    );
+    assert_ne!(moved, registry);
+    std::fs::write(&changed, moved).unwrap();
+    let refused = run(caretaker(&data)
+        .arg("--registry")
+        .arg(&changed)
+        .args(["score"]));
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("another registry") && err.contains("caretaker train"),
+        "{err}"
+    );
+
+    // So is one saved with other feature definitions.
+    let model_file = folder.join("model.json");
+    let mut model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model_file).unwrap()).unwrap();
+    model["feature_version"] = 0.into();
+    std::fs::write(&model_file, model.to_string()).unwrap();
+    let refused = run(caretaker(&data).args(["score"]));
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("feature version 0") && err.contains("caretaker train"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cmapss_fd001_fails_within_30_cycles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cmapss");
+    let out = run_ok(
+        caretaker(&tempfile::tempdir().unwrap().path().join("d"))
+            .args([
+                "eval", "cmapss", "--subset", "FD001", "--within", "30", "--json", "--dir",
+            ])
+            .arg(&dir),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["test_engines"], 100);
+    let results = report["results"].as_array().unwrap();
+    let line = |name: &str| results.iter().find(|r| r["name"] == name).unwrap();
+    let figures =
+        |r: &serde_json::Value| (r["f1"].as_f64().unwrap(), r["pr_auc"].as_f64().unwrap());
+    // The logistic regression reaches the published logistic regression's level.
+    let (f1, pr_auc) = figures(line("logistic_regression"));
+    assert!(f1 >= 0.93, "F1 {f1}:\n{out}");
+    assert!(pr_auc >= 0.95, "PR-AUC {pr_auc}:\n{out}");
+    // Every learner beats the rate baseline by far.
+    let (_, rate_pr_auc) = figures(line("baseline_rate_by_kind_and_age"));
+    for name in ["logistic_regression", "decision_tree", "random_forest"] {
+        let (_, pr_auc) = figures(line(name));
+        assert!(
+            pr_auc > rate_pr_auc + 0.3,
+            "{name}: {pr_auc} vs {rate_pr_auc}"
+        );
+    }
+    assert!(report["chosen"].as_str().is_some());
+
+    let bad = run(caretaker(&tempfile::tempdir().unwrap().path().join("d"))
+        .args(["eval", "cmapss", "--subset", "FD009", "--dir"])
+        .arg(&dir));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("train_FD009.txt"));
+}
