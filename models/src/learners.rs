@@ -216,6 +216,8 @@ pub struct Model {
 
 /// Trees in a random forest.
 pub const FOREST_TREES: usize = 100;
+/// Parts of a forest grown in parallel.
+const FOREST_PARTS: usize = 4;
 
 impl Model {
     /// Fits `algorithm` on raw features (missing values allowed) and outcomes; not calibrated.
@@ -344,9 +346,9 @@ fn fit_logistic(z: &Array2<f64>, y: &[bool]) -> Result<Fitted, ModelError> {
 fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelError> {
     let (bx, by) = balanced(x, y);
     let data = Dataset::new(bx, Array1::from(by));
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
+    // A fixed number of parts, each with its own seed, so that a forest is the same
+    // on every machine whatever its number of cores.
+    let threads = FOREST_PARTS;
     let per_thread = FOREST_TREES.div_ceil(threads);
     let parts: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)

@@ -61,9 +61,6 @@ fn history(seed: u64, until_ms: i64) -> History {
                 continue;
             }
             let t = START_DAY * DAY_MS + hour * 3_600_000 + rng.gen_range(0..3_600_000);
-            if t >= until_ms {
-                continue;
-            }
             let drift = if e == 0 && hour > 100 * 24 {
                 0.05 * (hour - 2400) as f64 / 24.0
             } else {
