@@ -106,11 +106,11 @@ pub fn fit_calibrated(
     if fit_part.positives() == 0 || cal_part.positives() == 0 {
         // Too few failures to hold some back: fit on everything, calibrate in-sample.
         let mut model = Model::fit(algorithm, &train.x, &train.y, seed)?;
-        model.calibrator = Calibrator::fit_platt(&model.raw_scores(&train.x), &train.y);
+        model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&train.x), &train.y);
         return Ok(model);
     }
     let mut model = Model::fit(algorithm, &fit_part.x, &fit_part.y, seed)?;
-    model.calibrator = Calibrator::fit_platt(&model.raw_scores(&cal_part.x), &cal_part.y);
+    model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&cal_part.x), &cal_part.y);
     Ok(model)
 }
 

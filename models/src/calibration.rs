@@ -30,6 +30,16 @@ pub enum Calibrator {
 }
 
 impl Calibrator {
+    /// Platt scaling that never reverses the learner's ranking: when the sigmoid
+    /// fitted on few failures slopes the wrong way (higher score, lower probability),
+    /// isotonic regression (non-decreasing by construction) is used instead.
+    pub fn fit_increasing(scores: &[f64], labels: &[bool]) -> Self {
+        match Self::fit_platt(scores, labels) {
+            Self::Platt { a, .. } if a >= 0.0 => Self::fit_isotonic(scores, labels),
+            fitted => fitted,
+        }
+    }
+
     /// Fits Platt scaling by minimising log loss against Platt's smoothed targets, using the
     /// Newton iteration with backtracking line search of Lin, Lin & Weng (2007).
     ///

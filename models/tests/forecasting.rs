@@ -233,3 +233,18 @@ fn learners_rank_an_obvious_signal_and_survive_a_round_trip() {
     let only_survivors = vec![false; n];
     assert!(Model::fit(Algorithm::RandomForest, &x, &only_survivors, 7).is_err());
 }
+
+#[test]
+fn calibration_never_reverses_a_ranking() {
+    use caretaker_models::calibration::Calibrator;
+    let scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    let labels = [true, true, false, false, false, false];
+    // Platt alone slopes the wrong way on these few cases...
+    assert!(matches!(
+        Calibrator::fit_platt(&scores, &labels),
+        Calibrator::Platt { a, .. } if a > 0.0
+    ));
+    // ...the calibrator the learners use keeps their order.
+    let p = Calibrator::fit_increasing(&scores, &labels).apply_all(&scores);
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
+}
