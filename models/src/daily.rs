@@ -44,8 +44,8 @@ pub struct DailyTable {
     pub first_day: i64,
     /// Number of days covered.
     pub days: usize,
-    /// Series by (equipment index, channel name).
-    series: HashMap<(usize, String), DailySeries>,
+    /// Series by equipment index, then channel name.
+    series: HashMap<usize, HashMap<String, DailySeries>>,
 }
 
 impl DailyTable {
@@ -94,7 +94,7 @@ impl DailyTable {
             .iter()
             .map(|name| daily.column(name).and_then(|c| c.f64()))
             .collect::<Result<_, _>>()?;
-        let mut series: HashMap<(usize, String), DailySeries> = HashMap::new();
+        let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
         for row in 0..daily.height() {
             let (Some(e), Some(c), Some(d)) = (equipment.get(row), channel.get(row), day.get(row))
             else {
@@ -106,7 +106,9 @@ impl DailyTable {
                 continue;
             }
             let s = series
-                .entry((e, c.to_owned()))
+                .entry(e)
+                .or_default()
+                .entry(c.to_owned())
                 .or_insert_with(|| DailySeries::with_days(days));
             let at = offset as usize;
             let value = |i: usize| columns[i].get(row).unwrap_or(f64::NAN);
@@ -126,6 +128,6 @@ impl DailyTable {
 
     /// The series of one channel of one equipment, if it has any reading.
     pub fn series(&self, equipment: usize, channel: &str) -> Option<&DailySeries> {
-        self.series.get(&(equipment, channel.to_owned()))
+        self.series.get(&equipment)?.get(channel)
     }
 }

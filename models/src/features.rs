@@ -339,6 +339,7 @@ impl FeatureSet {
                 daily,
                 events: &events,
                 at: *at,
+                windows: Default::default(),
             };
             for (j, f) in self.features.iter().enumerate() {
                 x[[r, j]] = ctx.value(&f.measure);
@@ -499,17 +500,52 @@ struct RowContext<'a> {
     daily: &'a DailyTable,
     events: &'a EventIndex,
     at: AsOf,
+    /// Window statistics already computed for this row: (channel, days or
+    /// [`NORMAL_KEY`], stats). Several features share a window.
+    windows: std::cell::RefCell<Vec<(String, i64, Option<WindowStats>)>>,
 }
 
+/// Key of the normal window in [`RowContext::windows`].
+const NORMAL_KEY: i64 = -1;
+
 impl RowContext<'_> {
+    fn cached(
+        &self,
+        channel: &str,
+        key: i64,
+        compute: impl FnOnce() -> Option<WindowStats>,
+    ) -> Option<WindowStats> {
+        if let Some((_, _, stats)) = self
+            .windows
+            .borrow()
+            .iter()
+            .find(|(c, k, _)| *k == key && c == channel)
+        {
+            return *stats;
+        }
+        let stats = compute();
+        self.windows
+            .borrow_mut()
+            .push((channel.to_owned(), key, stats));
+        stats
+    }
+
     fn window(&self, channel: &str, days: i64) -> Option<WindowStats> {
-        let series = self.daily.series(self.at.equipment, channel)?;
-        window_stats(
-            series,
-            self.daily.first_day,
-            self.at.day - days,
-            self.at.day,
-        )
+        self.cached(channel, days, || {
+            let series = self.daily.series(self.at.equipment, channel)?;
+            window_stats(
+                series,
+                self.daily.first_day,
+                self.at.day - days,
+                self.at.day,
+            )
+        })
+    }
+
+    fn normal(&self, channel: &str) -> Option<WindowStats> {
+        self.cached(channel, NORMAL_KEY, || {
+            channel_normal(self.daily, self.at.equipment, channel, self.at.day)
+        })
     }
 
     fn value(&self, measure: &Measure) -> f64 {
@@ -545,10 +581,8 @@ impl RowContext<'_> {
                 stat,
                 days,
             } => {
-                let (Some(w), Some(normal)) = (
-                    self.window(channel, *days),
-                    channel_normal(self.daily, e, channel, self.at.day),
-                ) else {
+                let (Some(w), Some(normal)) = (self.window(channel, *days), self.normal(channel))
+                else {
                     return nan;
                 };
                 let scale = normal_scale(&normal);

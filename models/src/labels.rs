@@ -53,21 +53,19 @@ impl Timeline {
                 _ => {}
             }
         }
-        for (t, repairs) in out.iter_mut().zip(corrective) {
+        for (t, mut repairs) in out.iter_mut().zip(corrective) {
             t.failures.sort_unstable();
+            repairs.sort_unstable();
+            // A repair closes a failure when a failure happened since the previous repair.
+            let mut previous = i64::MIN;
             t.repairs = repairs
                 .into_iter()
-                .map(|r| {
-                    // A repair closes a failure when a failure happened since the previous repair.
-                    (r, false)
+                .map(|time| {
+                    let closes = t.failures.iter().any(|&f| f > previous && f <= time);
+                    previous = time;
+                    (time, closes)
                 })
                 .collect();
-            t.repairs.sort_unstable();
-            let mut previous = i64::MIN;
-            for (time, closes) in t.repairs.iter_mut() {
-                *closes = t.failures.iter().any(|&f| f > previous && f <= *time);
-                previous = *time;
-            }
         }
         out
     }
