@@ -43,18 +43,21 @@ printf '%-10s %-9s %12s %14s %16s %7s %10s\n' readings per_msg messages "sub rea
 for n in "${sizes[@]}"; do
   for per in 1 100; do
     msgs=$(( n / per ))
-    # The stream: sample co-op sensors, one reading a minute each, over recent days.
-    python3 - "$n" "$per" > "$work/stream.txt" <<'PY'
-import sys, time, json
+    # The stream: every sensor of the sample co-op reporting once a minute (values
+    # inside its expected range), ending now; batches group readings of the same minute.
+    python3 - "$n" "$per" data/sample-coop.toml > "$work/stream.txt" <<'PY'
+import sys, time, tomllib
 n, per = int(sys.argv[1]), int(sys.argv[2])
-sensors = ["A-BLR-1-supply", "A-BLR-1-return", "A-BLR-2-supply", "A-BLR-2-return", "A-DHW-1-outlet",
-           "A-DHW-2-outlet", "B-BLR-1-supply", "B-BLR-1-return", "B-DHW-1-outlet", "C-BLR-1-supply"]
-start = (int(time.time()) // 60) * 60_000 - 20 * 86_400_000
+with open(sys.argv[3], "rb") as f:
+    sensors = [(s.get("native_id", s["id"]), s["expected_range"]) for s in tomllib.load(f)["sensor"]]
+minutes = -(-n // len(sensors))
+start = (int(time.time()) // 60 - minutes) * 60_000
 line = []
 for i in range(n):
-    s = sensors[i % len(sensors)]
-    ts = start + (i // len(sensors)) * 1000
-    line.append('{"sensor":"%s","ts":%d,"value":%.1f}' % (s, ts, 40 + (i % 300) / 10))
+    sensor, (lo, hi) = sensors[i % len(sensors)]
+    ts = start + (i // len(sensors)) * 60_000
+    value = lo + (hi - lo) * ((i * 7919) % 1000) / 1000
+    line.append('{"sensor":"%s","ts":%d,"value":%.2f}' % (sensor, ts, value))
     if len(line) == per:
         print(line[0] if per == 1 else '{"readings":[' + ",".join(line) + ']}')
         line = []

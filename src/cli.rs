@@ -51,6 +51,72 @@ pub enum Command {
     /// Evaluate the forecaster on public run-to-failure data.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Run ingest, periodic scoring and the HTTP API together.
+    Serve(ServeArgs),
+    /// Everything on embedded defaults with a simulated co-op: history, a trained
+    /// model, live simulated gateways, the API; prints the URLs and demo tokens.
+    Demo(DemoArgs),
+    /// Manage API tokens (bearer tokens with a role).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `caretaker serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the API (default: api.listen, 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// An external MQTT broker instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// Seconds between scorings (default: api.score_every_s).
+    #[arg(long, value_name = "SECONDS")]
+    pub score_every: Option<u64>,
+}
+
+/// `caretaker demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo's data directory (kept between runs; a second start reuses it).
+    #[arg(long, default_value = "caretaker-demo", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Years of simulated history before today.
+    #[arg(long, default_value_t = 1.0)]
+    pub years: f64,
+    /// Start again from an empty demo directory.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Address of the API (default: api.listen, 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Stop after this long (e.g. `30s`, `10m`); default: until Ctrl-C.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+}
+
+/// `caretaker token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its hash is kept).
+    Add {
+        /// `admin`, `committee`, `resident` or `gateway`.
+        #[arg(long)]
+        role: String,
+        /// The unit of a resident token (e.g. B-204).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Who holds it.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `caretaker token list`).
+        id: i64,
+    },
 }
 
 /// Options shared by backtest and train.

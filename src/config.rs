@@ -28,6 +28,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// The simulator.
     pub simulate: SimulateConfig,
+    /// The HTTP API and periodic scoring (`caretaker serve`).
+    pub api: ApiConfig,
 }
 
 impl Default for Config {
@@ -39,6 +41,7 @@ impl Default for Config {
             mqtt: MqttConfig::default(),
             ingest: IngestConfig::default(),
             simulate: SimulateConfig::default(),
+            api: ApiConfig::default(),
         }
     }
 }
@@ -187,6 +190,34 @@ impl Default for SimulateConfig {
     }
 }
 
+/// The HTTP API and periodic scoring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Address the API listens on (`127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: String,
+    /// Seconds between two scorings of every piece of equipment.
+    pub score_every_s: u64,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may take, seconds.
+    pub request_timeout_s: f64,
+    /// Requests handled at once; more get 429.
+    pub max_concurrent: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            score_every_s: 3600,
+            max_body_bytes: 64 * 1024,
+            request_timeout_s: 10.0,
+            max_concurrent: 512,
+        }
+    }
+}
+
 /// The configuration and where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
@@ -251,6 +282,18 @@ impl Config {
         anyhow::ensure!(
             self.ingest.max_payload_bytes >= 1024,
             "ingest.max_payload_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.api.score_every_s >= 1,
+            "api.score_every_s must be at least 1"
+        );
+        anyhow::ensure!(
+            self.api.request_timeout_s.is_finite() && self.api.request_timeout_s > 0.0,
+            "api.request_timeout_s must be a positive number of seconds"
+        );
+        anyhow::ensure!(
+            self.api.max_concurrent >= 1 && self.api.max_body_bytes >= 1024,
+            "api.max_concurrent must be at least 1 and api.max_body_bytes at least 1024"
         );
         caretaker_core::Timestamp::parse(&self.simulate.start)
             .with_context(|| format!("simulate.start {:?}", self.simulate.start))?;

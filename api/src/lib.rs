@@ -1,8 +1,28 @@
-//! Caretaker's HTTP side. Today: `/metrics` (Prometheus text) and `/health`
-//! while ingest runs; the committee, resident and gateway API comes next.
+//! Caretaker's HTTP side and the ranking of work orders.
+//!
+//! - [`routes`]: the API under `/api/v1` (JSON, bearer tokens with roles), `/health`,
+//!   `/metrics` and the OpenAPI document ([`openapi`]), behind request limits ([`limits`]);
+//! - [`auth`]: who is calling and what their role lets them do;
+//! - [`board`]: forecasts weighed into the expected benefit of acting now, and the
+//!   work orders proposed from them;
+//! - [`ranking`]: the weighing itself, the budget plan and residents' notices.
 //!
 //! Only this crate speaks HTTP.
 #![deny(missing_docs)]
+
+pub mod auth;
+pub mod board;
+pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod openapi;
+pub mod ranking;
+pub mod routes;
+pub mod state;
+pub mod views;
+
+pub use routes::router;
+pub use state::{AppState, Limits};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +50,17 @@ async fn render_metrics(State(metrics): State<Arc<IngestMetrics>>) -> impl IntoR
         )],
         metrics.render(),
     )
+}
+
+/// Serves the whole API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves `/metrics` and `/health` on `addr` in the background; returns the bound address.

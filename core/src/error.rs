@@ -40,4 +40,14 @@ pub enum DomainError {
     /// An event kind is not one Caretaker knows.
     #[error("unknown event kind {0:?} (known: {known})", known = crate::EventKind::names().join(", "))]
     UnknownEventKind(String),
+    /// A name (work order state or origin, role...) is not one Caretaker knows.
+    #[error("unknown {what} {name:?} (known: {known})")]
+    UnknownName {
+        /// Which kind of name (work order state, role...).
+        what: &'static str,
+        /// The rejected text.
+        name: String,
+        /// The names accepted, comma-separated.
+        known: String,
+    },
 }

@@ -17,7 +17,9 @@ mod kind;
 mod metric;
 mod reading;
 mod registry;
+mod role;
 mod time;
+mod work_order;
 
 pub use error::DomainError;
 pub use event::{Event, EventKind};
@@ -28,4 +30,6 @@ pub use reading::{Reading, ReadingBatch};
 pub use registry::{
     Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit, ZigbeeAddress,
 };
+pub use role::Role;
 pub use time::Timestamp;
+pub use work_order::{WorkOrderOrigin, WorkOrderState};

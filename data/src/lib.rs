@@ -12,13 +12,21 @@
 #![deny(missing_docs)]
 
 mod data_dir;
+mod notices;
 mod registry_file;
 pub mod simulate;
 mod store;
+mod tokens;
+mod work_orders;
 
 pub use data_dir::{DataDir, DataDirError};
+pub use notices::{NewNotice, Notice};
 pub use registry_file::{
     RegistryError, RegistryProblem, SAMPLE_REGISTRY, SAMPLE_REGISTRY_NAME, glob_match,
     load_registry, parse_registry,
 };
 pub use store::{Store, StoreCounts, StoreError, new_secret, secret_matches, sha256_hex};
+pub use tokens::ApiToken;
+pub use work_orders::{
+    Decision, Outcome, Proposal, ProposalChange, Transition, WorkOrder, WorkOrderFilter,
+};

@@ -9,9 +9,13 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use caretaker_core::{EquipmentId, Event, EventKind, GatewayName, Registry, Timestamp, UnitId};
+use caretaker_core::{
+    EquipmentId, Event, EventKind, GatewayName, Registry, Timestamp, UnitId, WorkOrderState,
+};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 
 /// Why the operational store failed.
@@ -41,6 +45,39 @@ pub enum StoreError {
         /// What was wrong.
         message: String,
     },
+    /// No row has that id.
+    #[error("no {what} {id}")]
+    NotFound {
+        /// What was looked for (work order, notice...).
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// The work order's lifecycle does not allow the move.
+    #[error("work order {id} is {from}: it cannot move to {to}")]
+    InvalidTransition {
+        /// The work order.
+        id: i64,
+        /// Its state.
+        from: WorkOrderState,
+        /// The state asked for.
+        to: WorkOrderState,
+    },
+    /// The work order changed since the caller read it.
+    #[error(
+        "work order {id} changed meanwhile: it is at version {actual}, the change was for version {expected}"
+    )]
+    VersionConflict {
+        /// The work order.
+        id: i64,
+        /// The version the caller read.
+        expected: i64,
+        /// The version stored.
+        actual: i64,
+    },
+    /// The request itself is wrong (missing window, bad value...); the text says how.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Row counts of the main tables, for summaries and health checks.
@@ -61,7 +98,7 @@ pub struct StoreCounts {
 /// A handle on the operational store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     path: String,
 }
 
@@ -133,11 +170,39 @@ impl Store {
         &self.pool
     }
 
-    fn db(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    pub(crate) fn db(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
         |source| StoreError::Database {
             path: self.path.clone(),
             source,
         }
+    }
+
+    /// A [`StoreError::Corrupt`] for this database.
+    pub(crate) fn corrupt(&self, message: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// An event from a row holding the `events` columns `ts_ms, equipment_id,
+    /// kind, code, description, cost, unit_id`.
+    pub(crate) fn event_from_row(&self, row: &SqliteRow) -> Result<Event, StoreError> {
+        let equipment: String = row.get("equipment_id");
+        let kind: String = row.get("kind");
+        let unit: Option<String> = row.get("unit_id");
+        Ok(Event {
+            ts: Timestamp::from_millis(row.get("ts_ms")),
+            equipment: EquipmentId::parse(&equipment).map_err(|e| self.corrupt(e.to_string()))?,
+            kind: EventKind::parse(&kind).map_err(|e| self.corrupt(e.to_string()))?,
+            code: row.get("code"),
+            description: row.get("description"),
+            cost: row.get("cost"),
+            unit: unit
+                .map(|u| UnitId::parse(&u))
+                .transpose()
+                .map_err(|e| self.corrupt(e.to_string()))?,
+        })
     }
 
     /// Records the registry as loaded from `source` (its text `content`), replacing
@@ -292,30 +357,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(self.db())?;
-        let corrupt = |message: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            message,
-        };
-        rows.iter()
-            .map(|row| {
-                let equipment: String = row.get("equipment_id");
-                let kind: String = row.get("kind");
-                let unit: Option<String> = row.get("unit_id");
-                Ok(Event {
-                    ts: Timestamp::from_millis(row.get("ts_ms")),
-                    equipment: EquipmentId::parse(&equipment)
-                        .map_err(|e| corrupt(e.to_string()))?,
-                    kind: EventKind::parse(&kind).map_err(|e| corrupt(e.to_string()))?,
-                    code: row.get("code"),
-                    description: row.get("description"),
-                    cost: row.get("cost"),
-                    unit: unit
-                        .map(|u| UnitId::parse(&u))
-                        .transpose()
-                        .map_err(|e| corrupt(e.to_string()))?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
     /// Registers a gateway with the hash of its password; fails if the name is taken.

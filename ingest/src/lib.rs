@@ -21,6 +21,7 @@ mod fault;
 pub mod files;
 pub mod health;
 pub mod import;
+mod key_index;
 pub mod metrics;
 pub mod payload;
 pub mod publish;

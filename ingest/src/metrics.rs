@@ -24,6 +24,8 @@ pub struct IngestMetrics {
     pub wal_bytes: AtomicU64,
     /// Readings buffered, not yet in Parquet.
     pub readings_buffered: AtomicU64,
+    /// Keys held in memory for duplicate checks.
+    pub dedup_keys_cached: AtomicU64,
     /// Flushes to Parquet.
     pub flushes: AtomicU64,
     /// Total microseconds spent flushing.
@@ -147,6 +149,11 @@ impl IngestMetrics {
             "caretaker_readings_buffered",
             "Readings durable in the log, not yet in Parquet.",
             get(&self.readings_buffered) as f64,
+        );
+        gauge(
+            "caretaker_dedup_keys_cached",
+            "Reading keys held in memory for duplicate checks.",
+            get(&self.dedup_keys_cached) as f64,
         );
         gauge(
             "caretaker_flush_seconds_total",

@@ -8,7 +8,7 @@
 //! then acknowledges the messages, in arrival order, skipping those of an
 //! earlier connection (their packet ids may be reused). Buffered readings go
 //! to Parquet on size or age; the log segments they came from are then deleted.
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -415,7 +415,7 @@ impl Processor {
 
         // Which readings are new: nothing changes until they are durable in the log.
         let mut fresh = ReadingBatch::with_capacity(batch.len());
-        let mut in_group: HashMap<(u32, i64), u64> = HashMap::new();
+        let mut in_group: FxHashMap<(u32, i64), u64> = FxHashMap::default();
         let (mut duplicates, mut conflicts) = (0u64, 0u64);
         for i in 0..batch.len() {
             let (sensor, ts, value) = (batch.sensor[i], batch.ts_ms[i], batch.value[i]);
@@ -487,6 +487,8 @@ impl Processor {
         m.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
         m.readings_buffered
             .store(self.store.pending() as u64, Ordering::Relaxed);
+        m.dedup_keys_cached
+            .store(self.store.cached_keys() as u64, Ordering::Relaxed);
         Ok(())
     }
 

@@ -16,7 +16,7 @@
 //! *duplicate*, with another value a *conflict*; both are dropped and counted.
 //! A compacted file replaces the files whose sequence numbers it spans; on
 //! open, files covered by a compaction and temporary leftovers are deleted.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,10 +26,9 @@ use polars::prelude::*;
 
 use crate::IngestError;
 use crate::files::{AtomicFile, readings_frame};
+use crate::key_index::{DayKeys, KeyIndex};
 
-/// How many days' keys stay in memory for duplicate checks (days with
-/// buffered readings always stay).
-pub const KEY_CACHE_DAYS: usize = 16;
+pub use crate::key_index::KEY_CACHE_DAYS;
 
 /// What happened to a reading pushed into the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,9 +102,7 @@ pub struct ReadingsStore {
     registry: Arc<Registry>,
     next_seq: u64,
     /// (sensor, ts) -> value bits, per day, for the days checked recently.
-    keys: HashMap<i64, HashMap<(u32, i64), u64>>,
-    /// Days in `keys`, least recently used first.
-    lru: Vec<i64>,
+    keys: KeyIndex,
     pending: BTreeMap<i64, ReadingBatch>,
     pending_len: usize,
 }
@@ -141,8 +138,7 @@ impl ReadingsStore {
             root: root.to_owned(),
             registry,
             next_seq: max_seq + 1,
-            keys: HashMap::new(),
-            lru: Vec::new(),
+            keys: KeyIndex::default(),
             pending: BTreeMap::new(),
             pending_len: 0,
         })
@@ -153,34 +149,29 @@ impl ReadingsStore {
         &self.registry
     }
 
+    /// Keys held in memory for duplicate checks.
+    pub fn cached_keys(&self) -> usize {
+        self.keys.total_keys()
+    }
+
     /// Readings buffered, not yet written.
     pub fn pending(&self) -> usize {
         self.pending_len
     }
 
-    fn day_keys(&mut self, day: i64) -> Result<&mut HashMap<(u32, i64), u64>, IngestError> {
-        if let Some(pos) = self.lru.iter().position(|d| *d == day) {
-            self.lru.remove(pos);
-            self.lru.push(day);
-        } else {
+    fn day_keys(&mut self, day: i64) -> Result<&mut DayKeys, IngestError> {
+        if self.keys.day_mut(day).is_none() {
             let loaded = self.load_day_keys(day)?;
-            // Forget the least recently used day whose readings are all in files
-            // (its keys reload from them); a day with buffered readings stays.
-            if self.lru.len() >= KEY_CACHE_DAYS
-                && let Some(pos) = self.lru.iter().position(|d| !self.pending.contains_key(d))
-            {
-                let evict = self.lru.remove(pos);
-                self.keys.remove(&evict);
-            }
-            self.keys.insert(day, loaded);
-            self.lru.push(day);
+            let pending = &self.pending;
+            self.keys
+                .add_day(day, loaded, |d| d == day || pending.contains_key(&d));
         }
-        Ok(self.keys.get_mut(&day).expect("just inserted"))
+        Ok(self.keys.day_mut(day).expect("just added"))
     }
 
-    fn load_day_keys(&self, day: i64) -> Result<HashMap<(u32, i64), u64>, IngestError> {
+    fn load_day_keys(&self, day: i64) -> Result<DayKeys, IngestError> {
         let dir = self.root.join(day_dir_name(day));
-        let mut keys = HashMap::new();
+        let mut keys = DayKeys::new(day);
         if !dir.exists() {
             return Ok(keys);
         }
@@ -208,7 +199,7 @@ impl ReadingsStore {
                 };
                 let Ok(id) = SensorId::parse(s) else { continue };
                 if let Some(i) = self.registry.sensor_index(&id) {
-                    keys.insert((i as u32, t), v.to_bits());
+                    keys.insert(i as u32, t, v.to_bits());
                 }
             }
         }
@@ -223,17 +214,18 @@ impl ReadingsStore {
         value: f64,
     ) -> Result<PushResult, IngestError> {
         let keys = self.day_keys(day_of(ts_ms))?;
-        Ok(match keys.get(&(sensor, ts_ms)) {
+        Ok(match keys.get(sensor, ts_ms) {
             None => PushResult::New,
-            Some(&kept_bits) if kept_bits == value.to_bits() => PushResult::Duplicate,
-            Some(&kept_bits) => PushResult::Conflict { kept_bits },
+            Some(kept_bits) if kept_bits == value.to_bits() => PushResult::Duplicate,
+            Some(kept_bits) => PushResult::Conflict { kept_bits },
         })
     }
 
     /// Buffers a reading whose key [`ReadingsStore::check`] found new.
     pub fn insert(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<(), IngestError> {
         let day = day_of(ts_ms);
-        self.day_keys(day)?.insert((sensor, ts_ms), value.to_bits());
+        self.day_keys(day)?;
+        self.keys.insert(day, sensor, ts_ms, value.to_bits());
         self.pending
             .entry(day)
             .or_default()
@@ -519,6 +511,36 @@ pub fn query_sensor(
             .collect()
         })
         .map_err(polars_err)
+}
+
+/// A sensor's stored readings in `[from, to)` as (epoch ms, value), in time order.
+pub fn sensor_readings(
+    root: &Path,
+    sensor: &SensorId,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(i64, f64)>, IngestError> {
+    let df = query_sensor(root, sensor, from, to)?;
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let polars_err = |source| IngestError::Polars {
+        path: root.to_owned(),
+        source,
+    };
+    let ts = df
+        .column("ts")
+        .and_then(|c| c.datetime().map(|d| d.physical().clone()))
+        .map_err(polars_err)?;
+    let values = df
+        .column("value")
+        .and_then(|c| c.f64().cloned())
+        .map_err(polars_err)?;
+    Ok(ts
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(t, v)| Some((t?, v?)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use caretaker_core::Timestamp;
+use caretaker_core::{Registry, Timestamp};
+use caretaker_data::{DataDir, Store};
 use caretaker_models::backtest::{self, BacktestConfig};
 use caretaker_models::cmapss;
 use caretaker_models::dataset::Samples;
@@ -20,22 +21,44 @@ use crate::context::Context;
 
 /// The co-op's history: every stored reading and event.
 async fn load_history(ctx: &Context) -> anyhow::Result<History> {
+    history_of(&ctx.data, &ctx.registry, &ctx.store).await
+}
+
+/// The history of a data directory: every stored reading and event.
+pub(crate) async fn history_of(
+    data: &DataDir,
+    registry: &Registry,
+    store: &Store,
+) -> anyhow::Result<History> {
     let Some((readings, first_day, last_day)) =
-        caretaker_ingest::store::scan_store(&ctx.data.readings_dir())?
+        caretaker_ingest::store::scan_store(&data.readings_dir())?
     else {
         anyhow::bail!(
             "no readings in {}: run `caretaker ingest`, or `caretaker import readings FILE` with history first",
-            ctx.data.readings_dir().display()
+            data.readings_dir().display()
         );
     };
-    let events = ctx.store.events(None).await?;
+    let events = store.events(None).await?;
     Ok(History::from_store(
-        &ctx.registry,
+        registry,
         readings,
         events,
         first_day,
         last_day + 1,
     ))
+}
+
+/// Forecasts for every piece of equipment at `at` with the current model.
+pub(crate) async fn score_at(
+    data: &DataDir,
+    registry: &Registry,
+    store: &Store,
+    at: Timestamp,
+) -> anyhow::Result<Vec<Score>> {
+    let model = SavedModel::load_current(&data.models_dir())?;
+    let history = history_of(data, registry, store).await?;
+    let scores = tokio::task::spawn_blocking(move || model.score(&history, at.millis())).await??;
+    Ok(scores)
 }
 
 fn now_version() -> (String, String) {

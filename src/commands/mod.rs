@@ -1,10 +1,13 @@
 //! One module per subcommand; `run` dispatches.
+mod demo;
 mod forecast;
 mod gateway;
 mod import;
 mod ingest;
 mod registry;
+mod serve;
 mod simulate;
+mod token;
 
 use tracing_subscriber::EnvFilter;
 
@@ -43,6 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => runtime.block_on(forecast::train(&config, args)),
         Command::Score(args) => runtime.block_on(forecast::score(&config, args)),
         Command::Eval(cmd) => forecast::eval(cmd),
+        Command::Serve(args) => runtime.block_on(serve::run(&config, args)),
+        Command::Demo(args) => runtime.block_on(demo::run(&config, args)),
+        Command::Token(cmd) => runtime.block_on(token::run(&config, cmd)),
     }
 }
 

@@ -1,0 +1,287 @@
+//! `caretaker demo`: the whole product on embedded defaults with a simulated co-op.
+//!
+//! In its own data directory (default `./caretaker-demo`): the sample co-op's
+//! registry, a simulated history up to now written into the readings store and the
+//! event history, a model trained on it, then `serve` (embedded broker, ingest,
+//! scoring, API) with simulated gateways publishing live readings through the
+//! embedded broker. Prints the URLs and a token for each role. A second start
+//! reuses the history and model.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use caretaker_core::GatewayName;
+use caretaker_core::{ReadingBatch, Role, Timestamp, UnitId};
+use caretaker_data::simulate::{Simulation, SimulationParams};
+use caretaker_data::{new_secret, sha256_hex};
+use caretaker_ingest::payload::encode_batch;
+use caretaker_ingest::publish::{BrokerUrl, Publisher};
+use caretaker_ingest::store::ReadingsStore;
+use caretaker_models::lifecycle::{TrainOptions, train as train_model};
+
+use crate::cli::DemoArgs;
+use crate::commands::forecast::history_of;
+use crate::commands::ingest::wait_for_stop;
+use crate::commands::serve::Services;
+use crate::config::Config;
+use crate::context::Context;
+
+/// Readings buffered before each write while loading the history.
+const FLUSH_READINGS: usize = 1_000_000;
+
+/// Seconds between two scorings in the demo.
+const DEMO_SCORE_EVERY: Duration = Duration::from_secs(300);
+
+pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.years.is_finite() && args.years >= 0.1 && args.years <= 10.0,
+        "--years must be between 0.1 and 10, got {}",
+        args.years
+    );
+    let mut config = config.clone();
+    config.data_dir = args.dir.clone();
+    config.registry = None;
+    if args.fresh && args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)
+            .with_context(|| format!("cannot empty {}", args.dir.display()))?;
+    }
+    let began = Instant::now();
+    let ctx = Context::open(&config).await?;
+    let now = Timestamp::now();
+    let trained = ctx.data.models_dir().join("CURRENT").exists();
+    let live_stream_start;
+    if trained {
+        println!(
+            "reusing the demo in {} (--fresh starts again)",
+            args.dir.display()
+        );
+        live_stream_start = now;
+    } else {
+        let start = Timestamp::from_millis(
+            (now.millis() - (args.years * 365.25 * Timestamp::DAY as f64) as i64)
+                .div_euclid(Timestamp::DAY)
+                * Timestamp::DAY,
+        );
+        println!(
+            "simulating {:.1} years of the sample co-op up to now into {}",
+            args.years,
+            args.dir.display()
+        );
+        load_history(&ctx, config.simulate.seed, start, now).await?;
+        println!(
+            "  history stored ({:.0} s); training a model",
+            began.elapsed().as_secs_f64()
+        );
+        train(&ctx).await?;
+        println!("  model trained ({:.0} s)", began.elapsed().as_secs_f64());
+        live_stream_start = now;
+    }
+
+    let gateway = GatewayName::parse(&format!("demo-{}", now.millis() / 1000))?;
+    let password = new_secret();
+    ctx.store
+        .add_gateway(&gateway, &sha256_hex(password.as_bytes()))
+        .await?;
+
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| config.api.listen.clone());
+    let services = Services::start(&config, &ctx, &listen, None, DEMO_SCORE_EVERY).await?;
+    let broker = BrokerUrl::parse(&format!("mqtt://{}", config.mqtt.embedded_listen))?;
+    let live = tokio::spawn(publish_live(
+        ctx.registry.clone(),
+        config.simulate.seed,
+        live_stream_start,
+        broker,
+        (gateway.to_string(), password),
+    ));
+
+    // The first scoring starts at once; wait for the ranked list.
+    let waited = Instant::now();
+    while services.state.board().as_of.is_none() && waited.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let board = services.state.board();
+    let resident_unit = board
+        .entries
+        .iter()
+        .find_map(|e| {
+            ctx.registry
+                .equipment_by_id(&e.assessment.equipment)
+                .and_then(|eq| eq.serves.first().cloned())
+        })
+        .or_else(|| ctx.registry.units().first().map(|u| u.id.clone()))
+        .context("the registry has no units")?;
+    let tokens = demo_tokens(&ctx, &resident_unit).await?;
+    let base = format!("http://{}", services.api);
+    println!();
+    println!(
+        "Caretaker demo is running ({:.0} s to start).",
+        began.elapsed().as_secs_f64()
+    );
+    println!("  API:        {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)");
+    println!("  health:     {base}/health   metrics: {base}/metrics");
+    println!(
+        "  MQTT:       mqtt://{} (simulated gateways publish here)",
+        config.mqtt.embedded_listen
+    );
+    println!("Demo tokens (send as `Authorization: Bearer TOKEN`):");
+    for (role, secret) in &tokens {
+        println!("  {role:<24} {secret}");
+    }
+    let committee = &tokens[1].1;
+    println!("Try:");
+    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/work-orders?limit=5'");
+    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/plan?budget=5000'");
+    println!(
+        "  curl -H 'Authorization: Bearer {}' '{base}/api/v1/notices'",
+        tokens[2].1
+    );
+    match board.entries.first() {
+        Some(top) => println!("Top of the ranking now: {}", top.assessment.summary),
+        None => println!("No forecasts yet (see the log)."),
+    }
+    match args.duration {
+        Some(d) => {
+            tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = wait_for_stop() => {}
+            }
+        }
+        None => {
+            println!("Ctrl-C stops.");
+            wait_for_stop().await;
+        }
+    }
+    live.abort();
+    services.stop().await
+}
+
+/// Simulates `[start, end)` and stores its readings and events as ingest and
+/// import would.
+async fn load_history(
+    ctx: &Context,
+    seed: u64,
+    start: Timestamp,
+    end: Timestamp,
+) -> anyhow::Result<()> {
+    let registry = ctx.registry.clone();
+    let readings_dir = ctx.data.readings_dir();
+    let sim = Simulation::new(registry.clone(), SimulationParams { seed, start, end });
+    let events: Vec<_> = sim.events().into_iter().filter(|e| e.ts < end).collect();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut store = ReadingsStore::open(&readings_dir, Arc::new(registry))?;
+        let mut stream = sim.readings();
+        let mut batch = ReadingBatch::default();
+        let mut day = start;
+        while !stream.is_done() {
+            day = day.plus_millis(Timestamp::DAY);
+            stream.fill_until(day.min(end), &mut batch);
+            for i in 0..batch.len() {
+                store.push(batch.sensor[i], batch.ts_ms[i], batch.value[i])?;
+            }
+            batch.clear();
+            if store.pending() >= FLUSH_READINGS {
+                store.flush()?;
+            }
+            if day >= end {
+                break;
+            }
+        }
+        store.flush()?;
+        Ok(())
+    })
+    .await??;
+    ctx.store.insert_events(&events, "demo:simulated").await?;
+    Ok(())
+}
+
+/// Trains on the stored history (no backtest, to start quickly).
+async fn train(ctx: &Context) -> anyhow::Result<()> {
+    let history = history_of(&ctx.data, &ctx.registry, &ctx.store).await?;
+    let models_dir = ctx.data.models_dir();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let now = chrono::Utc::now();
+        let saved = train_model(
+            &history,
+            &TrainOptions {
+                horizon_days: 30,
+                step_days: 2,
+                algorithm: None,
+                backtest: None,
+                seed: 7,
+                version: now.format("%Y%m%dT%H%M%SZ").to_string(),
+                trained_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            },
+        )?;
+        saved.save(&models_dir)?;
+        Ok(())
+    })
+    .await?
+}
+
+/// A token for each role the demo shows: admin, committee, and a resident of `unit`.
+async fn demo_tokens(ctx: &Context, unit: &UnitId) -> anyhow::Result<Vec<(String, String)>> {
+    let now = Timestamp::now();
+    let mut tokens = Vec::new();
+    for (role, unit) in [
+        (Role::Admin, None),
+        (Role::Committee, None),
+        (Role::Resident, Some(unit)),
+    ] {
+        let label = match unit {
+            Some(u) => format!("demo {role} {u}"),
+            None => format!("demo {role}"),
+        };
+        let (_, secret) = ctx.store.add_token(role, unit, &label, now).await?;
+        let shown = match unit {
+            Some(u) => format!("{role} (unit {u})"),
+            None => role.to_string(),
+        };
+        tokens.push((shown, secret));
+    }
+    Ok(tokens)
+}
+
+/// Publishes the simulated co-op's readings from `start` on, in real time, as its
+/// gateways would.
+async fn publish_live(
+    registry: caretaker_core::Registry,
+    seed: u64,
+    start: Timestamp,
+    broker: BrokerUrl,
+    credentials: (String, String),
+) {
+    let params = SimulationParams {
+        seed,
+        start,
+        end: start.plus_millis(366 * Timestamp::DAY),
+    };
+    let sim = Simulation::new(registry.clone(), params);
+    let publisher =
+        match Publisher::connect(&broker, "caretaker-demo-gateways", Some(credentials)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "simulated gateways cannot connect");
+                return;
+            }
+        };
+    let began = Instant::now();
+    let mut stream = sim.readings();
+    let mut batch = ReadingBatch::default();
+    let mut fcnt = 0u32;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let sim_now = start.plus_millis(began.elapsed().as_millis() as i64);
+        stream.fill_until(sim_now, &mut batch);
+        for message in encode_batch(&registry, &batch, &mut fcnt) {
+            if let Err(e) = publisher.publish(message).await {
+                tracing::warn!(error = %e, "simulated gateways stopped");
+                return;
+            }
+        }
+        batch.clear();
+    }
+}

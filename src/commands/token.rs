@@ -1,0 +1,72 @@
+//! `caretaker token add|list|revoke`: API bearer tokens.
+use caretaker_core::{Role, Timestamp, UnitId};
+
+use crate::cli::TokenCommand;
+use crate::config::Config;
+use crate::context::Context;
+
+pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    match cmd {
+        TokenCommand::Add { role, unit, label } => {
+            let role = Role::parse(&role)?;
+            let unit = unit.as_deref().map(UnitId::parse).transpose()?;
+            if let Some(u) = &unit {
+                anyhow::ensure!(
+                    ctx.registry.unit(u).is_some(),
+                    "no unit {u} in the registry"
+                );
+            }
+            let label = if label.trim().is_empty() {
+                match &unit {
+                    Some(u) => format!("{role} {u}"),
+                    None => role.to_string(),
+                }
+            } else {
+                label
+            };
+            let (token, secret) = ctx
+                .store
+                .add_token(role, unit.as_ref(), &label, Timestamp::now())
+                .await?;
+            println!(
+                "token {} ({}{})",
+                token.id,
+                token.role,
+                unit.map(|u| format!(", unit {u}")).unwrap_or_default()
+            );
+            println!("{secret}");
+            println!(
+                "Send it as `Authorization: Bearer TOKEN`. It is shown only now; Caretaker keeps only its hash."
+            );
+        }
+        TokenCommand::List => {
+            println!(
+                "{:>5}  {:<10} {:<8} {:<25} label",
+                "id", "role", "unit", "created"
+            );
+            for t in ctx.store.tokens().await? {
+                let revoked = t
+                    .revoked_at
+                    .map(|r| format!(" (revoked {r})"))
+                    .unwrap_or_default();
+                println!(
+                    "{:>5}  {:<10} {:<8} {:<25} {}{revoked}",
+                    t.id,
+                    t.role.name(),
+                    t.unit.map(|u| u.to_string()).unwrap_or_default(),
+                    t.created_at.to_string(),
+                    t.label
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            anyhow::ensure!(
+                ctx.store.revoke_token(id, Timestamp::now()).await?,
+                "no active token {id}"
+            );
+            println!("revoked token {id}");
+        }
+    }
+    Ok(())
+}
