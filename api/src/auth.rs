@@ -84,11 +84,19 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`")
             })?;
-        let token = state
-            .store
-            .token_for_secret(secret)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+        let hash = caretaker_data::sha256_hex(secret.as_bytes());
+        let token = match state.tokens.get(&hash) {
+            Some(token) => token,
+            None => {
+                let token = state
+                    .store
+                    .token_for_secret(secret)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+                state.tokens.put(hash, token.clone());
+                token
+            }
+        };
         Ok(Caller {
             token_id: token.id,
             role: token.role,

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod board;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod limits;

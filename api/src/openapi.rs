@@ -13,7 +13,7 @@ use crate::routes::{admin, orders, readings, registry, residents, risks};
     paths(
         crate::routes::health, crate::routes::metrics, crate::routes::openapi,
         registry::me, registry::buildings, registry::units, registry::equipment_list,
-        registry::equipment_one, registry::sensors, readings::readings,
+        registry::equipment_one, registry::sensors, registry::events, readings::readings,
         risks::risks, risks::plan,
         orders::list, orders::create, orders::get_one, orders::transition,
         residents::notices, residents::notice, residents::report, residents::reports,

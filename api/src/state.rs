@@ -8,6 +8,7 @@ use caretaker_data::Store;
 use caretaker_ingest::metrics::IngestMetrics;
 
 use crate::board::RiskBoard;
+use crate::cache::{ResponseCache, TokenCache};
 use crate::ranking::RankingPolicy;
 
 /// Limits on what one request may ask for.
@@ -54,6 +55,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Ingest counters, when ingest runs in this process.
     pub ingest_metrics: Option<Arc<IngestMetrics>>,
+    /// Tokens recently looked up.
+    pub tokens: TokenCache,
+    /// Serialized list responses, dropped on every write.
+    pub responses: ResponseCache,
     board: RwLock<Arc<RiskBoard>>,
 }
 
@@ -67,6 +72,8 @@ impl AppState {
             policy: RankingPolicy::default(),
             limits: Limits::default(),
             ingest_metrics: None,
+            tokens: TokenCache::default(),
+            responses: ResponseCache::default(),
             board: RwLock::new(Arc::new(RiskBoard::default())),
         }
     }
@@ -79,5 +86,6 @@ impl AppState {
     /// Replaces the risk board.
     pub(crate) fn set_board(&self, board: RiskBoard) {
         *self.board.write().expect("board lock") = Arc::new(board);
+        self.responses.invalidate();
     }
 }

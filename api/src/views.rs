@@ -1,6 +1,6 @@
 //! What the API sends back: JSON shapes with OpenAPI schemas. Times are RFC 3339
 //! (UTC), money is in the co-op's currency.
-use caretaker_core::{Building, Equipment, Sensor, Unit};
+use caretaker_core::{Building, Equipment, Event, Sensor, Unit};
 use caretaker_data::{ApiToken, Decision, Notice, WorkOrder};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -477,4 +477,37 @@ pub struct PlanView {
     pub plan: BudgetPlan,
     /// The chosen orders in full.
     pub chosen: Vec<WorkOrderView>,
+}
+
+/// An entry of the maintenance history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// When.
+    pub ts: String,
+    /// The equipment.
+    pub equipment: String,
+    /// `failure`, `preventive_maintenance`, `corrective_maintenance`, `alarm`, `resident_report`.
+    pub kind: String,
+    /// Failure mode, alarm code, report category or `work_order:ID`.
+    pub code: Option<String>,
+    /// What was recorded.
+    pub description: String,
+    /// What it cost.
+    pub cost: Option<f64>,
+    /// The unit concerned.
+    pub unit: Option<String>,
+}
+
+impl From<&Event> for EventView {
+    fn from(e: &Event) -> Self {
+        Self {
+            ts: e.ts.to_string(),
+            equipment: e.equipment.to_string(),
+            kind: e.kind.name().to_owned(),
+            code: e.code.clone(),
+            description: e.description.clone(),
+            cost: e.cost,
+            unit: e.unit.as_ref().map(ToString::to_string),
+        }
+    }
 }

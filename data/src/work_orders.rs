@@ -305,6 +305,8 @@ impl Store {
     ///   with the new numbers and the decision logged → [`ProposalChange::Reopened`];
     ///   otherwise nothing changes → [`ProposalChange::StillClosed`];
     /// - done, or none: a new proposed order (no units yet) → [`ProposalChange::Created`].
+    ///
+    /// A `manual` proposal (a member opening an order by hand) always creates a new order.
     pub async fn upsert_proposal(
         &self,
         p: &Proposal,
@@ -315,15 +317,19 @@ impl Store {
         let assessment = serde_json::to_string(&p.assessment)
             .map_err(|e| StoreError::Invalid(format!("assessment: {e}")))?;
         let mut tx = self.begin_write().await?;
-        let latest = sqlx::query(
-            "SELECT id, state, risk_at_decision FROM work_orders \
-             WHERE equipment_id = ? AND origin = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(p.equipment.as_str())
-        .bind(p.origin.name())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(self.db())?;
+        let latest = if p.origin == WorkOrderOrigin::Manual {
+            None
+        } else {
+            sqlx::query(
+                "SELECT id, state, risk_at_decision FROM work_orders \
+                 WHERE equipment_id = ? AND origin = ? ORDER BY id DESC LIMIT 1",
+            )
+            .bind(p.equipment.as_str())
+            .bind(p.origin.name())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.db())?
+        };
         let latest = match latest {
             Some(row) => Some((
                 row.get::<i64, _>("id"),

@@ -416,3 +416,155 @@ pub fn base_time() -> i64 {
 
 /// Milliseconds between the readings of a ledger (sequence n is at `base + n * STEP_MS`).
 pub const STEP_MS: i64 = 1_000;
+
+/// A response: status and body.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body text.
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The body as JSON (panics with the body if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+}
+
+/// An HTTP/1.1 request on loopback with an optional bearer token and JSON body.
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> HttpResponse {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        request += &format!("Authorization: Bearer {t}\r\n");
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() || method == "POST" {
+        request += &format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+    }
+    request += "\r\n";
+    stream.write_all(request.as_bytes()).expect("request sent");
+    // A server may answer (413...) before reading the whole body.
+    let _ = stream.write_all(body.as_bytes());
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    HttpResponse { status, body }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Creates an API token with `caretaker token add`; returns its secret.
+pub fn add_token(data_dir: &Path, role: &str, unit: Option<&str>) -> String {
+    let mut cmd = caretaker(data_dir);
+    cmd.args(["token", "add", "--role", role]);
+    if let Some(u) = unit {
+        cmd.args(["--unit", u]);
+    }
+    let out = run_ok(&mut cmd);
+    out.lines()
+        .nth(1)
+        .expect("the secret line")
+        .trim()
+        .to_owned()
+}
+
+/// A `caretaker serve` process (API, ingest on its own embedded broker, scoring), stopped on drop.
+pub struct ServeProcess {
+    /// The process.
+    pub child: Child,
+    /// Port of the API.
+    pub port: u16,
+}
+
+impl ServeProcess {
+    /// Starts `caretaker serve` on `data_dir` with extra environment; waits for /health.
+    pub fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut cmd = caretaker(data_dir);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env(
+                "CARETAKER_MQTT__EMBEDDED_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("caretaker serve starts");
+        let process = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http_get(port, "/health").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "caretaker serve did not answer /health"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        process
+    }
+
+    /// A request to the API.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> HttpResponse {
+        http(self.port, method, path, token, body)
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -92,6 +92,7 @@ pub async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     caller.require(&[Role::Admin])?;
     if state.store.revoke_token(id, Timestamp::now()).await? {
+        state.tokens.forget(id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no active token {id}")))

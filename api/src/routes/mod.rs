@@ -36,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/equipment", get(registry::equipment_list))
         .route("/equipment/{id}", get(registry::equipment_one))
         .route("/sensors", get(registry::sensors))
+        .route("/events", get(registry::events))
         .route("/sensors/{id}/readings", get(readings::readings))
         .route("/risks", get(risks::risks))
         .route("/plan", get(risks::plan))

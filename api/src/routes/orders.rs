@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use caretaker_core::{EquipmentId, Timestamp, UnitId, WorkOrderOrigin, WorkOrderState};
 use caretaker_data::{NewNotice, Outcome, Proposal, Transition, WorkOrder, WorkOrderFilter};
 use serde::Deserialize;
@@ -48,8 +50,18 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<WorkOrderPage>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require_committee()?;
+    // The list is read far more often than orders change: serve it from memory
+    // until the next write.
+    let key = format!(
+        "work-orders {:?} {:?} {:?} {:?} {:?}",
+        q.state, q.equipment, q.origin, q.limit, q.offset
+    );
+    if let Some(body) = state.responses.get(&key) {
+        return Ok(json_bytes(body));
+    }
+    let generation = state.responses.generation();
     let states = match q.state.as_deref() {
         None => WorkOrderState::ALL
             .iter()
@@ -86,7 +98,7 @@ pub async fn list(
         state.limits.max_page,
     );
     let (orders, total) = state.store.list_work_orders(&filter, limit, offset).await?;
-    Ok(Json(WorkOrderPage {
+    let page = WorkOrderPage {
         total,
         limit,
         offset,
@@ -95,7 +107,14 @@ pub async fn list(
             .enumerate()
             .map(|(i, o)| WorkOrderView::new(o, Some(offset + i as i64 + 1)))
             .collect(),
-    }))
+    };
+    let body = Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+    state.responses.put(key, generation, body.clone());
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A work order with its decision log and notices.
@@ -190,6 +209,7 @@ pub async fn create(
         .store
         .upsert_proposal(&proposal, Timestamp::now(), |_, _| false)
         .await?;
+    state.responses.invalidate();
     let order = find(&state, change.id()).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, &order).await?)))
 }
@@ -326,7 +346,9 @@ pub async fn transition(
             cost: o.cost,
         });
     }
-    let updated = state.store.transition(id, &t).await?;
+    let updated = state.store.transition(id, &t).await;
+    state.responses.invalidate();
+    let updated = updated?;
     Ok(Json(detail(&state, &updated).await?))
 }
 

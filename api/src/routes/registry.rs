@@ -4,12 +4,16 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use caretaker_core::{EquipmentId, Role};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
-use crate::views::{BuildingView, EquipmentRef, EquipmentView, MeView, SensorView, UnitView};
+use crate::views::{
+    BuildingView, EquipmentRef, EquipmentView, EventView, MeView, SensorView, UnitView,
+};
 
 /// Who the caller is; for a resident, the equipment serving their unit.
 #[utoipa::path(get, path = "/api/v1/me", tag = "registry",
@@ -110,5 +114,43 @@ pub async fn sensors(
     caller.require_committee()?;
     Ok(Json(
         state.registry.sensors().iter().map(Into::into).collect(),
+    ))
+}
+
+/// Which events.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Only this equipment's history.
+    pub equipment: Option<String>,
+    /// At most this many, newest first (default 100, capped at 1000).
+    pub limit: Option<i64>,
+}
+
+/// The maintenance history (failures, maintenance, alarms, resident reports, work
+/// order outcomes), newest first.
+#[utoipa::path(get, path = "/api/v1/events", tag = "registry", params(EventsQuery),
+    responses((status = 200, body = [EventView]), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> Result<Json<Vec<EventView>>, ApiError> {
+    caller.require_committee()?;
+    let equipment = q
+        .equipment
+        .as_deref()
+        .map(|id| EquipmentId::parse(id).map_err(|e| ApiError::bad_request(e.to_string())))
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1_000) as usize;
+    let events = state.store.events(equipment.as_ref()).await?;
+    Ok(Json(
+        events
+            .iter()
+            .rev()
+            .take(limit)
+            .map(EventView::from)
+            .collect(),
     ))
 }

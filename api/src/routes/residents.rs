@@ -187,6 +187,7 @@ pub async fn report(
         .store
         .report_problem(&unit, &equipment.id, body.category.name(), text, now)
         .await?;
+    state.responses.invalidate();
     if let Err(e) = board::reassess(&state).await {
         tracing::error!(error = %e, "cannot weigh the ranking again after a report");
     }

@@ -1,0 +1,110 @@
+//! Small in-memory caches that keep the hot reads off SQLite: bearer tokens
+//! (for a short time, so a revocation elsewhere takes effect within
+//! [`TOKEN_TTL`]) and serialized list responses (dropped whenever anything in
+//! this process writes to the operational store).
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use caretaker_data::ApiToken;
+
+/// How long a looked-up token is trusted without asking the database again.
+pub const TOKEN_TTL: Duration = Duration::from_secs(30);
+
+/// Most entries each cache holds; it is emptied when full.
+const MAX_ENTRIES: usize = 1_024;
+
+/// Tokens by the hash of their secret.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, (ApiToken, Instant)>>,
+}
+
+impl TokenCache {
+    /// The token for a secret hash, if cached and fresh.
+    pub fn get(&self, hash: &str) -> Option<ApiToken> {
+        let entries = self.entries.lock().expect("token cache lock");
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
+            .map(|(t, _)| t.clone())
+    }
+
+    /// Remembers a token found in the database.
+    pub fn put(&self, hash: String, token: ApiToken) {
+        let mut entries = self.entries.lock().expect("token cache lock");
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (token, Instant::now()));
+    }
+
+    /// Forgets a token (revoked).
+    pub fn forget(&self, id: i64) {
+        let mut entries = self.entries.lock().expect("token cache lock");
+        entries.retain(|_, (t, _)| t.id != id);
+    }
+}
+
+/// Serialized responses by request, valid for one generation of the store.
+#[derive(Debug, Default)]
+pub struct ResponseCache {
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, (u64, Bytes)>>,
+}
+
+impl ResponseCache {
+    /// The current generation: read it before computing a response to cache.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// A cached response for `key`, if it is of the current generation.
+    pub fn get(&self, key: &str) -> Option<Bytes> {
+        let current = self.generation();
+        let entries = self.entries.lock().expect("response cache lock");
+        entries
+            .get(key)
+            .filter(|(g, _)| *g == current)
+            .map(|(_, b)| b.clone())
+    }
+
+    /// Caches a response computed at `generation` (ignored if the store changed since).
+    pub fn put(&self, key: String, generation: u64, body: Bytes) {
+        if generation != self.generation() {
+            return;
+        }
+        let mut entries = self.entries.lock().expect("response cache lock");
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (generation, body));
+    }
+
+    /// Drops every cached response: call after any write.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.entries.lock().expect("response cache lock").clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_computed_before_a_write_is_never_served_after_it() {
+        let cache = ResponseCache::default();
+        let g = cache.generation();
+        cache.invalidate();
+        cache.put("k".into(), g, Bytes::from_static(b"old"));
+        assert!(cache.get("k").is_none());
+        let g = cache.generation();
+        cache.put("k".into(), g, Bytes::from_static(b"new"));
+        assert_eq!(cache.get("k").unwrap(), "new");
+        cache.invalidate();
+        assert!(cache.get("k").is_none());
+    }
+}
