@@ -53,8 +53,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_logging(config: &Config) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // The embedded broker logs every connection at info; Caretaker logs what matters
+    // (refused gateways, disconnections) itself.
+    let level = if config.log.level.contains("rumqttd") {
+        config.log.level.clone()
+    } else {
+        format!("{},rumqttd=off", config.log.level)
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
