@@ -75,7 +75,9 @@ pub struct RefreshSummary {
 /// Whether a deferred or dismissed order comes back: the risk grew by half, or by
 /// ten points, since the decision.
 pub fn risk_grew(at_decision: f64, now: f64) -> bool {
-    now >= at_decision * 1.5 || now >= at_decision + 0.10
+    // A hair of slack so that 0.2 → 0.3 counts as ten points despite rounding.
+    const SLACK: f64 = 1e-9;
+    now + SLACK >= at_decision * 1.5 || now + SLACK >= at_decision + 0.10
 }
 
 /// Weighs `scores` (made at `at`), ranks them, replaces the board and updates

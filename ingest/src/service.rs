@@ -25,7 +25,7 @@ use crate::health::SensorHealth;
 use crate::metrics::IngestMetrics;
 use crate::publish::BrokerUrl;
 use crate::quarantine::Quarantine;
-use crate::store::{PushResult, ReadingsStore};
+use crate::store::{FlushBatch, FlushStats, PushResult, ReadingsStore};
 use crate::wal::Wal;
 
 /// Everything the pipeline needs to know.
@@ -150,6 +150,7 @@ impl IngestService {
                 last_flush: Instant::now(),
                 flushes_since_compaction: 0,
                 compaction: None,
+                flushing: None,
                 health: SensorHealth::new(&registry_for_health, Timestamp::now()),
                 last_health_check: Instant::now(),
                 health_tx,
@@ -301,6 +302,12 @@ async fn poll(
     let _ = client.try_disconnect();
 }
 
+/// A flush in progress: the batch being written and the log segment it closed.
+struct Flushing {
+    task: tokio::task::JoinHandle<(FlushBatch, Result<FlushStats, IngestError>)>,
+    closed: u64,
+}
+
 struct Processor {
     settings: IngestSettings,
     registry: Arc<Registry>,
@@ -314,6 +321,8 @@ struct Processor {
     flushes_since_compaction: u32,
     /// The background compaction, while one runs.
     compaction: Option<tokio::task::JoinHandle<Result<usize, IngestError>>>,
+    /// The flush writing Parquet on a blocking thread, while one runs.
+    flushing: Option<Flushing>,
     health: SensorHealth,
     last_health_check: Instant,
     health_tx: mpsc::UnboundedSender<Event>,
@@ -359,17 +368,23 @@ impl Processor {
                     self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(error = %e, "cannot make readings durable; retrying, nothing acknowledged");
                     tokio::select! {
-                        _ = shutdown.changed() => return self.flush(),
+                        _ = shutdown.changed() => return self.flush_all().await,
                         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
                 }
                 self.acknowledge(&mut group).await;
             }
+            if self.flushing.as_ref().is_some_and(|f| f.task.is_finished())
+                && let Err(e) = self.finish_flush().await
+            {
+                self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, "cannot flush to Parquet; the log keeps the readings, retrying");
+            }
             if self.store.pending() >= self.settings.flush_readings
                 || (self.last_flush.elapsed() >= self.settings.flush_interval
                     && self.store.pending() > 0)
             {
-                if let Err(e) = self.flush() {
+                if let Err(e) = self.start_flush().await {
                     self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(error = %e, "cannot flush to Parquet; the log keeps the readings, retrying");
                 }
@@ -386,7 +401,7 @@ impl Processor {
             }
         }
         // Messages received but not processed are not acknowledged: the broker redelivers them.
-        let flushed = self.flush();
+        let flushed = self.flush_all().await;
         self.finish_compaction().await;
         flushed
     }
@@ -516,20 +531,46 @@ impl Processor {
         }
     }
 
-    /// Writes buffered readings to Parquet and drops the log segments they came from.
-    fn flush(&mut self) -> Result<(), IngestError> {
+    /// Starts writing the buffered readings to Parquet on a blocking thread (after
+    /// the previous flush ended), so that decoding and acknowledging go on meanwhile.
+    /// The log is rotated first; its segments are dropped once the files are renamed.
+    async fn start_flush(&mut self) -> Result<(), IngestError> {
+        self.finish_flush().await?;
         self.last_flush = Instant::now();
         if self.store.pending() == 0 {
             return Ok(());
         }
         let closed = self.wal.rotate()?;
-        let stats = self.store.flush()?;
+        let mut batch = self.store.take_pending();
+        self.metrics.readings_buffered.store(0, Ordering::Relaxed);
+        let task = tokio::task::spawn_blocking(move || {
+            let result = batch.write();
+            (batch, result)
+        });
+        self.flushing = Some(Flushing { task, closed });
+        Ok(())
+    }
+
+    /// Waits for the running flush, if any: on success drops the log segments it
+    /// covered; on failure its readings are buffered again (still in the log).
+    async fn finish_flush(&mut self) -> Result<(), IngestError> {
+        let Some(Flushing { task, closed }) = self.flushing.take() else {
+            return Ok(());
+        };
+        let (batch, result) = task.await.map_err(|e| IngestError::Io {
+            path: self.store.root().to_owned(),
+            source: std::io::Error::other(format!("flush task failed: {e}")),
+        })?;
+        self.store.flushed(batch);
+        self.metrics
+            .readings_buffered
+            .store(self.store.pending() as u64, Ordering::Relaxed);
+        let stats = result?;
         self.wal.remove_through(closed)?;
         self.metrics.flushed(stats.seconds);
         self.metrics
             .wal_bytes
             .store(self.wal.size_bytes(), Ordering::Relaxed);
-        self.metrics.readings_buffered.store(0, Ordering::Relaxed);
         tracing::debug!(
             readings = stats.readings,
             files = stats.files,
@@ -538,6 +579,12 @@ impl Processor {
         );
         self.flushes_since_compaction += 1;
         Ok(())
+    }
+
+    /// Writes everything buffered and waits until it is in Parquet.
+    async fn flush_all(&mut self) -> Result<(), IngestError> {
+        self.start_flush().await?;
+        self.finish_flush().await
     }
 
     /// Every tenth flush, starts merging small files on a blocking thread unless a

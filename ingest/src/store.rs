@@ -105,6 +105,59 @@ pub struct ReadingsStore {
     keys: KeyIndex,
     pending: BTreeMap<i64, ReadingBatch>,
     pending_len: usize,
+    /// Days of readings taken for a flush that has not finished: their keys stay.
+    in_flight: Vec<i64>,
+}
+
+/// Buffered readings taken out of the store to be written as Parquet files, on
+/// any thread ([`FlushBatch::write`]). Its days' keys stay in the duplicate index
+/// until the store hears how it went ([`ReadingsStore::flushed`]).
+#[derive(Debug)]
+pub struct FlushBatch {
+    root: PathBuf,
+    registry: Arc<Registry>,
+    /// (day, file sequence number, readings) not yet written.
+    parts: Vec<(i64, u64, ReadingBatch)>,
+    days: Vec<i64>,
+    written: FlushStats,
+}
+
+impl FlushBatch {
+    /// Readings not yet written.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|(_, _, b)| b.len()).sum()
+    }
+
+    /// Whether every reading is written.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Writes one file per day (temporary name, fsync, rename), then syncs the
+    /// folder. On error, the parts not yet written stay in the batch.
+    pub fn write(&mut self) -> Result<FlushStats, IngestError> {
+        let began = Instant::now();
+        while let Some((day, seq, batch)) = self.parts.first() {
+            let dir = self.root.join(day_dir_name(*day));
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            let path = dir.join(format!("part-{seq:020}.parquet"));
+            let df = readings_frame(&self.registry, batch)
+                .and_then(|df| df.sort(["sensor", "ts"], SortMultipleOptions::default()))
+                .map_err(|source| IngestError::Polars {
+                    path: path.clone(),
+                    source,
+                })?;
+            write_file(&path, df)?;
+            self.written.readings += batch.len();
+            self.written.files += 1;
+            self.parts.remove(0);
+        }
+        if self.written.files > 0 {
+            crate::files::sync_dir(&self.root)?;
+        }
+        self.written.seconds += began.elapsed().as_secs_f64();
+        Ok(self.written.clone())
+    }
 }
 
 impl ReadingsStore {
@@ -141,6 +194,7 @@ impl ReadingsStore {
             keys: KeyIndex::default(),
             pending: BTreeMap::new(),
             pending_len: 0,
+            in_flight: Vec::new(),
         })
     }
 
@@ -162,9 +216,10 @@ impl ReadingsStore {
     fn day_keys(&mut self, day: i64) -> Result<&mut DayKeys, IngestError> {
         if self.keys.day_mut(day).is_none() {
             let loaded = self.load_day_keys(day)?;
-            let pending = &self.pending;
-            self.keys
-                .add_day(day, loaded, |d| d == day || pending.contains_key(&d));
+            let (pending, in_flight) = (&self.pending, &self.in_flight);
+            self.keys.add_day(day, loaded, |d| {
+                d == day || pending.contains_key(&d) || in_flight.contains(&d)
+            });
         }
         Ok(self.keys.day_mut(day).expect("just added"))
     }
@@ -243,32 +298,61 @@ impl ReadingsStore {
         Ok(result)
     }
 
-    /// Writes every buffered reading: one file per day touched.
-    pub fn flush(&mut self) -> Result<FlushStats, IngestError> {
-        let began = Instant::now();
-        let mut stats = FlushStats::default();
+    /// Takes every buffered reading out, to be written by [`FlushBatch::write`]
+    /// (one file per day touched); pass the batch back to [`ReadingsStore::flushed`].
+    pub fn take_pending(&mut self) -> FlushBatch {
         let pending = std::mem::take(&mut self.pending);
         self.pending_len = 0;
+        let mut parts = Vec::with_capacity(pending.len());
         for (day, batch) in pending {
-            let dir = self.root.join(day_dir_name(day));
-            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-            let path = dir.join(format!("part-{:020}.parquet", self.next_seq));
+            parts.push((day, self.next_seq, batch));
             self.next_seq += 1;
-            let df = readings_frame(&self.registry, &batch)
-                .and_then(|df| df.sort(["sensor", "ts"], SortMultipleOptions::default()))
-                .map_err(|source| IngestError::Polars {
-                    path: path.clone(),
-                    source,
-                })?;
-            write_file(&path, df)?;
-            stats.readings += batch.len();
-            stats.files += 1;
         }
-        if stats.files > 0 {
-            crate::files::sync_dir(&self.root)?;
+        let days: Vec<i64> = parts.iter().map(|(d, _, _)| *d).collect();
+        self.in_flight.extend(&days);
+        FlushBatch {
+            root: self.root.clone(),
+            registry: self.registry.clone(),
+            parts,
+            days,
+            written: FlushStats::default(),
         }
-        stats.seconds = began.elapsed().as_secs_f64();
-        Ok(stats)
+    }
+
+    /// Takes a batch back after [`FlushBatch::write`]: what it could not write is
+    /// buffered again (written by the next flush), and its days' keys may now be
+    /// forgotten.
+    pub fn flushed(&mut self, batch: FlushBatch) {
+        for (day, _, readings) in batch.parts {
+            self.pending_len += readings.len();
+            match self.pending.get_mut(&day) {
+                Some(buffered) => {
+                    for i in 0..readings.len() {
+                        buffered.push(
+                            readings.sensor[i],
+                            Timestamp::from_millis(readings.ts_ms[i]),
+                            readings.value[i],
+                        );
+                    }
+                }
+                None => {
+                    self.pending.insert(day, readings);
+                }
+            }
+        }
+        for day in &batch.days {
+            if let Some(pos) = self.in_flight.iter().position(|d| d == day) {
+                self.in_flight.swap_remove(pos);
+            }
+        }
+    }
+
+    /// Writes every buffered reading now: one file per day touched.
+    pub fn flush(&mut self) -> Result<FlushStats, IngestError> {
+        let mut batch = self.take_pending();
+        let result = batch.write();
+        self.flushed(batch);
+        result
     }
 
     /// Merges the small files of every day partition (see [`compact_days`]).

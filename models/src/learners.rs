@@ -362,7 +362,7 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
                     EnsembleLearnerParams::new_fixed_rng(params, rng)
                         .ensemble_size(per_thread)
                         .bootstrap_proportion(0.7)
-                        .feature_proportion(0.3)
+                        .feature_proportion(0.6)
                         .fit(data)
                         .map_err(ModelError::from)
                 })
