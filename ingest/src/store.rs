@@ -643,6 +643,46 @@ mod tests {
     const DAY0: i64 = 19_723 * Timestamp::DAY; // 2024-01-01
 
     #[test]
+    fn a_failed_flush_keeps_its_readings_and_their_keys_until_a_later_one_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = ReadingsStore::open(dir.path(), registry()).unwrap();
+        store.push(0, DAY0 + 1, 1.0).unwrap();
+        store.push(1, DAY0 + Timestamp::DAY + 1, 2.0).unwrap();
+        // The second day's folder cannot be created: a file is in the way.
+        let blocker = dir.path().join("date=2024-01-02");
+        std::fs::write(&blocker, b"not a folder").unwrap();
+        let mut batch = store.take_pending();
+        assert_eq!(store.pending(), 0);
+        // While the batch is out, a resend is still known.
+        assert_eq!(
+            store.push(1, DAY0 + Timestamp::DAY + 1, 2.0).unwrap(),
+            PushResult::Duplicate
+        );
+        assert!(batch.write().is_err());
+        assert_eq!(
+            batch.len(),
+            1,
+            "the first day was written, the second was not"
+        );
+        store.flushed(batch);
+        assert_eq!(store.pending(), 1);
+        std::fs::remove_file(&blocker).unwrap();
+        assert_eq!(store.flush().unwrap().readings, 1);
+        assert_eq!(store.pending(), 0);
+        let stored = |sensor: &str| {
+            sensor_readings(
+                dir.path(),
+                &SensorId::parse(sensor).unwrap(),
+                Timestamp::from_millis(DAY0),
+                Timestamp::from_millis(DAY0 + 2 * Timestamp::DAY),
+            )
+            .unwrap()
+        };
+        assert_eq!(stored("s0"), [(DAY0 + 1, 1.0)]);
+        assert_eq!(stored("s1"), [(DAY0 + Timestamp::DAY + 1, 2.0)]);
+    }
+
+    #[test]
     fn keys_are_stored_once_across_flushes_compactions_and_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let reg = registry();
