@@ -56,7 +56,8 @@ line = []
 for i in range(n):
     sensor, (lo, hi) = sensors[i % len(sensors)]
     ts = start + (i // len(sensors)) * 60_000
-    value = lo + (hi - lo) * ((i * 7919) % 1000) / 1000
+    # On/off metrics (expected range [0, 1]) take 0 or 1.
+    value = i % 2 if (lo, hi) == (0, 1) else lo + (hi - lo) * ((i * 7919) % 1000) / 1000
     line.append('{"sensor":"%s","ts":%d,"value":%.2f}' % (sensor, ts, value))
     if len(line) == per:
         print(line[0] if per == 1 else '{"readings":[' + ",".join(line) + ']}')
@@ -77,10 +78,13 @@ PY
     t1=$(now_ms)
     sub_rate=$(( n * 1000 / (t1 - t0 + 1) ))
 
+    # PROFILE=1 records a perf profile of this run in bench/perf-N-PER.data.
+    prof=(); [ -n "${PROFILE:-}" ] && prof=(perf record -g -o "bench/perf-$n-$per.data" --)
     CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
-      RUST_LOG=warn "$bin" --data "$data" ingest >/dev/null 2>&1 &
+      RUST_LOG=warn "${prof[@]}" "$bin" --data "$data" ingest >/dev/null 2>&1 &
     pid=$!
     until [ -n "$(metric caretaker_mqtt_connections_total 2>/dev/null)" ]; do sleep 0.01; done
+    [ -n "${PROFILE:-}" ] && pid=$(pgrep -n -f "$bin --data $data ingest")
     t0=$(now_ms)
     until [ "$(metric caretaker_mqtt_messages_acked_total)" = "$msgs" ]; do sleep 0.01; done
     t1=$(now_ms)

@@ -85,6 +85,39 @@ fn the_demo_starts_and_serves_ranked_work_orders_with_reasons() {
         403
     );
 
+    // Resident reports become evidence on the equipment serving the unit: the
+    // ranking is weighed again at once.
+    let mut reported = None;
+    for _ in 0..3 {
+        let r = http(
+            port,
+            "POST",
+            "/api/v1/reports",
+            Some(&resident),
+            Some(r#"{"category":"no_hot_water","text":"No hot water since this morning"}"#),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        reported = Some(r.json()["equipment"].as_str().unwrap().to_owned());
+    }
+    let reported = reported.unwrap();
+    let risks = http(port, "GET", "/api/v1/risks", Some(&committee), None).json();
+    let entry = risks["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["assessment"]["equipment"] == reported.as_str())
+        .unwrap_or_else(|| panic!("{reported} not on the board: {risks}"));
+    let floor = entry["assessment"]["evidence_floor"].as_f64().unwrap();
+    // At least three reports (the history may hold more of the last 30 days).
+    assert!(floor >= 1.0 - 0.95f64.powi(3) - 1e-9, "{entry}");
+    assert!(entry["assessment"]["probability"].as_f64().unwrap() >= floor);
+    assert!(
+        entry["assessment"]["reasons"]
+            .to_string()
+            .contains("resident"),
+        "{entry}"
+    );
+
     // Live readings arrive through the embedded broker.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

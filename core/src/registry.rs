@@ -3,7 +3,7 @@
 //! A [`Registry`] is built by a loader that has already checked every
 //! reference (the `data` crate reads it from TOML with line-numbered errors);
 //! here it is only indexed for lookups.
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -7,8 +7,6 @@
 //! [`KEY_CACHE_DAYS`] days or [`KEY_CACHE_KEYS`] keys are held, unless the caller
 //! says it must stay (it has buffered readings not yet in a file). A forgotten
 //! day is loaded again from its files when next touched.
-use std::collections::HashMap;
-
 use caretaker_core::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -64,7 +62,7 @@ impl DayKeys {
 /// The days whose keys are in memory, least recently used first.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    days: HashMap<i64, DayKeys>,
+    days: FxHashMap<i64, DayKeys>,
     lru: Vec<i64>,
     total: usize,
 }

@@ -55,6 +55,28 @@ pub struct FlushStats {
     pub seconds: f64,
 }
 
+/// The readings sorted by sensor id (as text) then time, the order of a stored file.
+fn sorted_by_sensor_name(registry: &Registry, batch: &ReadingBatch) -> ReadingBatch {
+    let sensors = registry.sensors();
+    let mut by_name: Vec<usize> = (0..sensors.len()).collect();
+    by_name.sort_unstable_by(|&a, &b| sensors[a].id.as_str().cmp(sensors[b].id.as_str()));
+    let mut rank = vec![0u32; sensors.len()];
+    for (r, &i) in by_name.iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_unstable_by_key(|&i| (rank[batch.sensor[i] as usize], batch.ts_ms[i]));
+    let mut sorted = ReadingBatch::with_capacity(batch.len());
+    for i in order {
+        sorted.push(
+            batch.sensor[i],
+            Timestamp::from_millis(batch.ts_ms[i]),
+            batch.value[i],
+        );
+    }
+    sorted
+}
+
 /// A file of a day partition and the sequence numbers it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct StoredFile {
@@ -141,12 +163,14 @@ impl FlushBatch {
             let dir = self.root.join(day_dir_name(*day));
             std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
             let path = dir.join(format!("part-{seq:020}.parquet"));
-            let df = readings_frame(&self.registry, batch)
-                .and_then(|df| df.sort(["sensor", "ts"], SortMultipleOptions::default()))
-                .map_err(|source| IngestError::Polars {
-                    path: path.clone(),
-                    source,
-                })?;
+            let df = readings_frame(
+                &self.registry,
+                &sorted_by_sensor_name(&self.registry, batch),
+            )
+            .map_err(|source| IngestError::Polars {
+                path: path.clone(),
+                source,
+            })?;
             write_file(&path, df)?;
             self.written.readings += batch.len();
             self.written.files += 1;
