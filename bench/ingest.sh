@@ -79,12 +79,14 @@ PY
     sub_rate=$(( n * 1000 / (t1 - t0 + 1) ))
 
     # PROFILE=1 records a perf profile of this run in bench/perf-N-PER.data.
+    # HEAPTRACK=1 records its allocations with heaptrack in bench/heap-N-PER.*.
     prof=(); [ -n "${PROFILE:-}" ] && prof=(perf record -g -o "bench/perf-$n-$per.data" --)
+    [ -n "${HEAPTRACK:-}" ] && prof=(heaptrack -o "bench/heap-$n-$per")
     CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
       RUST_LOG=warn "${prof[@]}" "$bin" --data "$data" ingest >/dev/null 2>&1 &
     pid=$!
     until [ -n "$(metric caretaker_mqtt_connections_total 2>/dev/null)" ]; do sleep 0.01; done
-    [ -n "${PROFILE:-}" ] && pid=$(pgrep -n -f "$bin --data $data ingest")
+    [ ${#prof[@]} -gt 0 ] && pid=$(pgrep -n -f "$bin --data $data ingest")
     t0=$(now_ms)
     until [ "$(metric caretaker_mqtt_messages_acked_total)" = "$msgs" ]; do sleep 0.01; done
     t1=$(now_ms)

@@ -14,8 +14,9 @@ use rustc_hash::FxHashMap;
 /// buffered readings always stay).
 pub const KEY_CACHE_DAYS: usize = 16;
 
-/// How many keys stay in memory, at most, beyond those of days that must stay.
-pub const KEY_CACHE_KEYS: usize = 2_000_000;
+/// How many keys stay in memory, at most, beyond those of days that must stay
+/// (about ten days of the sample co-op; 16 bytes a key plus the table's slack).
+pub const KEY_CACHE_KEYS: usize = 500_000;
 
 /// The keys of one UTC day and the value bits stored for each.
 #[derive(Debug, Default)]

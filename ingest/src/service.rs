@@ -331,6 +331,10 @@ struct Processor {
 /// Most messages handled between two fsyncs.
 const MAX_GROUP: usize = 8192;
 
+/// Most payload bytes handled between two fsyncs (bounds the memory a group's
+/// decoded readings and log record take, whatever the readings per message).
+const MAX_GROUP_BYTES: usize = 2 << 20;
+
 /// How often sensor health is checked.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(60);
 
@@ -355,9 +359,13 @@ impl Processor {
                 },
                 _ = tokio::time::sleep(until_flush) => {}
             }
-            while group.len() < MAX_GROUP {
+            let mut group_bytes: usize = group.iter().map(|a| a.publish.payload.len()).sum();
+            while group.len() < MAX_GROUP && group_bytes < MAX_GROUP_BYTES {
                 match rx.try_recv() {
-                    Ok(a) => group.push(a),
+                    Ok(a) => {
+                        group_bytes += a.publish.payload.len();
+                        group.push(a);
+                    }
                     Err(_) => break,
                 }
             }

@@ -310,6 +310,12 @@ impl ReadingsStore {
             .or_default()
             .push(sensor, Timestamp::from_millis(ts_ms), value);
         self.pending_len += 1;
+        if self.keys.total_keys() > crate::key_index::KEY_CACHE_KEYS {
+            // Forget older days now, not only when a new day is loaded.
+            let (pending, in_flight) = (&self.pending, &self.in_flight);
+            self.keys
+                .shrink(|d| d == day || pending.contains_key(&d) || in_flight.contains(&d));
+        }
         Ok(())
     }
 
