@@ -35,6 +35,10 @@ pub struct RiskEntry {
     pub rank: usize,
     /// Whether it is broken now (failed, not yet repaired).
     pub down: bool,
+    /// Resident reports about it in the last [`EVIDENCE_DAYS`] days.
+    pub resident_reports: u32,
+    /// Sensor-health problems of the last [`SENSOR_PROBLEM_DAYS`] days.
+    pub sensor_problems: usize,
     /// The forecast's own explanation.
     pub forecast: String,
     /// The weighing: probabilities, costs, impact, benefit and reasons.
@@ -91,23 +95,36 @@ pub async fn refresh(
     let evidence = Evidence::from_events(&events, at);
     let as_of = at.to_datetime().date_naive();
     let mut assessments = Vec::new();
-    let mut down = HashMap::new();
-    let mut forecast = HashMap::new();
+    // What ranking does not carry, by equipment: down, reports, sensor problems, forecast text.
+    let mut facts = HashMap::new();
     for score in &scores {
         let Some(input) = risk_input(state, score, &evidence, as_of) else {
             continue;
         };
-        down.insert(input.equipment.clone(), score.down);
-        forecast.insert(input.equipment.clone(), score.explanation.clone());
+        facts.insert(
+            input.equipment.clone(),
+            (
+                score.down,
+                input.resident_reports_30d,
+                input.sensor_problems.len(),
+                score.explanation.clone(),
+            ),
+        );
         assessments.push(assess(&input, &state.policy));
     }
     let entries: Vec<RiskEntry> = rank(assessments)
         .into_iter()
-        .map(|(rank, assessment)| RiskEntry {
-            rank,
-            down: down.get(&assessment.equipment).copied().unwrap_or(false),
-            forecast: forecast.remove(&assessment.equipment).unwrap_or_default(),
-            assessment,
+        .map(|(rank, assessment)| {
+            let (down, resident_reports, sensor_problems, forecast) =
+                facts.remove(&assessment.equipment).unwrap_or_default();
+            RiskEntry {
+                rank,
+                down,
+                resident_reports,
+                sensor_problems,
+                forecast,
+                assessment,
+            }
         })
         .collect();
     let summary = propose(state, &entries, at).await?;
@@ -227,7 +244,7 @@ fn origin_and_title(entry: &RiskEntry) -> (WorkOrderOrigin, String) {
         );
     }
     if a.evidence_floor > a.model_probability {
-        if a.reasons.iter().any(|r| r.contains("resident")) {
+        if entry.resident_reports > 0 {
             return (
                 WorkOrderOrigin::ResidentReports,
                 format!("Check {}: residents report problems", a.name),
