@@ -264,14 +264,7 @@ impl ReadingsStore {
                 .column("sensor")
                 .and_then(|c| c.str().cloned())
                 .map_err(polars_err)?;
-            let ts = df
-                .column("ts")
-                .and_then(|c| c.datetime().map(|d| d.physical().clone()))
-                .map_err(polars_err)?;
-            let values = df
-                .column("value")
-                .and_then(|c| c.f64().cloned())
-                .map_err(polars_err)?;
+            let (ts, values) = time_and_value(&df).map_err(polars_err)?;
             for ((s, t), v) in sensors.iter().zip(ts.iter()).zip(values.iter()) {
                 let (Some(s), Some(t), Some(v)) = (s, t, v) else {
                     continue;
@@ -627,6 +620,15 @@ pub fn query_sensor(
         .map_err(polars_err)
 }
 
+/// The `ts` (epoch ms) and `value` columns of a frame with the readings schema.
+fn time_and_value(df: &DataFrame) -> PolarsResult<(Int64Chunked, Float64Chunked)> {
+    let ts = df
+        .column("ts")
+        .and_then(|c| c.datetime().map(|d| d.physical().clone()))?;
+    let values = df.column("value").and_then(|c| c.f64().cloned())?;
+    Ok((ts, values))
+}
+
 /// A sensor's stored readings in `[from, to)` as (epoch ms, value), in time order.
 pub fn sensor_readings(
     root: &Path,
@@ -642,14 +644,7 @@ pub fn sensor_readings(
         path: root.to_owned(),
         source,
     };
-    let ts = df
-        .column("ts")
-        .and_then(|c| c.datetime().map(|d| d.physical().clone()))
-        .map_err(polars_err)?;
-    let values = df
-        .column("value")
-        .and_then(|c| c.f64().cloned())
-        .map_err(polars_err)?;
+    let (ts, values) = time_and_value(&df).map_err(polars_err)?;
     Ok(ts
         .iter()
         .zip(values.iter())

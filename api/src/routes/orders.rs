@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::limits::page;
-use crate::ranking::{cancelled_notice_text, changed_notice_text, notice_text};
+use crate::ranking::{NoticeText, cancelled_notice_text, changed_notice_text, notice_text};
 use crate::state::AppState;
 use crate::views::{DecisionView, NoticeView, WorkOrderDetail, WorkOrderPage, WorkOrderView};
 
@@ -352,6 +352,23 @@ pub async fn transition(
     Ok(Json(detail(&state, &updated).await?))
 }
 
+/// A unit's notice for a work window.
+fn new_notice(
+    unit: &UnitId,
+    text: NoticeText,
+    (start, end): (Timestamp, Timestamp),
+    cancelled: bool,
+) -> NewNotice {
+    NewNotice {
+        unit: unit.clone(),
+        title: text.title,
+        body: text.body,
+        starts_at: Some(start),
+        ends_at: Some(end),
+        cancelled,
+    }
+}
+
 /// A notice for each affected unit: new, or "changed" if the order was scheduled before.
 fn notices_for_schedule(
     state: &AppState,
@@ -389,14 +406,7 @@ fn notices_for_schedule(
                     unit,
                 ),
             };
-            NewNotice {
-                unit: unit.clone(),
-                title: text.title,
-                body: text.body,
-                starts_at: Some(start),
-                ends_at: Some(end),
-                cancelled: false,
-            }
+            new_notice(unit, text, (start, end), false)
         })
         .collect()
 }
@@ -421,14 +431,7 @@ fn cancellations(state: &AppState, order: &WorkOrder) -> Vec<NewNotice> {
                 end.to_datetime(),
                 unit,
             );
-            NewNotice {
-                unit: unit.clone(),
-                title: text.title,
-                body: text.body,
-                starts_at: Some(start),
-                ends_at: Some(end),
-                cancelled: true,
-            }
+            new_notice(unit, text, (start, end), true)
         })
         .collect()
 }
