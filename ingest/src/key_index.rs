@@ -1,12 +1,14 @@
 //! The duplicate index: the (sensor, timestamp) keys of recently touched days, with
 //! the value stored for each, so a resend is recognised without reading Parquet.
 //!
-//! A key packs the sensor's registry index and the milliseconds since the start of
-//! its UTC day into one `u64` (16 bytes an entry with the value's bits). Days are
-//! kept least recently used first; a day is forgotten once more than
-//! [`KEY_CACHE_DAYS`] days or [`KEY_CACHE_KEYS`] keys are held, unless the caller
-//! says it must stay (it has buffered readings not yet in a file). A forgotten
-//! day is loaded again from its files when next touched.
+//! A day holds, per sensor, the milliseconds since the start of its UTC day
+//! (`u32`) and the value's bits (`u64`) in two columns sorted by time: 12 bytes a
+//! key. Readings mostly arrive in time order, so a new key is usually appended and
+//! a lookup checks the last entry first; late readings are found and placed by
+//! binary search. Days are kept least recently used first; a day is forgotten once
+//! more than [`KEY_CACHE_DAYS`] days or [`KEY_CACHE_KEYS`] keys are held, unless
+//! the caller says it must stay (it has buffered readings not yet in a file). A
+//! forgotten day is loaded again from its files when next touched.
 use caretaker_core::Timestamp;
 use rustc_hash::FxHashMap;
 
@@ -15,14 +17,58 @@ use rustc_hash::FxHashMap;
 pub const KEY_CACHE_DAYS: usize = 16;
 
 /// How many keys stay in memory, at most, beyond those of days that must stay
-/// (about ten days of the sample co-op; 16 bytes a key plus the table's slack).
+/// (about two days of the sample co-op at one reading a minute; 12 bytes a key).
 pub const KEY_CACHE_KEYS: usize = 500_000;
+
+/// One sensor's keys in one day, sorted by time.
+#[derive(Debug, Default)]
+struct SensorKeys {
+    offsets: Vec<u32>,
+    value_bits: Vec<u64>,
+}
+
+impl SensorKeys {
+    /// Where `offset` is, or where it would go.
+    fn find(&self, offset: u32) -> Result<usize, usize> {
+        match self.offsets.last() {
+            None => Err(0),
+            Some(last) if *last < offset => Err(self.offsets.len()),
+            Some(last) if *last == offset => Ok(self.offsets.len() - 1),
+            Some(_) => self.offsets.binary_search(&offset),
+        }
+    }
+
+    fn get(&self, offset: u32) -> Option<u64> {
+        self.find(offset).ok().map(|i| self.value_bits[i])
+    }
+
+    /// Inserts or replaces; true when the key is new.
+    fn insert(&mut self, offset: u32, bits: u64) -> bool {
+        match self.find(offset) {
+            Ok(i) => {
+                self.value_bits[i] = bits;
+                false
+            }
+            Err(i) => {
+                self.offsets.insert(i, offset);
+                self.value_bits.insert(i, bits);
+                true
+            }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.offsets.shrink_to_fit();
+        self.value_bits.shrink_to_fit();
+    }
+}
 
 /// The keys of one UTC day and the value bits stored for each.
 #[derive(Debug, Default)]
 pub struct DayKeys {
     day_start_ms: i64,
-    keys: FxHashMap<u64, u64>,
+    sensors: FxHashMap<u32, SensorKeys>,
+    len: usize,
 }
 
 impl DayKeys {
@@ -30,33 +76,65 @@ impl DayKeys {
     pub fn new(day: i64) -> Self {
         Self {
             day_start_ms: day * Timestamp::DAY,
-            keys: FxHashMap::default(),
+            sensors: FxHashMap::default(),
+            len: 0,
         }
     }
 
-    fn pack(&self, sensor: u32, ts_ms: i64) -> u64 {
+    /// The keys of `day` from (sensor, timestamp, value bits) triples in any order
+    /// (as read from several files); the first of two equal keys is kept.
+    pub fn from_keys(day: i64, mut keys: Vec<(u32, i64, u64)>) -> Self {
+        keys.sort_by_key(|(sensor, ts, _)| (*sensor, *ts));
+        keys.dedup_by_key(|(sensor, ts, _)| (*sensor, *ts));
+        let mut day_keys = Self::new(day);
+        for chunk in keys.chunk_by(|a, b| a.0 == b.0) {
+            let sensor = SensorKeys {
+                offsets: chunk.iter().map(|k| day_keys.offset(k.1)).collect(),
+                value_bits: chunk.iter().map(|k| k.2).collect(),
+            };
+            day_keys.len += chunk.len();
+            day_keys.sensors.insert(chunk[0].0, sensor);
+        }
+        day_keys
+    }
+
+    fn offset(&self, ts_ms: i64) -> u32 {
         let offset = ts_ms - self.day_start_ms;
         debug_assert!(
             (0..Timestamp::DAY).contains(&offset),
             "reading outside its day"
         );
-        (u64::from(sensor) << 32) | offset as u64
+        offset as u32
     }
 
     /// The value bits stored for a key, if any.
     pub fn get(&self, sensor: u32, ts_ms: i64) -> Option<u64> {
-        self.keys.get(&self.pack(sensor, ts_ms)).copied()
+        self.sensors.get(&sensor)?.get(self.offset(ts_ms))
     }
 
-    /// Records a key with its value bits.
+    /// Records a key with its value bits (replacing the value of a known key).
     pub fn insert(&mut self, sensor: u32, ts_ms: i64, value_bits: u64) {
-        let key = self.pack(sensor, ts_ms);
-        self.keys.insert(key, value_bits);
+        let offset = self.offset(ts_ms);
+        if self
+            .sensors
+            .entry(sensor)
+            .or_default()
+            .insert(offset, value_bits)
+        {
+            self.len += 1;
+        }
     }
 
     /// Keys held.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.len
+    }
+
+    /// Gives back the spare capacity of a day that is no longer growing fast.
+    fn shrink_to_fit(&mut self) {
+        self.sensors
+            .values_mut()
+            .for_each(SensorKeys::shrink_to_fit);
     }
 }
 
@@ -83,6 +161,9 @@ impl KeyIndex {
     /// days over the limits unless `must_stay` says they hold buffered readings.
     pub fn add_day(&mut self, day: i64, keys: DayKeys, must_stay: impl Fn(i64) -> bool) {
         self.total += keys.len();
+        if let Some(previous) = self.lru.last().and_then(|d| self.days.get_mut(d)) {
+            previous.shrink_to_fit();
+        }
         self.days.insert(day, keys);
         self.lru.retain(|d| *d != day);
         self.lru.push(day);
@@ -150,6 +231,50 @@ mod tests {
         assert_eq!(keys.get(u32::MAX, start), Some(3.5f64.to_bits()));
         assert_eq!(keys.get(4, start), None);
         assert_eq!(keys.len(), 3);
+    }
+
+    #[test]
+    fn late_keys_are_placed_in_time_order_and_resends_do_not_count_twice() {
+        let day = 19_000;
+        let start = day * Timestamp::DAY;
+        let mut keys = DayKeys::new(day);
+        for minute in [5, 1, 9, 3, 7, 3] {
+            keys.insert(1, start + minute * 60_000, minute as u64);
+        }
+        assert_eq!(keys.len(), 5);
+        let sensor = &keys.sensors[&1];
+        assert!(sensor.offsets.windows(2).all(|w| w[0] < w[1]));
+        for minute in [1, 3, 5, 7, 9] {
+            assert_eq!(keys.get(1, start + minute * 60_000), Some(minute as u64));
+        }
+        assert_eq!(keys.get(1, start + 2 * 60_000), None);
+        assert_eq!(keys.get(1, start + 10 * 60_000), None);
+    }
+
+    #[test]
+    fn keys_read_from_files_in_any_order_match_keys_inserted_one_by_one() {
+        let day = 19_000;
+        let start = day * Timestamp::DAY;
+        let triples: Vec<(u32, i64, u64)> = (0..500u64)
+            .map(|i| {
+                (
+                    (i * 7 % 5) as u32,
+                    start + ((i * 7919) % 400) as i64 * 1000,
+                    i,
+                )
+            })
+            .collect();
+        let mut one_by_one = DayKeys::new(day);
+        for (sensor, ts, bits) in &triples {
+            if one_by_one.get(*sensor, *ts).is_none() {
+                one_by_one.insert(*sensor, *ts, *bits);
+            }
+        }
+        let loaded = DayKeys::from_keys(day, triples.clone());
+        assert_eq!(loaded.len(), one_by_one.len());
+        for (sensor, ts, _) in &triples {
+            assert_eq!(loaded.get(*sensor, *ts), one_by_one.get(*sensor, *ts));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Only this crate knows MQTT and Parquet.
 #![deny(missing_docs)]
 
+mod ack_queue;
 pub mod broker;
 pub mod decode;
 mod error;

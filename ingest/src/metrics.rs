@@ -24,6 +24,10 @@ pub struct IngestMetrics {
     pub wal_bytes: AtomicU64,
     /// Readings buffered, not yet in Parquet.
     pub readings_buffered: AtomicU64,
+    /// Messages received and waiting to be decoded.
+    pub messages_waiting: AtomicU64,
+    /// Acknowledgements of durable messages waiting for room in the MQTT client.
+    pub acks_waiting: AtomicU64,
     /// Keys held in memory for duplicate checks.
     pub dedup_keys_cached: AtomicU64,
     /// Flushes to Parquet.
@@ -144,6 +148,16 @@ impl IngestMetrics {
             "caretaker_wal_bytes",
             "Bytes in the write-ahead log.",
             get(&self.wal_bytes) as f64,
+        );
+        gauge(
+            "caretaker_mqtt_messages_waiting",
+            "Messages received and waiting to be decoded.",
+            get(&self.messages_waiting) as f64,
+        );
+        gauge(
+            "caretaker_mqtt_acks_waiting",
+            "Acknowledgements of durable messages waiting for room in the MQTT client.",
+            get(&self.acks_waiting) as f64,
         );
         gauge(
             "caretaker_readings_buffered",

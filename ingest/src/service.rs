@@ -15,11 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use caretaker_core::{Event, ReadingBatch, Registry, SensorId, Timestamp};
-use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, Publish, QoS, Transport};
-use tokio::sync::{mpsc, watch};
+use rumqttc::{
+    AsyncClient, ClientError, Event as MqttEvent, MqttOptions, Packet, Publish, QoS, Transport,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::IngestError;
+use crate::ack_queue::AckQueue;
 use crate::decode::{DecodeContext, decode};
 use crate::health::SensorHealth;
 use crate::metrics::IngestMetrics;
@@ -66,6 +69,8 @@ struct Arrival {
     connection: u64,
     publish: Publish,
     received_at: Timestamp,
+    /// The payload's share of [`MAX_WAITING_BYTES`], given back when the arrival is dropped.
+    _budget: OwnedSemaphorePermit,
 }
 
 /// The running pipeline.
@@ -119,7 +124,7 @@ impl IngestService {
         }
         let (client, eventloop) = AsyncClient::new(options, 4096);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(MAX_WAITING);
         let (health_tx, health_events) = mpsc::unbounded_channel();
         let connection = Arc::new(AtomicU64::new(0));
         let mut topics = vec![
@@ -154,6 +159,7 @@ impl IngestService {
                 health: SensorHealth::new(&registry_for_health, Timestamp::now()),
                 last_health_check: Instant::now(),
                 health_tx,
+                unsent_acks: AckQueue::default(),
             }
             .run(rx, shutdown_rx),
         );
@@ -249,12 +255,13 @@ async fn poll(
     mut eventloop: rumqttc::EventLoop,
     client: AsyncClient,
     topics: Vec<String>,
-    tx: mpsc::UnboundedSender<Arrival>,
+    tx: mpsc::Sender<Arrival>,
     connection: Arc<AtomicU64>,
     metrics: Arc<IngestMetrics>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(100);
+    let waiting_bytes = Arc::new(Semaphore::new(MAX_WAITING_BYTES));
     loop {
         let event = tokio::select! {
             _ = shutdown.changed() => break,
@@ -279,13 +286,26 @@ async fn poll(
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
                 metrics.messages_received.fetch_add(1, Ordering::Relaxed);
+                // A full queue (in messages or bytes) stops reading from the broker
+                // (TCP pushes back) until the processor catches up, so memory stays
+                // bounded whatever the broker sends at once.
+                let bytes = publish.payload.len().clamp(1, MAX_WAITING_BYTES) as u32;
+                let budget = tokio::select! {
+                    _ = shutdown.changed() => break,
+                    permit = waiting_bytes.clone().acquire_many_owned(bytes) => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                };
                 let arrival = Arrival {
                     connection: connection.load(Ordering::SeqCst),
                     publish,
                     received_at: Timestamp::now(),
+                    _budget: budget,
                 };
-                if tx.send(arrival).is_err() {
-                    break;
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    sent = tx.send(arrival) => if sent.is_err() { break },
                 }
             }
             Ok(_) => {}
@@ -326,6 +346,8 @@ struct Processor {
     health: SensorHealth,
     last_health_check: Instant,
     health_tx: mpsc::UnboundedSender<Event>,
+    /// Acknowledgements of durable messages not yet handed to the MQTT client.
+    unsent_acks: AckQueue,
 }
 
 /// Most messages handled between two fsyncs.
@@ -336,12 +358,21 @@ const MAX_GROUP: usize = 8192;
 const MAX_GROUP_BYTES: usize = 2 << 20;
 
 /// How often sensor health is checked.
+/// Messages received and waiting for the processor, at most (two full groups).
+const MAX_WAITING: usize = 2 * MAX_GROUP;
+
+/// Payload bytes received and waiting for the processor, at most.
+const MAX_WAITING_BYTES: usize = 2 * MAX_GROUP_BYTES;
+
+/// How soon acknowledgements the MQTT client had no room for are offered again.
+const ACK_RETRY: Duration = Duration::from_millis(1);
+
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 impl Processor {
     async fn run(
         mut self,
-        mut rx: mpsc::UnboundedReceiver<Arrival>,
+        mut rx: mpsc::Receiver<Arrival>,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<(), IngestError> {
         let mut group = Vec::with_capacity(MAX_GROUP);
@@ -357,6 +388,7 @@ impl Processor {
                     Some(a) => group.push(a),
                     None => break,
                 },
+                _ = tokio::time::sleep(ACK_RETRY), if !self.unsent_acks.is_empty() => {}
                 _ = tokio::time::sleep(until_flush) => {}
             }
             let mut group_bytes: usize = group.iter().map(|a| a.publish.payload.len()).sum();
@@ -369,6 +401,9 @@ impl Processor {
                     Err(_) => break,
                 }
             }
+            self.metrics
+                .messages_waiting
+                .store(rx.len() as u64, Ordering::Relaxed);
             if !group.is_empty() {
                 // Nothing is acknowledged until it is durable: on a write error
                 // (a full disk...) keep the group and retry until it succeeds.
@@ -380,8 +415,9 @@ impl Processor {
                         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
                 }
-                self.acknowledge(&mut group).await;
+                self.acknowledge(&mut group);
             }
+            self.send_acks();
             if self.flushing.as_ref().is_some_and(|f| f.task.is_finished())
                 && let Err(e) = self.finish_flush().await
             {
@@ -410,6 +446,8 @@ impl Processor {
         }
         // Messages received but not processed are not acknowledged: the broker redelivers them.
         let flushed = self.flush_all().await;
+        // Durable messages whose acks the client had no room for: offer them once more.
+        self.send_acks();
         self.finish_compaction().await;
         flushed
     }
@@ -515,27 +553,45 @@ impl Processor {
         Ok(())
     }
 
-    /// Acknowledges a processed group in arrival order; acks for an earlier connection are dropped.
-    async fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
+    /// Queues the acknowledgements of a processed group, in arrival order.
+    fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
+        for a in &*group {
+            self.unsent_acks.push(a.connection, &a.publish);
+        }
+        if let Some(last) = group.last() {
+            self.unsent_acks.end_group(last.received_at);
+        }
+        group.clear();
+    }
+
+    /// Hands queued acknowledgements to the MQTT client, in order, until its request
+    /// queue is full; the rest wait for the next turn. Never waiting here keeps the
+    /// processor draining arrivals, so the event loop that sends the acks is never
+    /// stuck behind a full arrival queue.
+    fn send_acks(&mut self) {
         let current = self.connection.load(Ordering::SeqCst);
-        for a in group.drain(..) {
-            if a.publish.qos == QoS::AtMostOnce {
-                continue;
+        let client = &self.client;
+        let (handed, lag) = self.unsent_acks.send(current, |publish| {
+            match client.try_ack(publish) {
+                Ok(()) => true,
+                Err(ClientError::TryRequest(_)) => false,
+                // The event loop is gone (shutting down): the broker redelivers.
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot acknowledge");
+                    false
+                }
             }
-            if a.connection != current {
-                tracing::debug!(
-                    pkid = a.publish.pkid,
-                    "not acknowledging a message of an earlier connection"
-                );
-                continue;
-            }
-            if self.client.ack(&a.publish).await.is_ok() {
-                self.metrics.messages_acked.fetch_add(1, Ordering::Relaxed);
-                let lag = Timestamp::now().millis() - a.received_at.millis();
-                self.metrics
-                    .ack_lag_ms
-                    .store(lag.max(0) as u64, Ordering::Relaxed);
-            }
+        });
+        self.metrics
+            .messages_acked
+            .fetch_add(handed as u64, Ordering::Relaxed);
+        self.metrics
+            .acks_waiting
+            .store(self.unsent_acks.len() as u64, Ordering::Relaxed);
+        if let Some(lag) = lag {
+            self.metrics
+                .ack_lag_ms
+                .store(lag.max(0) as u64, Ordering::Relaxed);
         }
     }
 

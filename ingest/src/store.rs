@@ -250,9 +250,9 @@ impl ReadingsStore {
 
     fn load_day_keys(&self, day: i64) -> Result<DayKeys, IngestError> {
         let dir = self.root.join(day_dir_name(day));
-        let mut keys = DayKeys::new(day);
+        let mut keys = Vec::new();
         if !dir.exists() {
-            return Ok(keys);
+            return Ok(DayKeys::new(day));
         }
         for file in list_files(&dir)? {
             let df = read_file(&file.path)?;
@@ -271,11 +271,11 @@ impl ReadingsStore {
                 };
                 let Ok(id) = SensorId::parse(s) else { continue };
                 if let Some(i) = self.registry.sensor_index(&id) {
-                    keys.insert(i as u32, t, v.to_bits());
+                    keys.push((i as u32, t, v.to_bits()));
                 }
             }
         }
-        Ok(keys)
+        Ok(DayKeys::from_keys(day, keys))
     }
 
     /// Whether a reading's key is new, or already stored (or buffered) with the same or another value.
