@@ -144,6 +144,10 @@ pub struct BacktestArgs {
     /// Where to write the JSON report (default: reports/backtest-TIME.json in the data directory).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write every sample (equipment, day, outcome, feature values) as CSV, to
+    /// check the features in a notebook or spreadsheet.
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
 }
 
 /// `caretaker train`.

@@ -37,7 +37,9 @@ fn train_score_and_explain_on_the_simulated_coop() {
     let out = run_ok(
         caretaker(&data)
             .args(["backtest", "--out"])
-            .arg(dir.path().join("bt.json")),
+            .arg(dir.path().join("bt.json"))
+            .arg("--samples")
+            .arg(dir.path().join("samples.csv")),
     );
     for name in [
         "logistic_regression",
@@ -55,6 +57,16 @@ fn train_score_and_explain_on_the_simulated_coop() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("bt.json")).unwrap())
             .unwrap();
     assert!(!report["folds"].as_array().unwrap().is_empty());
+    // Every sample, with its outcome and one column per feature.
+    let samples = std::fs::read_to_string(dir.path().join("samples.csv")).unwrap();
+    let mut lines = samples.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..4], ["equipment", "kind", "date", "fails"]);
+    assert!(header.contains(&"strongest_departure_3d"), "{header:?}");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() > 100, "{} samples", rows.len());
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    assert!(rows.iter().any(|r| r[3] == "1") && rows.iter().any(|r| r[3] == "0"));
     for r in report["results"].as_array().unwrap() {
         let cases = r["scorecard"]["cases"].as_u64().unwrap();
         assert!(cases > 0, "{r}");

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use caretaker_core::EventKind;
 use polars::prelude::*;
 
 use crate::error::ModelError;
@@ -46,6 +47,9 @@ pub struct DailyTable {
     pub days: usize,
     /// Series by equipment index, then channel name.
     series: HashMap<usize, HashMap<String, DailySeries>>,
+    /// Times (ms) of failures and repairs before the cut-off, sorted, by equipment
+    /// index: a repaired machine starts a new normal.
+    repairs: Vec<Vec<i64>>,
 }
 
 impl DailyTable {
@@ -119,11 +123,34 @@ impl DailyTable {
             s.max[at] = value(4);
             s.changes[at] = value(5);
         }
+        let mut repairs = vec![Vec::new(); history.equipment.len()];
+        for e in &history.events {
+            let resets = matches!(
+                e.kind,
+                EventKind::Failure | EventKind::CorrectiveMaintenance
+            );
+            if resets
+                && e.ts.millis() < until_ms
+                && let Some(&i) = index.get(e.equipment.as_str())
+            {
+                repairs[i].push(e.ts.millis());
+            }
+        }
+        repairs.iter_mut().for_each(|r| r.sort_unstable());
         Ok(Self {
             first_day,
             days,
             series,
+            repairs,
         })
+    }
+
+    /// The day after the last failure or repair of an equipment before the start
+    /// of `day`, if any: its normal starts there.
+    pub fn fresh_start(&self, equipment: usize, day: i64) -> Option<i64> {
+        let times = self.repairs.get(equipment)?;
+        let n = times.partition_point(|&t| t < day * DAY_MS);
+        n.checked_sub(1).map(|i| times[i].div_euclid(DAY_MS) + 1)
     }
 
     /// The series of one channel of one equipment, if it has any reading.

@@ -112,10 +112,11 @@ fn normal_value(measure: &Measure, daily: &DailyTable, at: &AsOf) -> Option<f64>
         Measure::Max { channel, .. } => normal(channel).map(|w| w.max),
         Measure::Trend { channel, .. } => normal(channel).map(|_| 0.0),
         Measure::Cycles { channel, .. } => normal(channel).map(|w| w.changes_per_day),
-        Measure::Relative { stat, .. } => Some(match stat {
+        Measure::Relative { stat, .. } | Measure::Strongest { stat, .. } => Some(match stat {
             Relative::SpreadRatio => 1.0,
             _ => 0.0,
         }),
+        Measure::CyclingRise { .. } => Some(1.0),
         _ => None,
     }
 }

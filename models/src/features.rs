@@ -13,7 +13,7 @@ use crate::daily::{DailySeries, DailyTable};
 use crate::history::{DAY_MS, History, day_of};
 
 /// Version of the feature definitions; a model trained on another version is refused.
-pub const FEATURE_VERSION: u32 = 2;
+pub const FEATURE_VERSION: u32 = 3;
 
 /// Short window, in days.
 pub const SHORT_DAYS: i64 = 7;
@@ -23,6 +23,9 @@ pub const LONG_DAYS: i64 = 30;
 pub const NORMAL_FROM_DAYS: i64 = 120;
 /// End of the normal window, in days before the as-of day.
 pub const NORMAL_TO_DAYS: i64 = 30;
+/// Fewest days a normal is measured over; a machine repaired more recently than
+/// that (plus [`NORMAL_TO_DAYS`]) has no normal yet.
+pub const MIN_NORMAL_DAYS: i64 = 14;
 /// Cap on "days since" features when nothing happened yet.
 pub const MAX_DAYS_SINCE: f64 = 365.0;
 /// Short window for sudden changes, in days.
@@ -57,6 +60,14 @@ pub enum Measure {
         stat: Relative,
         days: i64,
     },
+    /// The largest departure from normal over all of the equipment's sensors: the
+    /// absolute value of a statistic against the normal, the largest over its
+    /// channels (for [`Relative::Peak`], the peak or the trough). Means the same for
+    /// every kind, so a small co-op's few failures teach one lesson together.
+    Strongest { stat: Relative, days: i64 },
+    /// The largest rise in cycling over the equipment's on/off channels: changes of
+    /// state per day over the window against those in its normal (both plus one).
+    CyclingRise { days: i64 },
     /// Share of readings "on" over the window (run time of an on/off state).
     OnShare { channel: String, days: i64 },
     /// Changes of state per day over the window (cycling).
@@ -164,6 +175,23 @@ impl Feature {
                     "trend of {channel} over {days} days, in normal standard deviations per day"
                 ),
             },
+            Measure::Strongest { stat, days } => match stat {
+                Relative::Mean => format!(
+                    "largest departure of any sensor's {days}-day mean from its normal, in standard deviations"
+                ),
+                Relative::Peak | Relative::Trough => format!(
+                    "most extreme reading of any sensor over {days} days against its normal, in standard deviations"
+                ),
+                Relative::SpreadRatio => format!(
+                    "most unsteady sensor over {days} days: its spread as a multiple of its normal spread"
+                ),
+                Relative::Trend => format!(
+                    "steepest trend of any sensor over {days} days, in normal standard deviations per day"
+                ),
+            },
+            Measure::CyclingRise { days } => format!(
+                "on/off cycling over {days} days as a multiple of its normal (the most changed on/off sensor)"
+            ),
             Measure::OnShare { channel, days } => {
                 format!("share of time {channel} was on over {days} days")
             }
@@ -284,6 +312,28 @@ impl FeatureSet {
                     },
                 ));
             }
+        }
+        let any_numeric = channels.iter().any(|(_, binary)| !binary);
+        if any_numeric {
+            let strongest = [
+                ("strongest_departure", Relative::Mean, RECENT_DAYS),
+                ("strongest_departure", Relative::Mean, SHORT_DAYS),
+                ("strongest_extreme", Relative::Peak, SHORT_DAYS),
+                ("strongest_spread_ratio", Relative::SpreadRatio, SHORT_DAYS),
+                ("strongest_trend", Relative::Trend, LONG_DAYS),
+            ];
+            for (name, stat, days) in strongest {
+                features.push(Feature::new(
+                    format!("{name}_{days}d"),
+                    Measure::Strongest { stat, days },
+                ));
+            }
+        }
+        if channels.iter().any(|(_, binary)| *binary) {
+            features.push(Feature::new(
+                format!("cycling_rise_{SHORT_DAYS}d"),
+                Measure::CyclingRise { days: SHORT_DAYS },
+            ));
         }
         let plain = [
             ("age_days", Measure::Age),
@@ -479,7 +529,9 @@ pub fn window_stats(
 }
 
 /// A channel's normal as of a day: statistics of its readings from
-/// [`NORMAL_FROM_DAYS`] to [`NORMAL_TO_DAYS`] days before.
+/// [`NORMAL_FROM_DAYS`] to [`NORMAL_TO_DAYS`] days before, but none from before its
+/// last failure or repair (a repaired machine has a new normal, and a failing one
+/// is not normal); `None` with fewer than [`MIN_NORMAL_DAYS`] days.
 pub fn channel_normal(
     daily: &DailyTable,
     equipment: usize,
@@ -487,12 +539,12 @@ pub fn channel_normal(
     day: i64,
 ) -> Option<WindowStats> {
     let series = daily.series(equipment, channel)?;
-    window_stats(
-        series,
-        daily.first_day,
-        day - NORMAL_FROM_DAYS,
-        day - NORMAL_TO_DAYS,
-    )
+    let from = (day - NORMAL_FROM_DAYS).max(daily.fresh_start(equipment, day).unwrap_or(i64::MIN));
+    let to = day - NORMAL_TO_DAYS;
+    if to - from < MIN_NORMAL_DAYS {
+        return None;
+    }
+    window_stats(series, daily.first_day, from, to)
 }
 
 struct RowContext<'a> {
@@ -548,6 +600,20 @@ impl RowContext<'_> {
         })
     }
 
+    /// A window statistic of a channel against its normal, if both have readings.
+    fn relative(&self, channel: &str, stat: Relative, days: i64) -> Option<f64> {
+        let w = self.window(channel, days)?;
+        let normal = self.normal(channel)?;
+        let scale = normal_scale(&normal);
+        Some(match stat {
+            Relative::Mean => (w.mean - normal.mean) / scale,
+            Relative::Peak => (w.max - normal.mean) / scale,
+            Relative::Trough => (w.min - normal.mean) / scale,
+            Relative::SpreadRatio => w.spread / scale,
+            Relative::Trend => w.trend / scale,
+        })
+    }
+
     fn value(&self, measure: &Measure) -> f64 {
         let t = self.at.day * DAY_MS;
         let e = self.at.equipment;
@@ -580,20 +646,34 @@ impl RowContext<'_> {
                 channel,
                 stat,
                 days,
-            } => {
-                let (Some(w), Some(normal)) = (self.window(channel, *days), self.normal(channel))
-                else {
-                    return nan;
+            } => self.relative(channel, *stat, *days).unwrap_or(nan),
+            Measure::Strongest { stat, days } => {
+                let stats: &[Relative] = match stat {
+                    Relative::Peak | Relative::Trough => &[Relative::Peak, Relative::Trough],
+                    other => std::slice::from_ref(other),
                 };
-                let scale = normal_scale(&normal);
-                match stat {
-                    Relative::Mean => (w.mean - normal.mean) / scale,
-                    Relative::Peak => (w.max - normal.mean) / scale,
-                    Relative::Trough => (w.min - normal.mean) / scale,
-                    Relative::SpreadRatio => w.spread / scale,
-                    Relative::Trend => w.trend / scale,
-                }
+                facts
+                    .channels
+                    .iter()
+                    .filter(|c| !c.binary)
+                    .flat_map(|c| {
+                        stats
+                            .iter()
+                            .filter_map(|s| self.relative(&c.name, *s, *days))
+                    })
+                    .map(f64::abs)
+                    .fold(nan, f64::max)
             }
+            Measure::CyclingRise { days } => facts
+                .channels
+                .iter()
+                .filter(|c| c.binary)
+                .filter_map(|c| {
+                    let w = self.window(&c.name, *days)?;
+                    let normal = self.normal(&c.name)?;
+                    Some((w.changes_per_day + 1.0) / (normal.changes_per_day + 1.0))
+                })
+                .fold(nan, f64::max),
             Measure::Age => age,
             Measure::SinceMaintenance => days_since(&self.events.maintenance[e]),
             Measure::SinceFailure => days_since(&self.events.failures[e]),

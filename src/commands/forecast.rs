@@ -72,9 +72,13 @@ fn now_version() -> (String, String) {
 fn run_backtest(
     history: &History,
     config: &BacktestConfig,
+    samples_csv: Option<&Path>,
 ) -> anyhow::Result<backtest::BacktestReport> {
     let features = FeatureSet::for_history(history);
     let samples = Samples::build(history, &features, config.horizon_days, config.step_days)?;
+    if let Some(path) = samples_csv {
+        write_samples_csv(path, history, &features, &samples)?;
+    }
     tracing::info!(
         samples = samples.len(),
         failures = samples.positives(),
@@ -82,6 +86,42 @@ fn run_backtest(
         "backtest samples"
     );
     Ok(backtest::run(history, &features, &samples, config)?)
+}
+
+/// The samples as CSV: equipment, kind, date (features as of its start), whether
+/// it failed within the horizon, then one column per feature (empty when missing).
+fn write_samples_csv(
+    path: &Path,
+    history: &History,
+    features: &FeatureSet,
+    samples: &Samples,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    write!(out, "equipment,kind,date,fails")?;
+    for name in features.names() {
+        write!(out, ",{name}")?;
+    }
+    writeln!(out)?;
+    for (r, at) in samples.rows.iter().enumerate() {
+        let e = &history.equipment[at.equipment];
+        let date = Timestamp::from_millis(at.day * DAY_MS)
+            .to_datetime()
+            .format("%Y-%m-%d");
+        write!(out, "{},{},{date},{}", e.id, e.kind, u8::from(samples.y[r]))?;
+        for v in samples.x.row(r) {
+            if v.is_finite() {
+                write!(out, ",{v}")?;
+            } else {
+                write!(out, ",")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -102,7 +142,7 @@ pub async fn backtest(config: &Config, args: BacktestArgs) -> anyhow::Result<()>
         seed: args.forecast.seed,
         ..BacktestConfig::default()
     };
-    let report = run_backtest(&history, &bt)?;
+    let report = run_backtest(&history, &bt, args.samples.as_deref())?;
     print!("{}", report.table());
     let path = args.out.unwrap_or_else(|| {
         ctx.data
@@ -140,7 +180,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
             seed: args.forecast.seed,
             ..BacktestConfig::default()
         };
-        let report = run_backtest(&history, &bt)?;
+        let report = run_backtest(&history, &bt, None)?;
         print!("{}", report.table());
         Some(report)
     };
