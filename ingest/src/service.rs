@@ -357,7 +357,6 @@ const MAX_GROUP: usize = 8192;
 /// decoded readings and log record take, whatever the readings per message).
 const MAX_GROUP_BYTES: usize = 2 << 20;
 
-/// How often sensor health is checked.
 /// Messages received and waiting for the processor, at most (two full groups).
 const MAX_WAITING: usize = 2 * MAX_GROUP;
 
@@ -367,6 +366,7 @@ const MAX_WAITING_BYTES: usize = 2 * MAX_GROUP_BYTES;
 /// How soon acknowledgements the MQTT client had no room for are offered again.
 const ACK_RETRY: Duration = Duration::from_millis(1);
 
+/// How often sensor health is checked.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 impl Processor {
