@@ -99,17 +99,18 @@ pub fn fit_calibrated(
     horizon_days: i64,
     seed: u64,
     split: CalibrationSplit,
+    ignored: &[usize],
 ) -> Result<Model, ModelError> {
     let (fit_idx, cal_idx) = calibration_split(train, horizon_days, split);
     let fit_part = train.select(&fit_idx);
     let cal_part = train.select(&cal_idx);
     if fit_part.positives() == 0 || cal_part.positives() == 0 {
         // Too few failures to hold some back: fit on everything, calibrate in-sample.
-        let mut model = Model::fit(algorithm, &train.x, &train.y, seed)?;
+        let mut model = Model::fit(algorithm, &train.x, &train.y, seed, ignored)?;
         model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&train.x), &train.y);
         return Ok(model);
     }
-    let mut model = Model::fit(algorithm, &fit_part.x, &fit_part.y, seed)?;
+    let mut model = Model::fit(algorithm, &fit_part.x, &fit_part.y, seed, ignored)?;
     model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&cal_part.x), &cal_part.y);
     Ok(model)
 }
@@ -235,6 +236,7 @@ pub fn run(
                 config.horizon_days,
                 config.seed,
                 CalibrationSplit::ByTime,
+                &features.ignored_by_learners(),
             ) {
                 Ok(model) => model.probabilities(&test.x),
                 Err(ModelError::OneClass) => vec![base_rate; test.len()],

@@ -27,16 +27,45 @@ pub enum Calibrator {
         /// Calibrated probability at each breakpoint, non-decreasing.
         probabilities: Vec<f64>,
     },
+    /// The learner's scores times a factor that makes their mean the observed failure
+    /// rate: used when the calibration cases show no increasing relation at all
+    /// (isotonic regression would give every case the same probability). Keeps the
+    /// learner's ranking; the level is the observed one.
+    Scaled {
+        /// Observed failure rate over the mean score.
+        factor: f64,
+    },
 }
 
 impl Calibrator {
     /// Platt scaling that never reverses the learner's ranking: when the sigmoid
     /// fitted on few failures slopes the wrong way (higher score, lower probability),
-    /// isotonic regression (non-decreasing by construction) is used instead.
+    /// the later cases do not confirm the learner's ranking; its scores are then
+    /// scaled to the observed rate ([`Calibrator::Scaled`]), which keeps the ranking
+    /// (isotonic regression would pool most cases into one level and tell the
+    /// committee nothing about which machine comes first).
     pub fn fit_increasing(scores: &[f64], labels: &[bool]) -> Self {
         match Self::fit_platt(scores, labels) {
-            Self::Platt { a, .. } if a >= 0.0 => Self::fit_isotonic(scores, labels),
+            Self::Platt { a, .. } if a >= 0.0 => Self::fit_scaled(scores, labels),
             fitted => fitted,
+        }
+    }
+
+    /// [`Calibrator::Scaled`]: observed failure rate over mean score (identity when
+    /// the scores are all zero or there is no case).
+    pub fn fit_scaled(scores: &[f64], labels: &[bool]) -> Self {
+        let sample = finite_sample(scores, labels);
+        if sample.is_empty() {
+            return Self::Identity;
+        }
+        let n = sample.len() as f64;
+        let mean_score = sample.iter().map(|(s, _)| s.max(0.0)).sum::<f64>() / n;
+        let rate = sample.iter().filter(|(_, label)| *label).count() as f64 / n;
+        if mean_score <= 0.0 {
+            return Self::Identity;
+        }
+        Self::Scaled {
+            factor: rate / mean_score,
         }
     }
 
@@ -122,6 +151,7 @@ impl Calibrator {
                 scores,
                 probabilities,
             } => interpolate(scores, probabilities, score),
+            Self::Scaled { factor } => score * factor,
         };
         clamp_probability(probability)
     }
@@ -367,6 +397,23 @@ fn paired_len(left: usize, right: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn with_no_increase_at_all_the_ranking_stays_and_the_level_is_the_observed_rate() {
+        // Higher scores fail less here: Platt slopes the wrong way.
+        let scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+        let labels = [true, true, false, false, false, false, false, false];
+        let calibrator = Calibrator::fit_increasing(&scores, &labels);
+        let Calibrator::Scaled { factor } = calibrator else {
+            panic!("expected scaled scores, got {calibrator:?}");
+        };
+        assert!((factor - 0.25 / 0.45).abs() < 1e-9, "{factor}");
+        let p = calibrator.apply_all(&scores);
+        assert!(p.windows(2).all(|w| w[0] < w[1]), "ranking kept: {p:?}");
+        let mean = p.iter().sum::<f64>() / p.len() as f64;
+        assert!((mean - 0.25).abs() < 1e-6, "mean {mean}");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

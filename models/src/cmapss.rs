@@ -401,6 +401,7 @@ pub fn evaluate(
             within,
             seed,
             CalibrationSplit::ByEquipment,
+            &features.ignored_by_learners(),
         )?;
         let p_held_out = model.probabilities(&validation.x);
         let held_out = brier_score(&p_held_out, &validation.y);

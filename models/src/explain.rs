@@ -117,6 +117,7 @@ fn normal_value(measure: &Measure, daily: &DailyTable, at: &AsOf) -> Option<f64>
             _ => 0.0,
         }),
         Measure::CyclingRise { .. } => Some(1.0),
+        Measure::SiblingDeparture { .. } => Some(0.0),
         _ => None,
     }
 }

@@ -65,6 +65,12 @@ pub enum Measure {
     /// channels (for [`Relative::Peak`], the peak or the trough). Means the same for
     /// every kind, so a small co-op's few failures teach one lesson together.
     Strongest { stat: Relative, days: i64 },
+    /// The largest departure from its siblings over the equipment's sensors: for each
+    /// sensor, its mean over the window against its normal (in normal standard
+    /// deviations) minus the median of that over the equipment of the same kind on
+    /// the same day (itself included), in absolute value; the largest. The season
+    /// moves every boiler's readings together; this leaves what is its own.
+    SiblingDeparture { days: i64 },
     /// The largest rise in cycling over the equipment's on/off channels: changes of
     /// state per day over the window against those in its normal (both plus one).
     CyclingRise { days: i64 },
@@ -189,6 +195,9 @@ impl Feature {
                     "steepest trend of any sensor over {days} days, in normal standard deviations per day"
                 ),
             },
+            Measure::SiblingDeparture { days } => format!(
+                "largest departure of any sensor's {days}-day mean from the same sensor on its siblings (same kind), in standard deviations"
+            ),
             Measure::CyclingRise { days } => format!(
                 "on/off cycling over {days} days as a multiple of its normal (the most changed on/off sensor)"
             ),
@@ -329,6 +338,14 @@ impl FeatureSet {
                 ));
             }
         }
+        if any_numeric && !comparable_levels {
+            for days in [RECENT_DAYS, SHORT_DAYS] {
+                features.push(Feature::new(
+                    format!("sibling_departure_{days}d"),
+                    Measure::SiblingDeparture { days },
+                ));
+            }
+        }
         if channels.iter().any(|(_, binary)| *binary) {
             features.push(Feature::new(
                 format!("cycling_rise_{SHORT_DAYS}d"),
@@ -372,6 +389,22 @@ impl FeatureSet {
             history.seasonal,
             history.comparable_levels,
         )
+    }
+
+    /// Columns the learners leave out. Where levels are not comparable (a co-op),
+    /// the learners see only what means the same on every machine: the strongest
+    /// departures over all of a machine's sensors, against its own normal and against
+    /// its siblings, with age, maintenance, reports, sensor health, season and kind.
+    /// A dozen failures of eight kinds cannot teach a model which of 120 sensor
+    /// features matters for which kind. The per-sensor features stay: the threshold
+    /// baseline and the model card use them.
+    pub fn ignored_by_learners(&self) -> Vec<usize> {
+        if self.comparable_levels {
+            return Vec::new();
+        }
+        (0..self.features.len())
+            .filter(|&j| self.features[j].channel().is_some())
+            .collect()
     }
 
     /// Feature names, in column order.
@@ -663,6 +696,48 @@ impl RowContext<'_> {
                     })
                     .map(f64::abs)
                     .fold(nan, f64::max)
+            }
+            Measure::SiblingDeparture { days } => {
+                let siblings: Vec<RowContext> = self
+                    .history
+                    .equipment
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, other)| *i != e && other.kind == facts.kind)
+                    .map(|(i, _)| RowContext {
+                        history: self.history,
+                        daily: self.daily,
+                        events: self.events,
+                        at: AsOf {
+                            equipment: i,
+                            day: self.at.day,
+                        },
+                        windows: Default::default(),
+                    })
+                    .collect();
+                let mut best = nan;
+                for c in facts.channels.iter().filter(|c| !c.binary) {
+                    let Some(own) = self.relative(&c.name, Relative::Mean, *days) else {
+                        continue;
+                    };
+                    let mut all: Vec<f64> = siblings
+                        .iter()
+                        .filter_map(|s| s.relative(&c.name, Relative::Mean, *days))
+                        .collect();
+                    if all.is_empty() {
+                        continue;
+                    }
+                    all.push(own);
+                    all.sort_by(f64::total_cmp);
+                    let n = all.len();
+                    let median = if n % 2 == 1 {
+                        all[n / 2]
+                    } else {
+                        (all[n / 2 - 1] + all[n / 2]) / 2.0
+                    };
+                    best = best.max((own - median).abs());
+                }
+                best
             }
             Measure::CyclingRise { days } => facts
                 .channels

@@ -203,6 +203,20 @@ pub enum Fitted {
     RandomForest { trees: Vec<LeafTree> },
 }
 
+/// `x` with the `ignored` columns made missing (borrowed when none are).
+fn mask<'a>(x: &'a Array2<f64>, ignored: &[usize]) -> std::borrow::Cow<'a, Array2<f64>> {
+    if ignored.is_empty() {
+        return std::borrow::Cow::Borrowed(x);
+    }
+    let mut out = x.clone();
+    for &j in ignored {
+        if j < out.ncols() {
+            out.column_mut(j).fill(f64::NAN);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A fitted model: preprocessing, learner and calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
@@ -212,6 +226,10 @@ pub struct Model {
     pub fitted: Fitted,
     /// Raw score to probability.
     pub calibrator: Calibrator,
+    /// Feature columns the learner leaves out (still computed for the baselines and
+    /// reports): treated as missing when fitting and scoring.
+    #[serde(default)]
+    pub ignored: Vec<usize>,
 }
 
 /// Trees in a random forest.
@@ -226,10 +244,13 @@ impl Model {
         x: &Array2<f64>,
         y: &[bool],
         seed: u64,
+        ignored: &[usize],
     ) -> Result<Self, ModelError> {
         if !y.iter().any(|&v| v) || y.iter().all(|&v| v) {
             return Err(ModelError::OneClass);
         }
+        let masked = mask(x, ignored);
+        let x = masked.as_ref();
         let preprocess = Preprocess::fit(x);
         let fitted = match algorithm {
             Algorithm::LogisticRegression => fit_logistic(&preprocess.standardize(x), y)?,
@@ -251,11 +272,14 @@ impl Model {
             preprocess,
             fitted,
             calibrator: Calibrator::Identity,
+            ignored: ignored.to_vec(),
         })
     }
 
     /// The learner's raw scores (higher: more likely to fail).
     pub fn raw_scores(&self, x: &Array2<f64>) -> Vec<f64> {
+        let masked = mask(x, &self.ignored);
+        let x = masked.as_ref();
         match &self.fitted {
             Fitted::LogisticRegression { weights, intercept } => {
                 let z = self.preprocess.standardize(x);

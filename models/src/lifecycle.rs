@@ -181,6 +181,7 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         options.horizon_days,
         options.seed,
         CalibrationSplit::ByTime,
+        &features.ignored_by_learners(),
     )?;
     let mut importance: Vec<(String, f64)> = features
         .names()

@@ -220,7 +220,7 @@ fn learners_rank_an_obvious_signal_and_survive_a_round_trip() {
         y.push(fails);
     }
     for algorithm in Algorithm::ALL {
-        let model = Model::fit(algorithm, &x, &y, 7).unwrap();
+        let model = Model::fit(algorithm, &x, &y, 7, &[]).unwrap();
         let p = model.probabilities(&x);
         assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{algorithm:?}");
         let auc = roc_auc(&p, &y).unwrap();
@@ -231,7 +231,7 @@ fn learners_rank_an_obvious_signal_and_survive_a_round_trip() {
         assert_eq!(model.algorithm(), algorithm);
     }
     let only_survivors = vec![false; n];
-    assert!(Model::fit(Algorithm::RandomForest, &x, &only_survivors, 7).is_err());
+    assert!(Model::fit(Algorithm::RandomForest, &x, &only_survivors, 7, &[]).is_err());
 }
 
 #[test]
