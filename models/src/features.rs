@@ -423,6 +423,7 @@ impl FeatureSet {
                 events: &events,
                 at: *at,
                 windows: Default::default(),
+                siblings: Default::default(),
             };
             for (j, f) in self.features.iter().enumerate() {
                 x[[r, j]] = ctx.value(&f.measure);
@@ -588,12 +589,15 @@ struct RowContext<'a> {
     /// Window statistics already computed for this row: (channel, days or
     /// [`NORMAL_KEY`], stats). Several features share a window.
     windows: std::cell::RefCell<Vec<(String, i64, Option<WindowStats>)>>,
+    /// The same day for the other equipment of its kind, made on first use; their
+    /// windows are shared by every sibling feature of the row.
+    siblings: std::cell::OnceCell<Vec<RowContext<'a>>>,
 }
 
 /// Key of the normal window in [`RowContext::windows`].
 const NORMAL_KEY: i64 = -1;
 
-impl RowContext<'_> {
+impl<'a> RowContext<'a> {
     fn cached(
         &self,
         channel: &str,
@@ -630,6 +634,30 @@ impl RowContext<'_> {
     fn normal(&self, channel: &str) -> Option<WindowStats> {
         self.cached(channel, NORMAL_KEY, || {
             channel_normal(self.daily, self.at.equipment, channel, self.at.day)
+        })
+    }
+
+    /// The same day for the other equipment of the same kind.
+    fn siblings(&self) -> &[RowContext<'a>] {
+        self.siblings.get_or_init(|| {
+            let kind = &self.history.equipment[self.at.equipment].kind;
+            self.history
+                .equipment
+                .iter()
+                .enumerate()
+                .filter(|(i, other)| *i != self.at.equipment && &other.kind == kind)
+                .map(|(i, _)| RowContext {
+                    history: self.history,
+                    daily: self.daily,
+                    events: self.events,
+                    at: AsOf {
+                        equipment: i,
+                        day: self.at.day,
+                    },
+                    windows: Default::default(),
+                    siblings: Default::default(),
+                })
+                .collect()
         })
     }
 
@@ -698,23 +726,7 @@ impl RowContext<'_> {
                     .fold(nan, f64::max)
             }
             Measure::SiblingDeparture { days } => {
-                let siblings: Vec<RowContext> = self
-                    .history
-                    .equipment
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, other)| *i != e && other.kind == facts.kind)
-                    .map(|(i, _)| RowContext {
-                        history: self.history,
-                        daily: self.daily,
-                        events: self.events,
-                        at: AsOf {
-                            equipment: i,
-                            day: self.at.day,
-                        },
-                        windows: Default::default(),
-                    })
-                    .collect();
+                let siblings = self.siblings();
                 let mut best = nan;
                 for c in facts.channels.iter().filter(|c| !c.binary) {
                     let Some(own) = self.relative(&c.name, Relative::Mean, *days) else {
