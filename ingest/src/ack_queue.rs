@@ -1,10 +1,9 @@
-//! Acknowledgements owed to the broker, in arrival order, until the MQTT client
-//! takes them.
+//! Acknowledgements owed to the broker, in arrival order, until the connection
+//! task writes them.
 //!
-//! The client's event loop sends at most one request per turn while it may read
-//! ten messages, so under a flood acks queue up here. They are kept compact (the
-//! packet id and QoS of each, 4 bytes) and belong to one connection: acks for an
-//! earlier connection are void (the broker redelivers those messages).
+//! They are kept compact (the packet id and QoS of each, 4 bytes) and belong to
+//! one connection: acks for an earlier connection are void (the broker
+//! redelivers those messages).
 use std::collections::VecDeque;
 
 use caretaker_core::Timestamp;

@@ -29,6 +29,7 @@ pub mod publish;
 pub mod quarantine;
 pub mod service;
 pub mod store;
+mod subscriber;
 #[cfg(test)]
 mod testing;
 pub mod wal;

@@ -1,12 +1,12 @@
 //! The ingest pipeline: MQTT subscriber → decode or quarantine → write-ahead
 //! log → acknowledgement → Parquet store.
 //!
-//! One task drives the MQTT connection (it never blocks: acks are sent from
-//! the other task, as rumqttc requires). The processing task takes the
-//! messages that have arrived, decodes them, appends the new readings to the
-//! write-ahead log and refused ones to the quarantine, fsyncs both, and only
-//! then acknowledges the messages, in arrival order, skipping those of an
-//! earlier connection (their packet ids may be reused). Buffered readings go
+//! One task drives the MQTT connection ([`crate::subscriber`]). The processing
+//! task takes the messages that have arrived, decodes them, appends the new
+//! readings to the write-ahead log and refused ones to the quarantine, fsyncs
+//! both, and only then queues the messages' acks for the connection task, in
+//! arrival order; acks of an earlier connection are dropped (their packet ids
+//! may be reused). Buffered readings go
 //! to Parquet on size or age; the log segments they came from are then deleted.
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
@@ -15,20 +15,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use caretaker_core::{Event, ReadingBatch, Registry, SensorId, Timestamp};
-use rumqttc::{
-    AsyncClient, ClientError, Event as MqttEvent, MqttOptions, Packet, Publish, QoS, Transport,
-};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use rumqttc::{AsyncClient, MqttOptions, Publish, Transport};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::IngestError;
-use crate::ack_queue::AckQueue;
 use crate::decode::{DecodeContext, decode};
 use crate::health::SensorHealth;
 use crate::metrics::IngestMetrics;
 use crate::publish::BrokerUrl;
 use crate::quarantine::Quarantine;
 use crate::store::{FlushBatch, FlushStats, PushResult, ReadingsStore};
+use crate::subscriber::{AckOutbox, Subscriber};
 use crate::wal::Wal;
 
 /// Everything the pipeline needs to know.
@@ -65,12 +63,13 @@ pub struct IngestSettings {
 }
 
 /// A message as it arrived.
-struct Arrival {
-    connection: u64,
-    publish: Publish,
-    received_at: Timestamp,
+pub(crate) struct Arrival {
+    /// The connection it came on (its packet id means nothing on another).
+    pub connection: u64,
+    pub publish: Publish,
+    pub received_at: Timestamp,
     /// The payload's share of [`MAX_WAITING_BYTES`], given back when the arrival is dropped.
-    _budget: OwnedSemaphorePermit,
+    pub _budget: OwnedSemaphorePermit,
 }
 
 /// The running pipeline.
@@ -132,23 +131,26 @@ impl IngestService {
             "application/+/device/+/event/+".to_owned(),
         ];
         topics.extend(settings.zigbee_base_topics.iter().map(|b| format!("{b}/#")));
-        let poller = tokio::spawn(poll(
-            eventloop,
-            client.clone(),
-            topics,
-            tx,
-            connection.clone(),
-            metrics.clone(),
-            shutdown_rx.clone(),
-        ));
+        let outbox = Arc::new(AckOutbox::default());
+        let poller = tokio::spawn(
+            Subscriber {
+                eventloop,
+                client,
+                topics,
+                tx,
+                connection: connection.clone(),
+                outbox: outbox.clone(),
+                metrics: metrics.clone(),
+            }
+            .run(shutdown_rx.clone()),
+        );
         let registry_for_health = registry.clone();
         let processor = tokio::spawn(
             Processor {
                 settings,
                 registry,
                 metrics: metrics.clone(),
-                client,
-                connection,
+                outbox,
                 store,
                 wal,
                 quarantine,
@@ -159,7 +161,6 @@ impl IngestService {
                 health: SensorHealth::new(&registry_for_health, Timestamp::now()),
                 last_health_check: Instant::now(),
                 health_tx,
-                unsent_acks: AckQueue::default(),
             }
             .run(rx, shutdown_rx),
         );
@@ -251,77 +252,6 @@ fn recover(
     Ok((store, wal, quarantine))
 }
 
-async fn poll(
-    mut eventloop: rumqttc::EventLoop,
-    client: AsyncClient,
-    topics: Vec<String>,
-    tx: mpsc::Sender<Arrival>,
-    connection: Arc<AtomicU64>,
-    metrics: Arc<IngestMetrics>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut backoff = Duration::from_millis(100);
-    let waiting_bytes = Arc::new(Semaphore::new(MAX_WAITING_BYTES));
-    loop {
-        let event = tokio::select! {
-            _ = shutdown.changed() => break,
-            event = eventloop.poll() => event,
-        };
-        match event {
-            Ok(MqttEvent::Incoming(Packet::ConnAck(ack))) => {
-                let n = connection.fetch_add(1, Ordering::SeqCst) + 1;
-                metrics.connections.fetch_add(1, Ordering::Relaxed);
-                backoff = Duration::from_millis(100);
-                tracing::info!(
-                    connection = n,
-                    session_present = ack.session_present,
-                    "connected to the MQTT broker"
-                );
-                // rumqttc does not restore subscriptions: subscribe on every connection.
-                for topic in &topics {
-                    if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
-                        tracing::error!(%topic, error = %e, "cannot subscribe");
-                    }
-                }
-            }
-            Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
-                metrics.messages_received.fetch_add(1, Ordering::Relaxed);
-                // A full queue (in messages or bytes) stops reading from the broker
-                // (TCP pushes back) until the processor catches up, so memory stays
-                // bounded whatever the broker sends at once.
-                let bytes = publish.payload.len().clamp(1, MAX_WAITING_BYTES) as u32;
-                let budget = tokio::select! {
-                    _ = shutdown.changed() => break,
-                    permit = waiting_bytes.clone().acquire_many_owned(bytes) => match permit {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
-                };
-                let arrival = Arrival {
-                    connection: connection.load(Ordering::SeqCst),
-                    publish,
-                    received_at: Timestamp::now(),
-                    _budget: budget,
-                };
-                tokio::select! {
-                    _ = shutdown.changed() => break,
-                    sent = tx.send(arrival) => if sent.is_err() { break },
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?backoff, "MQTT connection lost");
-                tokio::select! {
-                    _ = shutdown.changed() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
-    let _ = client.try_disconnect();
-}
-
 /// A flush in progress: the batch being written and the log segment it closed.
 struct Flushing {
     task: tokio::task::JoinHandle<(FlushBatch, Result<FlushStats, IngestError>)>,
@@ -332,8 +262,8 @@ struct Processor {
     settings: IngestSettings,
     registry: Arc<Registry>,
     metrics: Arc<IngestMetrics>,
-    client: AsyncClient,
-    connection: Arc<AtomicU64>,
+    /// Where acks of durable messages go to the connection task.
+    outbox: Arc<AckOutbox>,
     store: ReadingsStore,
     wal: Wal,
     quarantine: Quarantine,
@@ -346,8 +276,6 @@ struct Processor {
     health: SensorHealth,
     last_health_check: Instant,
     health_tx: mpsc::UnboundedSender<Event>,
-    /// Acknowledgements of durable messages not yet handed to the MQTT client.
-    unsent_acks: AckQueue,
 }
 
 /// Most messages handled between two fsyncs.
@@ -361,10 +289,7 @@ const MAX_GROUP_BYTES: usize = 2 << 20;
 const MAX_WAITING: usize = 2 * MAX_GROUP;
 
 /// Payload bytes received and waiting for the processor, at most.
-const MAX_WAITING_BYTES: usize = 2 * MAX_GROUP_BYTES;
-
-/// How soon acknowledgements the MQTT client had no room for are offered again.
-const ACK_RETRY: Duration = Duration::from_millis(1);
+pub(crate) const MAX_WAITING_BYTES: usize = 2 * MAX_GROUP_BYTES;
 
 /// How often sensor health is checked.
 const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(60);
@@ -388,7 +313,6 @@ impl Processor {
                     Some(a) => group.push(a),
                     None => break,
                 },
-                _ = tokio::time::sleep(ACK_RETRY), if !self.unsent_acks.is_empty() => {}
                 _ = tokio::time::sleep(until_flush) => {}
             }
             let mut group_bytes: usize = group.iter().map(|a| a.publish.payload.len()).sum();
@@ -417,7 +341,6 @@ impl Processor {
                 }
                 self.acknowledge(&mut group);
             }
-            self.send_acks();
             if self.flushing.as_ref().is_some_and(|f| f.task.is_finished())
                 && let Err(e) = self.finish_flush().await
             {
@@ -446,8 +369,6 @@ impl Processor {
         }
         // Messages received but not processed are not acknowledged: the broker redelivers them.
         let flushed = self.flush_all().await;
-        // Durable messages whose acks the client had no room for: offer them once more.
-        self.send_acks();
         self.finish_compaction().await;
         flushed
     }
@@ -553,46 +474,14 @@ impl Processor {
         Ok(())
     }
 
-    /// Queues the acknowledgements of a processed group, in arrival order.
+    /// Queues the acknowledgements of a processed group, in arrival order, for
+    /// the connection task to write.
     fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
-        for a in &*group {
-            self.unsent_acks.push(a.connection, &a.publish);
-        }
-        if let Some(last) = group.last() {
-            self.unsent_acks.end_group(last.received_at);
-        }
-        group.clear();
-    }
-
-    /// Hands queued acknowledgements to the MQTT client, in order, until its request
-    /// queue is full; the rest wait for the next turn. Never waiting here keeps the
-    /// processor draining arrivals, so the event loop that sends the acks is never
-    /// stuck behind a full arrival queue.
-    fn send_acks(&mut self) {
-        let current = self.connection.load(Ordering::SeqCst);
-        let client = &self.client;
-        let (handed, lag) = self.unsent_acks.send(current, |publish| {
-            match client.try_ack(publish) {
-                Ok(()) => true,
-                Err(ClientError::TryRequest(_)) => false,
-                // The event loop is gone (shutting down): the broker redelivers.
-                Err(e) => {
-                    tracing::debug!(error = %e, "cannot acknowledge");
-                    false
-                }
-            }
-        });
-        self.metrics
-            .messages_acked
-            .fetch_add(handed as u64, Ordering::Relaxed);
+        let waiting = self.outbox.push_group(group.iter());
         self.metrics
             .acks_waiting
-            .store(self.unsent_acks.len() as u64, Ordering::Relaxed);
-        if let Some(lag) = lag {
-            self.metrics
-                .ack_lag_ms
-                .store(lag.max(0) as u64, Ordering::Relaxed);
-        }
+            .store(waiting as u64, Ordering::Relaxed);
+        group.clear();
     }
 
     /// Starts writing the buffered readings to Parquet on a blocking thread (after
