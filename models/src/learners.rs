@@ -203,18 +203,19 @@ pub enum Fitted {
     RandomForest { trees: Vec<LeafTree> },
 }
 
-/// `x` with the `ignored` columns made missing (borrowed when none are).
-fn mask<'a>(x: &'a Array2<f64>, ignored: &[usize]) -> std::borrow::Cow<'a, Array2<f64>> {
-    if ignored.is_empty() {
-        return std::borrow::Cow::Borrowed(x);
+/// The columns of `n` that a learner sees: all but the `ignored` ones.
+fn seen_columns(n: usize, ignored: &[usize]) -> Vec<usize> {
+    (0..n).filter(|j| !ignored.contains(j)).collect()
+}
+
+/// The learner's view of filled features: the `seen` columns only (the ignored ones
+/// are left out rather than made constant, so trees do not spend time on them).
+fn learner_view(filled: Array2<f64>, seen: &[usize]) -> Array2<f64> {
+    if seen.len() == filled.ncols() {
+        filled
+    } else {
+        filled.select(Axis(1), seen)
     }
-    let mut out = x.clone();
-    for &j in ignored {
-        if j < out.ncols() {
-            out.column_mut(j).fill(f64::NAN);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// A fitted model: preprocessing, learner and calibration.
@@ -227,7 +228,7 @@ pub struct Model {
     /// Raw score to probability.
     pub calibrator: Calibrator,
     /// Feature columns the learner leaves out (still computed for the baselines and
-    /// reports): treated as missing when fitting and scoring.
+    /// reports). The learner's weights and trees index the other columns, in order.
     #[serde(default)]
     pub ignored: Vec<usize>,
 }
@@ -249,24 +250,27 @@ impl Model {
         if !y.iter().any(|&v| v) || y.iter().all(|&v| v) {
             return Err(ModelError::OneClass);
         }
-        let masked = mask(x, ignored);
-        let x = masked.as_ref();
         let preprocess = Preprocess::fit(x);
+        let seen = seen_columns(x.ncols(), ignored);
         let fitted = match algorithm {
-            Algorithm::LogisticRegression => fit_logistic(&preprocess.standardize(x), y)?,
+            Algorithm::LogisticRegression => {
+                fit_logistic(&learner_view(preprocess.standardize(x), &seen), y)?
+            }
             Algorithm::DecisionTree => {
-                let filled = preprocess.impute(x);
+                let filled = learner_view(preprocess.impute(x), &seen);
                 let (bx, by) = balanced(&filled, y);
                 let tree = DecisionTree::params()
                     .max_depth(Some(6))
                     .min_weight_leaf(10.0)
                     .fit(&Dataset::new(bx, Array1::from(by)))?;
-                let features = (0..x.ncols()).collect();
+                let features = (0..filled.ncols()).collect();
                 Fitted::DecisionTree {
                     tree: LeafTree::new(tree, features, &filled, y),
                 }
             }
-            Algorithm::RandomForest => fit_forest(&preprocess.impute(x), y, seed)?,
+            Algorithm::RandomForest => {
+                fit_forest(&learner_view(preprocess.impute(x), &seen), y, seed)?
+            }
         };
         Ok(Self {
             preprocess,
@@ -278,11 +282,10 @@ impl Model {
 
     /// The learner's raw scores (higher: more likely to fail).
     pub fn raw_scores(&self, x: &Array2<f64>) -> Vec<f64> {
-        let masked = mask(x, &self.ignored);
-        let x = masked.as_ref();
+        let seen = seen_columns(x.ncols(), &self.ignored);
         match &self.fitted {
             Fitted::LogisticRegression { weights, intercept } => {
-                let z = self.preprocess.standardize(x);
+                let z = learner_view(self.preprocess.standardize(x), &seen);
                 z.axis_iter(Axis(0))
                     .map(|row| {
                         let dot: f64 = row.iter().zip(weights).map(|(a, b)| a * b).sum();
@@ -291,11 +294,11 @@ impl Model {
                     .collect()
             }
             Fitted::DecisionTree { tree } => {
-                let filled = self.preprocess.impute(x);
+                let filled = learner_view(self.preprocess.impute(x), &seen);
                 filled.axis_iter(Axis(0)).map(|r| tree.rate(&r)).collect()
             }
             Fitted::RandomForest { trees } => {
-                let filled = self.preprocess.impute(x);
+                let filled = learner_view(self.preprocess.impute(x), &seen);
                 filled
                     .axis_iter(Axis(0))
                     .map(|r| trees.iter().map(|t| t.rate(&r)).sum::<f64>() / trees.len() as f64)
@@ -318,10 +321,12 @@ impl Model {
         }
     }
 
-    /// Global importance of each feature: |weight| for the regression, impurity decrease for trees.
+    /// Global importance of each feature: |weight| for the regression, impurity decrease
+    /// for trees; 0 for the columns the learner leaves out.
     pub fn importance(&self) -> Vec<f64> {
-        let n = self.preprocess.mean.len();
-        match &self.fitted {
+        let seen = seen_columns(self.preprocess.mean.len(), &self.ignored);
+        let n = seen.len();
+        let learned: Vec<f64> = match &self.fitted {
             Fitted::LogisticRegression { weights, .. } => weights.iter().map(|w| w.abs()).collect(),
             Fitted::DecisionTree { tree } => tree.importance(n),
             Fitted::RandomForest { trees } => {
@@ -333,7 +338,12 @@ impl Model {
                 }
                 total
             }
+        };
+        let mut out = vec![0.0; self.preprocess.mean.len()];
+        for (&j, v) in seen.iter().zip(learned) {
+            out[j] = v;
         }
+        out
     }
 }
 

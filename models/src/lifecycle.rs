@@ -17,7 +17,7 @@ use crate::labels::{Outcome, Timeline};
 use crate::learners::{Algorithm, Model};
 
 /// Version of the model file format.
-pub const MODEL_FORMAT: u32 = 1;
+pub const MODEL_FORMAT: u32 = 2;
 /// File naming the current model version, in the models folder.
 pub const CURRENT_FILE: &str = "CURRENT";
 
