@@ -230,6 +230,7 @@ fn engine_history(
     Ok(History {
         equipment,
         readings,
+        sensor_map: None,
         events,
         start_day: 1,
         end_day,

@@ -58,32 +58,37 @@ impl DailyTable {
         let first_day = history.start_day;
         let last_day = (until_ms - 1).div_euclid(DAY_MS).min(history.end_day - 1);
         let days = (last_day - first_day + 1).max(0) as usize;
-        let daily = history
-            .readings
-            .clone()
-            .filter(
-                col("ts")
-                    .lt(lit(until_ms))
-                    .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
-            )
-            .with_column((col("ts") / lit(DAY_MS)).alias("day"))
-            .group_by([col("equipment"), col("channel"), col("day")])
-            .agg([
-                col("value").count().cast(DataType::Float64).alias("count"),
-                col("value").sum().alias("sum"),
-                (col("value") * col("value")).sum().alias("sum_sq"),
-                col("value").min().alias("min"),
-                col("value").max().alias("max"),
-                col("value")
-                    .sort_by([col("ts")], SortMultipleOptions::default())
-                    .diff(lit(1), Default::default())
-                    .abs()
-                    .gt(lit(0.0))
-                    .sum()
-                    .cast(DataType::Float64)
-                    .alias("changes"),
-            ])
-            .collect()?;
+        let in_range = history.readings.clone().filter(
+            col("ts")
+                .lt(lit(until_ms))
+                .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
+        );
+        let day = (col("ts") / lit(DAY_MS)).alias("day");
+        let daily = match &history.sensor_map {
+            // By sensor first (one short key), then merged into their channels.
+            Some(map) => in_range
+                .group_by([col("sensor"), day])
+                .agg(day_aggregates())
+                .join(
+                    map.clone().lazy(),
+                    [col("sensor")],
+                    [col("sensor")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .group_by([col("equipment"), col("channel"), col("day")])
+                .agg([
+                    col("count").sum(),
+                    col("sum").sum(),
+                    col("sum_sq").sum(),
+                    col("min").min(),
+                    col("max").max(),
+                    col("changes").sum(),
+                ]),
+            None => in_range
+                .group_by([col("equipment"), col("channel"), day])
+                .agg(day_aggregates()),
+        }
+        .collect()?;
 
         let index: HashMap<&str, usize> = history
             .equipment
@@ -157,4 +162,24 @@ impl DailyTable {
     pub fn series(&self, equipment: usize, channel: &str) -> Option<&DailySeries> {
         self.series.get(&equipment)?.get(channel)
     }
+}
+
+/// A day's count, sum, sum of squares, extremes and number of changes of value (in
+/// time order) of a group of readings.
+fn day_aggregates() -> [Expr; 6] {
+    [
+        col("value").count().cast(DataType::Float64).alias("count"),
+        col("value").sum().alias("sum"),
+        (col("value") * col("value")).sum().alias("sum_sq"),
+        col("value").min().alias("min"),
+        col("value").max().alias("max"),
+        col("value")
+            .sort_by([col("ts")], SortMultipleOptions::default())
+            .diff(lit(1), Default::default())
+            .abs()
+            .gt(lit(0.0))
+            .sum()
+            .cast(DataType::Float64)
+            .alias("changes"),
+    ]
 }

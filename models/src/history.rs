@@ -42,8 +42,13 @@ pub struct EquipmentFacts {
 pub struct History {
     /// The equipment, in a fixed order.
     pub equipment: Vec<EquipmentFacts>,
-    /// Long readings: `equipment` (str), `channel` (str), `ts` (i64 ms UTC), `value` (f64).
+    /// Long readings: `equipment` (str), `channel` (str), `ts` (i64 ms UTC), `value` (f64);
+    /// or, with [`History::sensor_map`], `sensor` (str) instead of the first two.
     pub readings: LazyFrame,
+    /// `sensor` → `equipment`, `channel` (one row per sensor) when the readings are by
+    /// sensor: they are aggregated by sensor first and mapped after, which spares
+    /// naming the equipment and channel of every reading.
+    pub sensor_map: Option<DataFrame>,
     /// Failures, maintenance, alarms and resident reports, in time order.
     pub events: Vec<Event>,
     /// First day with data (day number).
@@ -79,19 +84,11 @@ impl History {
             "channel" => sensors.iter().map(|s| s.metric.name()).collect::<Vec<_>>(),
         )
         .expect("columns of equal length");
-        let readings = store_readings
-            .join(
-                map.lazy(),
-                [col("sensor")],
-                [col("sensor")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .select([
-                col("equipment"),
-                col("channel"),
-                col("ts").cast(DataType::Int64).alias("ts"),
-                col("value"),
-            ]);
+        let readings = store_readings.select([
+            col("sensor"),
+            col("ts").cast(DataType::Int64).alias("ts"),
+            col("value"),
+        ]);
         let equipment = registry
             .equipment()
             .iter()
@@ -121,6 +118,7 @@ impl History {
         Self {
             equipment,
             readings,
+            sensor_map: Some(map),
             events,
             start_day,
             end_day,
