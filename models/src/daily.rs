@@ -65,28 +65,69 @@ impl DailyTable {
         );
         let day = (col("ts") / lit(DAY_MS)).alias("day");
         let daily = match &history.sensor_map {
-            // By sensor first (one short key), then merged into their channels.
-            Some(map) => in_range
-                .group_by([col("sensor"), day])
-                .agg(day_aggregates())
-                .join(
-                    map.clone().lazy(),
-                    [col("sensor")],
-                    [col("sensor")],
-                    JoinArgs::new(JoinType::Inner),
-                )
-                .group_by([col("equipment"), col("channel"), col("day")])
-                .agg([
-                    col("count").sum(),
-                    col("sum").sum(),
-                    col("sum_sq").sum(),
-                    col("min").min(),
-                    col("max").max(),
-                    col("changes").sum(),
-                ]),
+            // By sensor first (one short key), then merged into their channels. Changes
+            // of value (which need the day's readings in time order) only count on
+            // on/off sensors, the only ones whose changes a feature uses (cycling).
+            Some(map) => {
+                // One integer key per sensor and day: grouping by it is much cheaper
+                // than by the sensor's name and the day.
+                let keyed = in_range
+                    .join(
+                        map.clone()
+                            .lazy()
+                            .select([col("sensor"), col("sensor_no"), col("binary")]),
+                        [col("sensor")],
+                        [col("sensor")],
+                        JoinArgs::new(JoinType::Inner),
+                    )
+                    .select([
+                        (col("sensor_no") * lit(SENSOR_KEY) + col("ts") / lit(DAY_MS)).alias("key"),
+                        col("binary"),
+                        col("ts"),
+                        col("value"),
+                    ]);
+                let changes = keyed
+                    .clone()
+                    .filter(col("binary"))
+                    .group_by([col("key")])
+                    .agg([changes_in_time_order()]);
+                keyed
+                    .group_by([col("key")])
+                    .agg(level_aggregates())
+                    .join(
+                        changes,
+                        [col("key")],
+                        [col("key")],
+                        JoinArgs::new(JoinType::Left),
+                    )
+                    .with_columns([
+                        (col("key") / lit(SENSOR_KEY)).alias("sensor_no"),
+                        (col("key") % lit(SENSOR_KEY)).alias("day"),
+                    ])
+                    .join(
+                        map.clone().lazy(),
+                        [col("sensor_no")],
+                        [col("sensor_no")],
+                        JoinArgs::new(JoinType::Inner),
+                    )
+                    .group_by([col("equipment"), col("channel"), col("day")])
+                    .agg([
+                        col("count").sum(),
+                        col("sum").sum(),
+                        col("sum_sq").sum(),
+                        col("min").min(),
+                        col("max").max(),
+                        col("changes").fill_null(lit(0.0)).sum(),
+                    ])
+            }
             None => in_range
                 .group_by([col("equipment"), col("channel"), day])
-                .agg(day_aggregates()),
+                .agg(
+                    level_aggregates()
+                        .into_iter()
+                        .chain([changes_in_time_order()])
+                        .collect::<Vec<_>>(),
+                ),
         }
         .collect()?;
 
@@ -164,22 +205,28 @@ impl DailyTable {
     }
 }
 
-/// A day's count, sum, sum of squares, extremes and number of changes of value (in
-/// time order) of a group of readings.
-fn day_aggregates() -> [Expr; 6] {
+/// Sensor-and-day keys: sensor number times this plus the day number.
+const SENSOR_KEY: i64 = 1 << 32;
+
+/// A day's count, sum, sum of squares and extremes of a group of readings.
+fn level_aggregates() -> [Expr; 5] {
     [
         col("value").count().cast(DataType::Float64).alias("count"),
         col("value").sum().alias("sum"),
         (col("value") * col("value")).sum().alias("sum_sq"),
         col("value").min().alias("min"),
         col("value").max().alias("max"),
-        col("value")
-            .sort_by([col("ts")], SortMultipleOptions::default())
-            .diff(lit(1), Default::default())
-            .abs()
-            .gt(lit(0.0))
-            .sum()
-            .cast(DataType::Float64)
-            .alias("changes"),
     ]
+}
+
+/// How many times a group of readings changed value, in time order.
+fn changes_in_time_order() -> Expr {
+    col("value")
+        .sort_by([col("ts")], SortMultipleOptions::default())
+        .diff(lit(1), Default::default())
+        .abs()
+        .gt(lit(0.0))
+        .sum()
+        .cast(DataType::Float64)
+        .alias("changes")
 }

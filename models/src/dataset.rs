@@ -31,7 +31,12 @@ impl Samples {
         horizon_days: i64,
         step_days: i64,
     ) -> Result<Self, ModelError> {
+        let started = std::time::Instant::now();
         let daily = DailyTable::compute(history, history.end_day * DAY_MS)?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "daily aggregates"
+        );
         let timelines = Timeline::for_history(history);
         let mut rows = Vec::new();
         let mut y = Vec::new();
@@ -51,7 +56,13 @@ impl Samples {
             }
             day += step_days.max(1);
         }
+        let started = std::time::Instant::now();
         let x = features.compute(history, &daily, &rows);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            samples = rows.len(),
+            "features"
+        );
         Ok(Self { rows, x, y })
     }
 

@@ -45,9 +45,10 @@ pub struct History {
     /// Long readings: `equipment` (str), `channel` (str), `ts` (i64 ms UTC), `value` (f64);
     /// or, with [`History::sensor_map`], `sensor` (str) instead of the first two.
     pub readings: LazyFrame,
-    /// `sensor` → `equipment`, `channel` (one row per sensor) when the readings are by
-    /// sensor: they are aggregated by sensor first and mapped after, which spares
-    /// naming the equipment and channel of every reading.
+    /// `sensor` → `equipment`, `channel`, `binary`, `sensor_no` (a distinct
+    /// non-negative i64) (one row per sensor) when the
+    /// readings are by sensor: they are aggregated by sensor first and mapped after,
+    /// which spares naming the equipment and channel of every reading.
     pub sensor_map: Option<DataFrame>,
     /// Failures, maintenance, alarms and resident reports, in time order.
     pub events: Vec<Event>,
@@ -82,6 +83,8 @@ impl History {
             "sensor" => sensors.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
             "equipment" => sensors.iter().map(|s| s.equipment.as_str()).collect::<Vec<_>>(),
             "channel" => sensors.iter().map(|s| s.metric.name()).collect::<Vec<_>>(),
+            "binary" => sensors.iter().map(|s| s.metric.is_binary()).collect::<Vec<_>>(),
+            "sensor_no" => (0..sensors.len() as i64).collect::<Vec<_>>(),
         )
         .expect("columns of equal length");
         let readings = store_readings.select([
