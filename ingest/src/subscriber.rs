@@ -97,8 +97,9 @@ impl Subscriber {
             let connected = eventloop.network.is_some();
             let event = tokio::select! {
                 _ = shutdown.changed() => break,
-                // New acks interrupt a wait for the broker. Only between packets does
-                // the event loop wait, and a wait is safe to drop: nothing is lost.
+                // New acks interrupt a wait for the broker. The event loop waits for
+                // whole packets (a frame read so far stays in its buffer), so dropping
+                // the wait loses nothing.
                 _ = outbox.ready.notified(), if connected => continue,
                 event = eventloop.poll() => event,
             };

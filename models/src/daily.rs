@@ -21,7 +21,8 @@ pub struct DailySeries {
     pub min: Vec<f64>,
     /// Largest value (NaN without readings).
     pub max: Vec<f64>,
-    /// Changes of value between consecutive readings (the cycles of an on/off state).
+    /// Changes of value between consecutive readings (the cycles of an on/off state);
+    /// counted on on/off channels only when the history is by sensor (a co-op's store).
     pub changes: Vec<f64>,
 }
 
