@@ -65,7 +65,9 @@ for i in range(n):
 PY
     data="$work/data-$n-$per"; rm -rf "$data"
     # Create both persistent sessions, then queue the stream for them.
-    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i bench-sub -t "$topic" -E >/dev/null
+    # Client ids of their own per run: nothing a previous run left queued reaches this one.
+    sub_id="bench-sub-$n-$per"; export CARETAKER_MQTT__CLIENT_ID="bench-caretaker-$n-$per"
+    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i "$sub_id" -t "$topic" -E >/dev/null
     CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
       RUST_LOG=warn "$bin" --data "$data" ingest >/dev/null 2>&1 &
     pid=$!
@@ -74,7 +76,7 @@ PY
     "$venv/bin/python" bench/publish.py 127.0.0.1 "$port" "$topic" "$work/stream.txt"
 
     t0=$(now_ms)
-    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i bench-sub -t "$topic" -C "$msgs" >/dev/null
+    mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i "$sub_id" -t "$topic" -C "$msgs" >/dev/null
     t1=$(now_ms)
     sub_rate=$(( n * 1000 / (t1 - t0 + 1) ))
 
@@ -88,11 +90,17 @@ PY
     until [ -n "$(metric caretaker_mqtt_connections_total 2>/dev/null)" ]; do sleep 0.01; done
     [ ${#prof[@]} -gt 0 ] && pid=$(pgrep -n -f "$bin --data $data ingest")
     t0=$(now_ms)
-    # At least: the broker may deliver a message twice (QoS 1); duplicates are not stored twice.
-    until [ "$(metric caretaker_mqtt_messages_acked_total)" -ge "$msgs" ] 2>/dev/null; do sleep 0.01; done
+    # Until every reading is durable (in the fsynced log; acked after): counting readings,
+    # not acks, since the broker may deliver a message twice (QoS 1), and a copy is not
+    # stored twice.
+    until [ "$(metric caretaker_readings_stored_total)" -ge "$n" ] 2>/dev/null; do sleep 0.01; done
     t1=$(now_ms)
-    stored=$(metric caretaker_readings_stored_total)
-    [ "$stored" = "$n" ] || echo "warning: $stored of $n readings stored" >&2
+    received=$(metric caretaker_mqtt_messages_received_total)
+    [ "$received" = "$msgs" ] || echo "note: $received messages received for $msgs sent;" \
+      "stored $(metric caretaker_readings_stored_total) readings of $n," \
+      "acked $(metric caretaker_mqtt_messages_acked_total)," \
+      "duplicate readings $(metric caretaker_readings_duplicate_total)," \
+      "connections $(metric caretaker_mqtt_connections_total)" >&2
     rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$pid/status)
     kill -TERM $pid; wait $pid || true
     ct_rate=$(( n * 1000 / (t1 - t0 + 1) ))

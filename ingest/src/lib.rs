@@ -23,6 +23,7 @@ pub mod files;
 pub mod health;
 pub mod import;
 mod key_index;
+mod memory;
 pub mod metrics;
 pub mod payload;
 pub mod publish;

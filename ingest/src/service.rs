@@ -498,6 +498,7 @@ impl Processor {
         self.metrics.readings_buffered.store(0, Ordering::Relaxed);
         let task = tokio::task::spawn_blocking(move || {
             let result = batch.write();
+            crate::memory::release_freed_memory();
             (batch, result)
         });
         self.flushing = Some(Flushing { task, closed });

@@ -26,7 +26,7 @@ use polars::prelude::*;
 
 use crate::IngestError;
 use crate::files::{AtomicFile, readings_frame};
-use crate::key_index::{DayKeys, KeyIndex};
+use crate::key_index::{DayKeys, KeyIndex, Known};
 
 pub use crate::key_index::KEY_CACHE_DAYS;
 
@@ -140,6 +140,8 @@ pub struct FlushBatch {
     registry: Arc<Registry>,
     /// (day, file sequence number, readings) not yet written.
     parts: Vec<(i64, u64, ReadingBatch)>,
+    /// (day, readings) written: their keys become written keys in the index.
+    done: Vec<(i64, ReadingBatch)>,
     days: Vec<i64>,
     written: FlushStats,
 }
@@ -174,7 +176,8 @@ impl FlushBatch {
             write_file(&path, df)?;
             self.written.readings += batch.len();
             self.written.files += 1;
-            self.parts.remove(0);
+            let (day, _, batch) = self.parts.remove(0);
+            self.done.push((day, batch));
         }
         if self.written.files > 0 {
             crate::files::sync_dir(&self.root)?;
@@ -237,22 +240,25 @@ impl ReadingsStore {
         self.pending_len
     }
 
+    /// The index's keys of `day`, read from its files if the day is not held.
     fn day_keys(&mut self, day: i64) -> Result<&mut DayKeys, IngestError> {
         if self.keys.day_mut(day).is_none() {
-            let loaded = self.load_day_keys(day)?;
-            let (pending, in_flight) = (&self.pending, &self.in_flight);
-            self.keys.add_day(day, loaded, |d| {
-                d == day || pending.contains_key(&d) || in_flight.contains(&d)
-            });
+            let loaded = match self.read_day_keys(day)? {
+                Some(keys) => DayKeys::from_written(day, keys),
+                None => DayKeys::new(day),
+            };
+            self.keys.add_day(day, loaded);
         }
         Ok(self.keys.day_mut(day).expect("just added"))
     }
 
-    fn load_day_keys(&self, day: i64) -> Result<DayKeys, IngestError> {
+    /// The (sensor, timestamp, value bits) keys in `day`'s files; `None` when the
+    /// day has no folder.
+    fn read_day_keys(&self, day: i64) -> Result<Option<Vec<(u32, i64, u64)>>, IngestError> {
         let dir = self.root.join(day_dir_name(day));
         let mut keys = Vec::new();
         if !dir.exists() {
-            return Ok(DayKeys::new(day));
+            return Ok(None);
         }
         for file in list_files(&dir)? {
             let df = read_file(&file.path)?;
@@ -275,7 +281,7 @@ impl ReadingsStore {
                 }
             }
         }
-        Ok(DayKeys::from_keys(day, keys))
+        Ok(Some(keys))
     }
 
     /// Whether a reading's key is new, or already stored (or buffered) with the same or another value.
@@ -285,30 +291,33 @@ impl ReadingsStore {
         ts_ms: i64,
         value: f64,
     ) -> Result<PushResult, IngestError> {
-        let keys = self.day_keys(day_of(ts_ms))?;
-        Ok(match keys.get(sensor, ts_ms) {
-            None => PushResult::New,
-            Some(kept_bits) if kept_bits == value.to_bits() => PushResult::Duplicate,
-            Some(kept_bits) => PushResult::Conflict { kept_bits },
+        let day = day_of(ts_ms);
+        let mut known = self.day_keys(day)?.get(sensor, ts_ms);
+        if known == Known::Unsure {
+            // Earlier than its sensor's latest written key: read all the day's keys.
+            let written = self.read_day_keys(day)?.unwrap_or_default();
+            let keys = self.day_keys(day)?;
+            keys.set_written(written);
+            known = keys.get(sensor, ts_ms);
+            self.keys.shrink();
+        }
+        Ok(match known {
+            Known::Absent | Known::Unsure => PushResult::New,
+            Known::Present(kept_bits) if kept_bits == value.to_bits() => PushResult::Duplicate,
+            Known::Present(kept_bits) => PushResult::Conflict { kept_bits },
         })
     }
 
     /// Buffers a reading whose key [`ReadingsStore::check`] found new.
     pub fn insert(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<(), IngestError> {
         let day = day_of(ts_ms);
-        self.day_keys(day)?;
-        self.keys.insert(day, sensor, ts_ms, value.to_bits());
+        self.day_keys(day)?
+            .insert_unwritten(sensor, ts_ms, value.to_bits());
         self.pending
             .entry(day)
             .or_default()
             .push(sensor, Timestamp::from_millis(ts_ms), value);
         self.pending_len += 1;
-        if self.keys.total_keys() > crate::key_index::KEY_CACHE_KEYS {
-            // Forget older days now, not only when a new day is loaded.
-            let (pending, in_flight) = (&self.pending, &self.in_flight);
-            self.keys
-                .shrink(|d| d == day || pending.contains_key(&d) || in_flight.contains(&d));
-        }
         Ok(())
     }
 
@@ -337,15 +346,21 @@ impl ReadingsStore {
             root: self.root.clone(),
             registry: self.registry.clone(),
             parts,
+            done: Vec::new(),
             days,
             written: FlushStats::default(),
         }
     }
 
     /// Takes a batch back after [`FlushBatch::write`]: what it could not write is
-    /// buffered again (written by the next flush), and its days' keys may now be
-    /// forgotten.
+    /// buffered again (written by the next flush), and the keys it wrote become
+    /// written keys in the index.
     pub fn flushed(&mut self, batch: FlushBatch) {
+        for (day, readings) in &batch.done {
+            if let Some(keys) = self.keys.day_mut(*day) {
+                keys.add_written(batch_keys(readings));
+            }
+        }
         for (day, _, readings) in batch.parts {
             self.pending_len += readings.len();
             match self.pending.get_mut(&day) {
@@ -367,7 +382,16 @@ impl ReadingsStore {
             if let Some(pos) = self.in_flight.iter().position(|d| d == day) {
                 self.in_flight.swap_remove(pos);
             }
+            if self.in_flight.contains(day) {
+                continue;
+            }
+            // Unwritten now: what is buffered (readings since the batch was taken,
+            // and any part it could not write).
+            if let Some(keys) = self.keys.day_mut(*day) {
+                keys.set_unwritten(self.pending.get(day).map(batch_keys).into_iter().flatten());
+            }
         }
+        self.keys.shrink();
     }
 
     /// Writes every buffered reading now: one file per day touched.
@@ -425,6 +449,11 @@ pub fn compact_days(root: &Path, min_files: usize) -> Result<usize, IngestError>
         compacted += 1;
     }
     Ok(compacted)
+}
+
+/// The (sensor, timestamp, value bits) keys of a batch.
+fn batch_keys(batch: &ReadingBatch) -> impl Iterator<Item = (u32, i64, u64)> + '_ {
+    (0..batch.len()).map(|i| (batch.sensor[i], batch.ts_ms[i], batch.value[i].to_bits()))
 }
 
 fn write_file(path: &Path, mut df: DataFrame) -> Result<(), IngestError> {
@@ -720,15 +749,25 @@ mod tests {
             }
             store.flush().unwrap();
         }
+        // Resends of flushed readings, earlier than the sensor's latest: still known.
+        let early = DAY0 + 3 * Timestamp::MINUTE;
+        assert_eq!(store.push(0, early, 1.0).unwrap(), PushResult::Duplicate);
+        assert!(matches!(
+            store.push(0, early, 2.0).unwrap(),
+            PushResult::Conflict { .. }
+        ));
+        assert_eq!(store.push(0, early + 1, 1.0).unwrap(), PushResult::New);
+        assert_eq!(store.push(0, early + 1, 1.0).unwrap(), PushResult::Duplicate);
+        store.flush().unwrap();
         // A reading on the next day, out of order.
         store.push(1, DAY0 + Timestamp::DAY + 5, 2.0).unwrap();
         store.flush().unwrap();
         let day = dir.path().join("date=2024-01-01");
-        assert_eq!(list_files(&day).unwrap().len(), 5);
+        assert_eq!(list_files(&day).unwrap().len(), 6);
         assert_eq!(store.compact(3).unwrap(), 1);
         let files = list_files(&day).unwrap();
         assert_eq!(files.len(), 1);
-        assert_eq!((files[0].first, files[0].last), (1, 5));
+        assert_eq!((files[0].first, files[0].last), (1, 6));
 
         // A fresh handle (a restart) still knows every key, and the first value wins.
         drop(store);
@@ -749,7 +788,7 @@ mod tests {
             Timestamp::from_millis(DAY0 + 2 * Timestamp::DAY),
         )
         .unwrap();
-        assert_eq!(all.height(), 51);
+        assert_eq!(all.height(), 52);
         let window = query_sensor(
             dir.path(),
             &sensor,

@@ -235,8 +235,10 @@ pub struct Model {
 
 /// Trees in a random forest.
 pub const FOREST_TREES: usize = 100;
-/// Parts of a forest grown in parallel.
-const FOREST_PARTS: usize = 4;
+/// Parts of a forest, each grown on its own class-balanced sample of the rows.
+const FOREST_PARTS: usize = 10;
+/// Non-failing rows per failing row in each part's sample of a forest.
+const FOREST_NEGATIVES_PER_POSITIVE: usize = 3;
 
 impl Model {
     /// Fits `algorithm` on raw features (missing values allowed) and outcomes; not calibrated.
@@ -347,6 +349,23 @@ impl Model {
     }
 }
 
+/// One part's rows for a forest: every failing row and, drawn without replacement,
+/// [`FOREST_NEGATIVES_PER_POSITIVE`] non-failing rows for each (all of them if fewer).
+/// Failures are rare, so each part sees them in a quarter of its rows, as the other
+/// learners do ([`balanced`]), on far fewer rows; different parts see different
+/// non-failing rows.
+fn balanced_sample(positives: &[usize], negatives: &[usize], rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let wanted = (positives.len() * FOREST_NEGATIVES_PER_POSITIVE).min(negatives.len());
+    let mut rows = positives.to_vec();
+    rows.extend(
+        rand::seq::index::sample(rng, negatives.len(), wanted)
+            .into_iter()
+            .map(|i| negatives[i]),
+    );
+    rows.sort_unstable();
+    rows
+}
+
 /// Failures are rare: positives are repeated until they make about a quarter of the rows.
 fn balanced(x: &Array2<f64>, y: &[bool]) -> (Array2<f64>, Vec<bool>) {
     let positives: Vec<usize> = (0..y.len()).filter(|&i| y[i]).collect();
@@ -378,34 +397,47 @@ fn fit_logistic(z: &Array2<f64>, y: &[bool]) -> Result<Fitted, ModelError> {
 }
 
 fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelError> {
-    let (bx, by) = balanced(x, y);
-    let data = Dataset::new(bx, Array1::from(by));
+    let positives: Vec<usize> = (0..y.len()).filter(|&i| y[i]).collect();
+    let negatives: Vec<usize> = (0..y.len()).filter(|&i| !y[i]).collect();
+    let per_part = FOREST_TREES.div_ceil(FOREST_PARTS);
     // A fixed number of parts, each with its own seed, so that a forest is the same
-    // on every machine whatever its number of cores.
-    let threads = FOREST_PARTS;
-    let per_thread = FOREST_TREES.div_ceil(threads);
+    // on every machine whatever its number of cores; at most two run at once.
+    let fit_part = |part: usize| -> Result<_, ModelError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(part as u64));
+        let rows = balanced_sample(&positives, &negatives, &mut rng);
+        let data = Dataset::new(
+            x.select(Axis(0), &rows),
+            rows.iter().map(|&i| y[i]).collect::<Array1<bool>>(),
+        );
+        let params = DecisionTree::params()
+            .max_depth(Some(10))
+            .min_weight_leaf(5.0);
+        EnsembleLearnerParams::new_fixed_rng(params, rng)
+            .ensemble_size(per_part)
+            .bootstrap_proportion(1.0)
+            .feature_proportion(0.6)
+            .fit(&data)
+            .map_err(ModelError::from)
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(2));
     let parts: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let data = &data;
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let fit_part = &fit_part;
                 scope.spawn(move || {
-                    let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(t as u64));
-                    let params = DecisionTree::params()
-                        .max_depth(Some(10))
-                        .min_weight_leaf(5.0);
-                    EnsembleLearnerParams::new_fixed_rng(params, rng)
-                        .ensemble_size(per_thread)
-                        .bootstrap_proportion(0.7)
-                        .feature_proportion(0.6)
-                        .fit(data)
-                        .map_err(ModelError::from)
+                    (w..FOREST_PARTS)
+                        .step_by(workers)
+                        .map(|part| (part, fit_part(part)))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
+        let mut parts: Vec<_> = handles
             .into_iter()
-            .map(|h| h.join().unwrap_or(Err(ModelError::Panicked)))
-            .collect()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![(0, Err(ModelError::Panicked))]))
+            .collect();
+        parts.sort_by_key(|(part, _)| *part);
+        parts.into_iter().map(|(_, fitted)| fitted).collect()
     });
     let mut trees = Vec::with_capacity(FOREST_TREES);
     for part in parts {
