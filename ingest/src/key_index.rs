@@ -182,7 +182,9 @@ impl DayKeys {
             return Known::Present(bits);
         }
         match &self.written {
-            WrittenKeys::All(keys) => keys.get(sensor, offset).map_or(Known::Absent, Known::Present),
+            WrittenKeys::All(keys) => keys
+                .get(sensor, offset)
+                .map_or(Known::Absent, Known::Present),
             WrittenKeys::Latest(latest) => match latest.get(&sensor) {
                 None => Known::Absent,
                 Some((last, _)) if *last < offset => Known::Absent,
@@ -414,7 +416,11 @@ mod tests {
         assert_eq!(keys.get(2, minute(3)), Known::Present(3));
         assert_eq!(keys.get(1, minute(101)), Known::Absent, "later: new");
         assert_eq!(keys.get(3, minute(0)), Known::Absent, "unseen sensor");
-        assert_eq!(keys.get(1, minute(50)), Known::Unsure, "earlier: ask the files");
+        assert_eq!(
+            keys.get(1, minute(50)),
+            Known::Unsure,
+            "earlier: ask the files"
+        );
         keys.set_written((0..100).map(|m| (1, minute(m), m as u64)).collect());
         assert_eq!(keys.get(1, minute(50)), Known::Present(50));
         assert_eq!(keys.get(1, minute(50) + 1), Known::Absent);

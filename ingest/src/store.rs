@@ -545,7 +545,7 @@ pub fn scan_store(root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, IngestEr
     if !root.exists() {
         return Ok(None);
     }
-    let mut frames = Vec::new();
+    let mut paths = Vec::new();
     let mut days = Vec::new();
     for dir in day_dirs(root)? {
         let Some(day) = dir
@@ -569,23 +569,19 @@ pub fn scan_store(root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, IngestEr
                     source,
                 }
             })?;
-            let lf =
-                LazyFrame::scan_parquet(path, ScanArgsParquet::default()).map_err(|source| {
-                    IngestError::Polars {
-                        path: f.path.clone(),
-                        source,
-                    }
-                })?;
-            frames.push(lf);
+            paths.push(path);
         }
     }
     let (Some(&first), Some(&last)) = (days.iter().min(), days.iter().max()) else {
         return Ok(None);
     };
-    let all = concat(frames, UnionArgs::default()).map_err(|source| IngestError::Polars {
-        path: root.to_owned(),
-        source,
-    })?;
+    // One scan over every file (read in parallel), not one scan per file.
+    let all =
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            .map_err(|source| IngestError::Polars {
+                path: root.to_owned(),
+                source,
+            })?;
     Ok(Some((all, first, last)))
 }
 
@@ -757,7 +753,10 @@ mod tests {
             PushResult::Conflict { .. }
         ));
         assert_eq!(store.push(0, early + 1, 1.0).unwrap(), PushResult::New);
-        assert_eq!(store.push(0, early + 1, 1.0).unwrap(), PushResult::Duplicate);
+        assert_eq!(
+            store.push(0, early + 1, 1.0).unwrap(),
+            PushResult::Duplicate
+        );
         store.flush().unwrap();
         // A reading on the next day, out of order.
         store.push(1, DAY0 + Timestamp::DAY + 5, 2.0).unwrap();

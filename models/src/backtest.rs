@@ -1,6 +1,7 @@
 //! Rolling-origin backtests: train on the past, test on the next period, never
 //! train on a label whose horizon reaches past the cut-off.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{RateBaseline, ThresholdBaseline};
@@ -209,48 +210,20 @@ pub fn run(
         .chain([("baseline_rate_by_kind_and_age".to_owned(), true)])
         .chain([("baseline_threshold_rule".to_owned(), true)])
         .collect();
+    // Folds are independent: evaluated in parallel, gathered in order.
+    let outcomes: Vec<Option<FoldOutcome>> = splits
+        .par_iter()
+        .map(|fold| evaluate_fold(history, features, samples, config, fold))
+        .collect::<Result<_, _>>()?;
     let mut predictions: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut tested: Vec<usize> = Vec::new();
     let mut summaries = Vec::new();
-    for fold in &splits {
-        let train = samples.select(&train_rows(samples, fold, config.horizon_days));
-        let test_idx = test_rows(samples, fold);
-        let test = samples.select(&test_idx);
-        if test.is_empty() {
-            continue;
+    for outcome in outcomes.into_iter().flatten() {
+        summaries.push(outcome.summary);
+        for (all, fold) in predictions.iter_mut().zip(outcome.predictions) {
+            all.extend(fold);
         }
-        let threshold = ThresholdBaseline::fit(features, &train);
-        summaries.push(FoldSummary {
-            fold: *fold,
-            train_cases: train.len(),
-            train_positives: train.positives(),
-            test_cases: test.len(),
-            test_positives: test.positives(),
-            threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
-        });
-        let base_rate = train.positives() as f64 / train.len().max(1) as f64;
-        for (k, algorithm) in Algorithm::ALL.iter().enumerate() {
-            let p = match fit_calibrated(
-                *algorithm,
-                &train,
-                config.horizon_days,
-                config.seed,
-                CalibrationSplit::ByTime,
-                &features.ignored_by_learners(),
-            ) {
-                Ok(model) => model.probabilities(&test.x),
-                Err(ModelError::OneClass) => vec![base_rate; test.len()],
-                Err(e) => return Err(e),
-            };
-            predictions[k].extend(p);
-        }
-        let n = Algorithm::ALL.len();
-        predictions[n].extend(RateBaseline::fit(history, &train).probabilities(history, &test));
-        predictions[n + 1].extend(match &threshold {
-            Some(rule) => rule.probabilities(&test),
-            None => vec![base_rate; test.len()],
-        });
-        tested.extend(test_idx);
+        tested.extend(outcome.tested);
     }
     let labels: Vec<bool> = tested.iter().map(|&i| samples.y[i]).collect();
     let months: Vec<i64> = tested.iter().map(|&i| samples.rows[i].day / 30).collect();
@@ -294,6 +267,68 @@ pub fn run(
         results,
         best,
     })
+}
+
+/// One fold's summary, test rows, and predictions for them (learners in
+/// [`Algorithm::ALL`] order, then the rate baseline, then the threshold rule).
+struct FoldOutcome {
+    summary: FoldSummary,
+    tested: Vec<usize>,
+    predictions: Vec<Vec<f64>>,
+}
+
+/// Fits every learner and baseline on a fold's training rows and predicts its test
+/// rows; `None` when the fold has no test row.
+fn evaluate_fold(
+    history: &History,
+    features: &FeatureSet,
+    samples: &Samples,
+    config: &BacktestConfig,
+    fold: &Fold,
+) -> Result<Option<FoldOutcome>, ModelError> {
+    let train = samples.select(&train_rows(samples, fold, config.horizon_days));
+    let test_idx = test_rows(samples, fold);
+    let test = samples.select(&test_idx);
+    if test.is_empty() {
+        return Ok(None);
+    }
+    let threshold = ThresholdBaseline::fit(features, &train);
+    let summary = FoldSummary {
+        fold: *fold,
+        train_cases: train.len(),
+        train_positives: train.positives(),
+        test_cases: test.len(),
+        test_positives: test.positives(),
+        threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
+    };
+    let base_rate = train.positives() as f64 / train.len().max(1) as f64;
+    let mut predictions = Vec::with_capacity(Algorithm::ALL.len() + 2);
+    for algorithm in Algorithm::ALL {
+        predictions.push(
+            match fit_calibrated(
+                algorithm,
+                &train,
+                config.horizon_days,
+                config.seed,
+                CalibrationSplit::ByTime,
+                &features.ignored_by_learners(),
+            ) {
+                Ok(model) => model.probabilities(&test.x),
+                Err(ModelError::OneClass) => vec![base_rate; test.len()],
+                Err(e) => return Err(e),
+            },
+        );
+    }
+    predictions.push(RateBaseline::fit(history, &train).probabilities(history, &test));
+    predictions.push(match &threshold {
+        Some(rule) => rule.probabilities(&test),
+        None => vec![base_rate; test.len()],
+    });
+    Ok(Some(FoldOutcome {
+        summary,
+        tested: test_idx,
+        predictions,
+    }))
 }
 
 /// Precision and recall at capacity on one snapshot a month (the first day of each

@@ -396,6 +396,7 @@ pub fn evaluate(
     let validation = samples.select(&held_out);
     let mut candidates = Vec::new();
     for algorithm in Algorithm::ALL {
+        let began = std::time::Instant::now();
         let model = fit_calibrated(
             algorithm,
             &samples,
@@ -404,6 +405,11 @@ pub fn evaluate(
             CalibrationSplit::ByEquipment,
             &features.ignored_by_learners(),
         )?;
+        tracing::debug!(
+            learner = algorithm.name(),
+            seconds = began.elapsed().as_secs_f64(),
+            "fitted"
+        );
         let p_held_out = model.probabilities(&validation.x);
         let held_out = brier_score(&p_held_out, &validation.y);
         // The decision threshold that maximises F1 on the held-out engines.

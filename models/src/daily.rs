@@ -86,7 +86,11 @@ impl DailyTable {
                         col("binary"),
                         col("ts"),
                         col("value"),
-                    ]);
+                    ])
+                    // Collected once: both aggregations below read it (a lazy plan
+                    // used twice would be joined twice).
+                    .collect()?
+                    .lazy();
                 let changes = keyed
                     .clone()
                     .filter(col("binary"))

@@ -1,8 +1,6 @@
 //! The learners (linfa): logistic regression, a decision tree and a random forest,
 //! behind one serialisable [`Model`] that turns features into calibrated probabilities.
 
-use std::collections::HashMap;
-
 use linfa::prelude::*;
 use linfa_ensemble::EnsembleLearnerParams;
 use linfa_logistic::LogisticRegression;
@@ -10,6 +8,8 @@ use linfa_trees::{DecisionTree, TreeNode};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::Calibrator;
@@ -23,7 +23,8 @@ pub enum Algorithm {
     LogisticRegression,
     /// One CART decision tree (depth 6), leaf failure rates as probabilities.
     DecisionTree,
-    /// Bagged decision trees on random feature subsets (linfa-ensemble), mean leaf rates.
+    /// Bagged decision trees on random feature subsets (linfa-ensemble), each part of
+    /// the forest on its own class-balanced sample of the rows; mean leaf rates.
     RandomForest,
 }
 
@@ -128,7 +129,7 @@ impl LeafTree {
         y: &[bool],
     ) -> Self {
         let base_rate = y.iter().filter(|&&v| v).count() as f64 / y.len().max(1) as f64;
-        let mut leaves: HashMap<u64, (f64, f64)> = HashMap::new();
+        let mut leaves: FxHashMap<u64, (f64, f64)> = FxHashMap::default();
         for (row, &label) in x.axis_iter(Axis(0)).zip(y) {
             let leaf = leaf_path(tree.root_node(), &row, &features);
             let entry = leaves.entry(leaf).or_default();
@@ -239,6 +240,15 @@ pub const FOREST_TREES: usize = 100;
 const FOREST_PARTS: usize = 10;
 /// Non-failing rows per failing row in each part's sample of a forest.
 const FOREST_NEGATIVES_PER_POSITIVE: usize = 3;
+/// Rows each tree draws (with replacement), as a share of its part's sample.
+/// linfa's tree visits every row of its sample for every feature at every node, so
+/// its cost follows rows times features. With half the rows and 0.45 of the
+/// features (against all and 0.6), PR-AUC was as good (co-op backtest 0.131
+/// against 0.124; FD001 test engines 0.983 against 0.984) and the FD001 forest
+/// took 14 s instead of 38 s.
+const FOREST_BOOTSTRAP: f64 = 0.5;
+/// Features each tree draws (with replacement), as a share of the columns.
+const FOREST_FEATURES: f64 = 0.45;
 
 impl Model {
     /// Fits `algorithm` on raw features (missing values allowed) and outcomes; not calibrated.
@@ -401,7 +411,7 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
     let negatives: Vec<usize> = (0..y.len()).filter(|&i| !y[i]).collect();
     let per_part = FOREST_TREES.div_ceil(FOREST_PARTS);
     // A fixed number of parts, each with its own seed, so that a forest is the same
-    // on every machine whatever its number of cores; at most two run at once.
+    // on every machine whatever its number of cores.
     let fit_part = |part: usize| -> Result<_, ModelError> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(part as u64));
         let rows = balanced_sample(&positives, &negatives, &mut rng);
@@ -414,31 +424,13 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
             .min_weight_leaf(5.0);
         EnsembleLearnerParams::new_fixed_rng(params, rng)
             .ensemble_size(per_part)
-            .bootstrap_proportion(1.0)
-            .feature_proportion(0.6)
+            .bootstrap_proportion(FOREST_BOOTSTRAP)
+            .feature_proportion(FOREST_FEATURES)
             .fit(&data)
             .map_err(ModelError::from)
     };
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(2));
-    let parts: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let fit_part = &fit_part;
-                scope.spawn(move || {
-                    (w..FOREST_PARTS)
-                        .step_by(workers)
-                        .map(|part| (part, fit_part(part)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut parts: Vec<_> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![(0, Err(ModelError::Panicked))]))
-            .collect();
-        parts.sort_by_key(|(part, _)| *part);
-        parts.into_iter().map(|(_, fitted)| fitted).collect()
-    });
+    let parts: Vec<Result<_, ModelError>> =
+        (0..FOREST_PARTS).into_par_iter().map(fit_part).collect();
     let mut trees = Vec::with_capacity(FOREST_TREES);
     for part in parts {
         let ensemble = part?;
