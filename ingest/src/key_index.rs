@@ -31,6 +31,9 @@ pub const KEY_CACHE_DAYS: usize = 16;
 /// the newest day (12 bytes a key).
 pub const KEY_CACHE_KEYS: usize = 500_000;
 
+/// A reading's key and value: (sensor index, epoch milliseconds, value bits).
+pub type KeyAndValue = (u32, i64, u64);
+
 /// What the index knows of one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Known {
@@ -160,7 +163,7 @@ impl DayKeys {
 
     /// A day whose files hold these (sensor, timestamp, value bits) triples, in
     /// any order (as read from several files); the first of two equal keys is kept.
-    pub fn from_written(day: i64, keys: Vec<(u32, i64, u64)>) -> Self {
+    pub fn from_written(day: i64, keys: Vec<KeyAndValue>) -> Self {
         let mut day_keys = Self::new(day);
         day_keys.set_written(keys);
         day_keys
@@ -201,7 +204,7 @@ impl DayKeys {
     }
 
     /// Records that keys are now in the day's files.
-    pub fn add_written(&mut self, keys: impl IntoIterator<Item = (u32, i64, u64)>) {
+    pub fn add_written(&mut self, keys: impl IntoIterator<Item = KeyAndValue>) {
         for (sensor, ts_ms, bits) in keys {
             let offset = self.offset(ts_ms);
             match &mut self.written {
@@ -217,7 +220,7 @@ impl DayKeys {
     }
 
     /// Replaces the unwritten keys (after a flush: those still buffered).
-    pub fn set_unwritten(&mut self, keys: impl IntoIterator<Item = (u32, i64, u64)>) {
+    pub fn set_unwritten(&mut self, keys: impl IntoIterator<Item = KeyAndValue>) {
         let triples = keys
             .into_iter()
             .map(|(sensor, ts_ms, bits)| (sensor, self.offset(ts_ms), bits))
@@ -226,7 +229,7 @@ impl DayKeys {
     }
 
     /// Sets every key in the day's files (as read from them, in any order).
-    pub fn set_written(&mut self, keys: Vec<(u32, i64, u64)>) {
+    pub fn set_written(&mut self, keys: Vec<KeyAndValue>) {
         let triples = keys
             .into_iter()
             .map(|(sensor, ts_ms, bits)| (sensor, self.offset(ts_ms), bits))

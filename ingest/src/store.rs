@@ -26,7 +26,7 @@ use polars::prelude::*;
 
 use crate::IngestError;
 use crate::files::{AtomicFile, readings_frame};
-use crate::key_index::{DayKeys, KeyIndex, Known};
+use crate::key_index::{DayKeys, KeyAndValue, KeyIndex, Known};
 
 pub use crate::key_index::KEY_CACHE_DAYS;
 
@@ -254,7 +254,7 @@ impl ReadingsStore {
 
     /// The (sensor, timestamp, value bits) keys in `day`'s files; `None` when the
     /// day has no folder.
-    fn read_day_keys(&self, day: i64) -> Result<Option<Vec<(u32, i64, u64)>>, IngestError> {
+    fn read_day_keys(&self, day: i64) -> Result<Option<Vec<KeyAndValue>>, IngestError> {
         let dir = self.root.join(day_dir_name(day));
         let mut keys = Vec::new();
         if !dir.exists() {
@@ -452,7 +452,7 @@ pub fn compact_days(root: &Path, min_files: usize) -> Result<usize, IngestError>
 }
 
 /// The (sensor, timestamp, value bits) keys of a batch.
-fn batch_keys(batch: &ReadingBatch) -> impl Iterator<Item = (u32, i64, u64)> + '_ {
+fn batch_keys(batch: &ReadingBatch) -> impl Iterator<Item = KeyAndValue> + '_ {
     (0..batch.len()).map(|i| (batch.sensor[i], batch.ts_ms[i], batch.value[i].to_bits()))
 }
 
