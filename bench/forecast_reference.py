@@ -34,15 +34,17 @@ learners, i.e. constant after imputation, as `Model::fit` masks them.
 Learners: missing values filled with the training means; failures repeated until they
 make about a quarter of the rows; L2 logistic regression (C = 1/alpha = 1, at most 200
 iterations) on features standardised by the spread of their known values; a random
-forest as linfa-ensemble grows it, scikit-learn's `BaggingClassifier` of 100 CART trees
+forest as Caretaker grew it before each part of its forest had a class-balanced
+sample of its own (a plain bagging of all rows, which scikit-learn users would write),
+scikit-learn's `BaggingClassifier` of 100 CART trees
 (depth 10, 5 cases a leaf), each on a bootstrap of 70% of the rows and its own draw,
 with replacement, of 60% of the columns, scored by the mean over trees of the smoothed failure rate of the real
-training cases in each leaf, (failures + base rate) / (cases + 1). Each learner is
-fitted on part of the training rows and Platt-calibrated on the rest (co-op: the latest
-quarter of the training days, rows whose horizon reaches into it left out; C-MAPSS: one
-engine in four); a sigmoid sloping the wrong way gives way to scores scaled to the
-observed rate. With no failure in either part it is fitted on everything and calibrated
-in sample; with one class only, every test row gets the training failure rate. On
+training cases in each leaf, (failures + base rate) / (cases + 1). On a co-op each
+learner is fitted on every training row and Platt-calibrated on cross-fitted scores
+(equipment in three groups by index, each scored by the learner fitted on the other
+two); on C-MAPSS it is fitted on three engines in four and calibrated on the fourth. A
+sigmoid sloping the wrong way gives way to scores scaled to the observed rate. With no
+failure in a part it is calibrated in sample; with one class only, every test row gets the training failure rate. On
 C-MAPSS the decision threshold is the one that maximises F1 on the held-out engines.
 
 Usage:
@@ -725,6 +727,28 @@ def fit_calibrated(name, x, y, fit_rows, cal_rows, seed, n_jobs):
     return lambda z: calibrate(score(z))
 
 
+def fit_cross_calibrated(name, x, y, groups, seed, n_jobs):
+    """backtest::fit_calibrated with CalibrationSplit::CrossFitted: fitted on every row,
+    calibrated on out-of-group scores (equipment index % 3, each group scored by a model
+    fitted on the others; in sample when a group leaves one class only)."""
+    y = np.asarray(y, dtype=bool)
+    score = fit_learner(name, x, y, seed, n_jobs)
+    held_out = np.zeros(len(y))
+    try:
+        for k in range(CROSS_FIT_GROUPS):
+            inside = groups == k
+            if not inside.any():
+                continue
+            held_out[inside] = fit_learner(name, x[~inside], y[~inside], seed, n_jobs)(x[inside])
+    except OneClass:
+        held_out = score(x)
+    calibrate = calibrator(held_out, y)
+    return lambda z: calibrate(score(z))
+
+
+CROSS_FIT_GROUPS = 3
+
+
 def scores(y_true, p) -> dict:
     """ROC-AUC, PR-AUC (average precision) and Brier score (None when undefined)."""
     y = np.asarray(y_true, dtype=bool)
@@ -1124,16 +1148,12 @@ def run_coop(args: argparse.Namespace) -> None:
         test = np.flatnonzero((day >= cutoff) & (day < test_end))
         if not len(test):
             continue
-        # CalibrationSplit::ByTime: the latest quarter of the training days calibrates.
-        train_days = day[train]
-        first, last = train_days.min(), train_days.max()
-        calibration_from = last - (last - first) // 4
-        fit_rows = np.flatnonzero(train_days + args.horizon <= calibration_from)
-        cal_rows = np.flatnonzero(train_days >= calibration_from)
+        # CalibrationSplit::CrossFitted: out-of-group scores calibrate, groups by equipment.
+        groups = samples["equipment"].to_numpy()[train] % CROSS_FIT_GROUPS
         base_rate = y[train].mean() if len(train) else 0.0
         for name in LEARNERS:
             try:
-                predict = fit_calibrated(name, x_learn[train], y[train], fit_rows, cal_rows, args.seed, args.threads)
+                predict = fit_cross_calibrated(name, x_learn[train], y[train], groups, args.seed, args.threads)
                 predictions[name].append(predict(x_learn[test]))
             except OneClass:
                 predictions[name].append(np.full(len(test), base_rate))

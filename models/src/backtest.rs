@@ -86,23 +86,36 @@ pub fn test_rows(samples: &Samples, fold: &Fold) -> Vec<usize> {
 /// Which training rows are held back to calibrate the probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CalibrationSplit {
-    /// The latest quarter of the days (a co-op: the future looks like the recent past);
-    /// rows whose horizon reaches into it are left out of the fit.
-    ByTime,
     /// One equipment in four (a fleet run to failure on one time axis).
     ByEquipment,
+    /// None held back: the model is fitted on every row, and calibrated on scores
+    /// that no model saw in its fit (equipment in [`CROSS_FIT_GROUPS`] groups, each
+    /// scored by a model fitted on the others).
+    CrossFitted,
 }
+
+/// Equipment groups for cross-fitted calibration.
+pub const CROSS_FIT_GROUPS: usize = 3;
 
 /// Fits a model on part of the rows and calibrates it (Platt) on the rest (see [`CalibrationSplit`]).
 pub fn fit_calibrated(
     algorithm: Algorithm,
     train: &Samples,
-    horizon_days: i64,
     seed: u64,
     split: CalibrationSplit,
     ignored: &[usize],
 ) -> Result<Model, ModelError> {
-    let (fit_idx, cal_idx) = calibration_split(train, horizon_days, split);
+    if split == CalibrationSplit::CrossFitted {
+        let mut model = Model::fit(algorithm, &train.x, &train.y, seed, ignored)?;
+        let scores = match cross_fitted_scores(algorithm, train, seed, ignored)? {
+            Some(scores) => scores,
+            // A group could not be fitted (no failure outside it): in sample.
+            None => model.raw_scores(&train.x),
+        };
+        model.calibrator = Calibrator::fit_increasing(&scores, &train.y);
+        return Ok(model);
+    }
+    let (fit_idx, cal_idx) = calibration_split(train, split);
     let fit_part = train.select(&fit_idx);
     let cal_part = train.select(&cal_idx);
     if fit_part.positives() == 0 || cal_part.positives() == 0 {
@@ -116,31 +129,44 @@ pub fn fit_calibrated(
     Ok(model)
 }
 
-/// Row indices to fit and to calibrate on.
-pub fn calibration_split(
+/// Every row's score from a model fitted without its equipment's group; `None` when
+/// some group leaves only one class to fit on.
+fn cross_fitted_scores(
+    algorithm: Algorithm,
     train: &Samples,
-    horizon_days: i64,
-    split: CalibrationSplit,
-) -> (Vec<usize>, Vec<usize>) {
-    match split {
-        CalibrationSplit::ByTime => {
-            let days: Vec<i64> = train.rows.iter().map(|r| r.day).collect();
-            let (first, last) = (
-                days.iter().copied().min().unwrap_or(0),
-                days.iter().copied().max().unwrap_or(0),
-            );
-            let calibration_from = last - (last - first) / 4;
-            let fit = (0..train.len())
-                .filter(|&i| days[i] + horizon_days <= calibration_from)
-                .collect();
-            let cal = (0..train.len())
-                .filter(|&i| days[i] >= calibration_from)
-                .collect();
-            (fit, cal)
+    seed: u64,
+    ignored: &[usize],
+) -> Result<Option<Vec<f64>>, ModelError> {
+    let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
+    let mut scores = vec![0.0; train.len()];
+    for k in 0..CROSS_FIT_GROUPS {
+        let (inside, outside): (Vec<usize>, Vec<usize>) =
+            (0..train.len()).partition(|&i| group(i) == k);
+        if inside.is_empty() {
+            continue;
         }
+        let fit_part = train.select(&outside);
+        let model = match Model::fit(algorithm, &fit_part.x, &fit_part.y, seed, ignored) {
+            Ok(model) => model,
+            Err(ModelError::OneClass) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let group_scores = model.raw_scores(&train.select(&inside).x);
+        for (i, score) in inside.into_iter().zip(group_scores) {
+            scores[i] = score;
+        }
+    }
+    Ok(Some(scores))
+}
+
+/// Row indices to fit and to calibrate on (cross-fitting holds none back: every
+/// row is in both).
+pub fn calibration_split(train: &Samples, split: CalibrationSplit) -> (Vec<usize>, Vec<usize>) {
+    match split {
         CalibrationSplit::ByEquipment => {
             (0..train.len()).partition(|&i| train.rows[i].equipment % 4 != 3)
         }
+        CalibrationSplit::CrossFitted => ((0..train.len()).collect(), (0..train.len()).collect()),
     }
 }
 
@@ -304,19 +330,25 @@ fn evaluate_fold(
     let base_rate = train.positives() as f64 / train.len().max(1) as f64;
     let mut predictions = Vec::with_capacity(Algorithm::ALL.len() + 2);
     for algorithm in Algorithm::ALL {
+        let began = std::time::Instant::now();
         predictions.push(
             match fit_calibrated(
                 algorithm,
                 &train,
-                config.horizon_days,
                 config.seed,
-                CalibrationSplit::ByTime,
+                CalibrationSplit::CrossFitted,
                 &features.ignored_by_learners(),
             ) {
                 Ok(model) => model.probabilities(&test.x),
                 Err(ModelError::OneClass) => vec![base_rate; test.len()],
                 Err(e) => return Err(e),
             },
+        );
+        tracing::debug!(
+            cutoff_day = fold.cutoff_day,
+            learner = algorithm.name(),
+            seconds = began.elapsed().as_secs_f64(),
+            "fitted and calibrated"
         );
     }
     predictions.push(RateBaseline::fit(history, &train).probabilities(history, &test));

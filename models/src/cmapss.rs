@@ -392,7 +392,7 @@ pub fn evaluate(
     };
 
     let mut results = Vec::new();
-    let (_, held_out) = calibration_split(&samples, within, CalibrationSplit::ByEquipment);
+    let (_, held_out) = calibration_split(&samples, CalibrationSplit::ByEquipment);
     let validation = samples.select(&held_out);
     let mut candidates = Vec::new();
     for algorithm in Algorithm::ALL {
@@ -400,7 +400,6 @@ pub fn evaluate(
         let model = fit_calibrated(
             algorithm,
             &samples,
-            within,
             seed,
             CalibrationSplit::ByEquipment,
             &features.ignored_by_learners(),

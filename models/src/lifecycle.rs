@@ -178,9 +178,8 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
     let model = fit_calibrated(
         algorithm,
         &samples,
-        options.horizon_days,
         options.seed,
-        CalibrationSplit::ByTime,
+        CalibrationSplit::CrossFitted,
         &features.ignored_by_learners(),
     )?;
     let mut importance: Vec<(String, f64)> = features
@@ -239,7 +238,7 @@ fn known_limits(history: &History, samples: &Samples) -> Vec<String> {
     let mut limits = vec![
         "It only knows failures that were recorded as events; unrecorded breakdowns teach it nothing.".to_owned(),
         "Faults that give no sign in the sensors (a sudden electrical fault, a burst pipe) can only be forecast from age and history, as any maintenance schedule would.".to_owned(),
-        "Probabilities are calibrated on the most recent quarter of the training data; they drift if the equipment or its use changes.".to_owned(),
+        "Probabilities are calibrated on scores each machine got from a model trained without it (and without a third of the co-op's machines); they drift if the equipment or its use changes.".to_owned(),
     ];
     let mut per_kind: Vec<(String, usize)> = history
         .kind_names()
