@@ -76,7 +76,7 @@ impl Default for IngestConfig {
             max_age_days: 90,
             max_future_s: 600,
             flush_interval_s: 10.0,
-            flush_readings: 100_000,
+            flush_readings: 50_000,
             compact_min_files: 24,
             metrics_listen: "127.0.0.1:9464".into(),
         }
