@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: MQTT readings at QoS 1 through Mosquitto on loopback, side by side:
 #   - mosquitto_sub -q 1 merely receiving the stream (the limit for a subscriber on this broker);
-#   - caretaker ingest, end to end to durable storage (WAL fsynced, message acknowledged);
+#   - caretaker ingest, end to end to durable storage (every reading stored: fsynced in its
+#     write-ahead log, after which its message is acknowledged);
 # their ratio, and Caretaker's peak RSS. Single-reading messages and batches of 100.
 #
 # The stream is queued in the broker first (persistent sessions of both subscribers),

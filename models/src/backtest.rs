@@ -97,7 +97,8 @@ pub enum CalibrationSplit {
 /// Equipment groups for cross-fitted calibration.
 pub const CROSS_FIT_GROUPS: usize = 3;
 
-/// Fits a model on part of the rows and calibrates it (Platt) on the rest (see [`CalibrationSplit`]).
+/// Fits a model and calibrates it (Platt) on scores it did not learn from (see
+/// [`CalibrationSplit`]).
 pub fn fit_calibrated(
     algorithm: Algorithm,
     train: &Samples,
@@ -115,7 +116,7 @@ pub fn fit_calibrated(
         model.calibrator = Calibrator::fit_increasing(&scores, &train.y);
         return Ok(model);
     }
-    let (fit_idx, cal_idx) = calibration_split(train, split);
+    let (fit_idx, cal_idx) = held_out_equipment(train);
     let fit_part = train.select(&fit_idx);
     let cal_part = train.select(&cal_idx);
     if fit_part.positives() == 0 || cal_part.positives() == 0 {
@@ -159,15 +160,10 @@ fn cross_fitted_scores(
     Ok(Some(scores))
 }
 
-/// Row indices to fit and to calibrate on (cross-fitting holds none back: every
-/// row is in both).
-pub fn calibration_split(train: &Samples, split: CalibrationSplit) -> (Vec<usize>, Vec<usize>) {
-    match split {
-        CalibrationSplit::ByEquipment => {
-            (0..train.len()).partition(|&i| train.rows[i].equipment % 4 != 3)
-        }
-        CalibrationSplit::CrossFitted => ((0..train.len()).collect(), (0..train.len()).collect()),
-    }
+/// Row indices to fit on and to hold out for [`CalibrationSplit::ByEquipment`]: one
+/// equipment in four is held out.
+pub fn held_out_equipment(train: &Samples) -> (Vec<usize>, Vec<usize>) {
+    (0..train.len()).partition(|&i| train.rows[i].equipment % 4 != 3)
 }
 
 /// Results of one model or baseline over all folds.

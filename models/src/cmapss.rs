@@ -15,7 +15,7 @@ use caretaker_core::{EquipmentId, Event, EventKind, Timestamp};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::backtest::{CalibrationSplit, calibration_split, fit_calibrated};
+use crate::backtest::{CalibrationSplit, fit_calibrated, held_out_equipment};
 use crate::baselines::{RateBaseline, ThresholdBaseline};
 use crate::daily::DailyTable;
 use crate::dataset::Samples;
@@ -392,7 +392,7 @@ pub fn evaluate(
     };
 
     let mut results = Vec::new();
-    let (_, held_out) = calibration_split(&samples, CalibrationSplit::ByEquipment);
+    let (_, held_out) = held_out_equipment(&samples);
     let validation = samples.select(&held_out);
     let mut candidates = Vec::new();
     for algorithm in Algorithm::ALL {
