@@ -10,8 +10,9 @@ use crate::dataset::Samples;
 use crate::error::ModelError;
 use crate::features::FeatureSet;
 use crate::history::History;
-use crate::learners::{Algorithm, Model, choose};
+use crate::learners::{Algorithm, Model};
 use crate::metrics::{AtCapacity, Scorecard, at_capacity};
+use crate::selection::{Candidate, Choice, choose};
 
 /// How a backtest is run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -207,8 +208,12 @@ pub struct BacktestReport {
     pub folds: Vec<FoldSummary>,
     /// One entry per model and baseline.
     pub results: Vec<ModelResult>,
-    /// The learner to use: the simplest within 0.01 of the best PR-AUC.
+    /// The learner to use: the simplest whose PR-AUC is within one standard error of
+    /// the best's (see [`crate::selection::choose`]).
     pub best: Option<String>,
+    /// Why that learner (PR-AUCs and the standard error of the best one's lead).
+    #[serde(default)]
+    pub choice: Option<Choice>,
 }
 
 /// Runs every algorithm and baseline over rolling-origin folds.
@@ -275,19 +280,21 @@ pub fn run(
             }
         })
         .collect();
-    let candidates: Vec<(Algorithm, Option<f64>)> = Algorithm::ALL
-        .iter()
-        .zip(&results)
-        .map(|(a, r)| (*a, r.scorecard.pr_auc))
+    let candidates: Vec<Candidate<'_>> = Algorithm::ALL
+        .into_iter()
+        .zip(&predictions)
+        .map(|(algorithm, scores)| Candidate { algorithm, scores })
         .collect();
-    let best = choose(&candidates).map(|a| a.name().to_owned());
+    let equipment: Vec<usize> = tested.iter().map(|&i| samples.rows[i].equipment).collect();
+    let choice = choose(&candidates, &labels, &equipment, config.seed);
     Ok(BacktestReport {
         config: *config,
         equipment: history.equipment.len(),
         features: features.features.len(),
         folds: summaries,
         results,
-        best,
+        best: choice.map(|c| c.algorithm.name().to_owned()),
+        choice,
     })
 }
 
@@ -405,7 +412,8 @@ impl BacktestReport {
         }
         if let Some(best) = &self.best {
             out += &format!(
-                "chosen: {best} (by PR-AUC; the simplest learner within 0.01 of the best)\n"
+                "chosen: {best} ({})\n",
+                self.choice.map_or("by PR-AUC".to_owned(), |c| c.reason())
             );
             if let Some(r) = self.results.iter().find(|r| &r.name == best) {
                 out += "calibration of the best model (predicted vs observed failure rate, by decile):\n";

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use caretaker_core::{EquipmentId, Event, EventKind, Timestamp};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::backtest::{CalibrationSplit, fit_calibrated, held_out_equipment};
@@ -22,8 +23,9 @@ use crate::dataset::Samples;
 use crate::error::ModelError;
 use crate::features::{AsOf, FeatureSet};
 use crate::history::{Channel, DAY_MS, EquipmentFacts, History};
-use crate::learners::{Algorithm, choose};
+use crate::learners::Algorithm;
 use crate::metrics::{Confusion, average_precision, best_f1_threshold, brier_score, roc_auc};
+use crate::selection::{Candidate, Choice, choose};
 
 /// Columns: engine, cycle, 3 settings, 21 sensors.
 const COLUMNS: usize = 26;
@@ -290,9 +292,13 @@ pub struct EvalReport {
     /// One entry per model and baseline.
     pub results: Vec<EvalResult>,
     /// The learner chosen before looking at the test engines, by PR-AUC on the
-    /// training engines held out of its fit (one in four): the simplest within
-    /// 0.01 of the best (see [`crate::learners::choose`]).
+    /// training engines held out of its fit (one in four): the simplest within one
+    /// standard error of the best (see [`crate::selection::choose`]).
     pub chosen: String,
+    /// Why that learner (held-out PR-AUCs and the standard error of the best one's
+    /// lead, resampling held-out engines).
+    #[serde(default)]
+    pub choice: Option<Choice>,
 }
 
 impl EvalReport {
@@ -343,8 +349,10 @@ impl EvalReport {
             );
         }
         out += &format!(
-            "chosen before testing (held-out PR-AUC; the simplest learner within 0.01 of the best): {}\n",
-            self.chosen
+            "chosen before testing, on held-out training engines: {} ({})\n",
+            self.chosen,
+            self.choice
+                .map_or("no failure held out".to_owned(), |c| c.reason())
         );
         out
     }
@@ -374,78 +382,93 @@ pub fn evaluate(
     let features = FeatureSet::for_history(&train_history);
     let samples = Samples::build(&train_history, &features, within, 1)?;
 
-    let rows: Vec<AsOf> = test
-        .iter()
-        .enumerate()
-        .map(|(i, e)| AsOf {
-            equipment: i,
-            day: e.cycles.last().map_or(1, |c| c.0) + 1,
-        })
-        .collect();
-    let daily = DailyTable::compute(&test_history, test_history.end_day * DAY_MS)?;
-    let x = features.compute(&test_history, &daily, &rows);
-    let labels: Vec<bool> = rul.iter().map(|&r| r <= within as f64).collect();
-    let test_samples = Samples {
-        rows: rows.clone(),
-        x,
-        y: labels.clone(),
-    };
-
-    let mut results = Vec::new();
     let (_, held_out) = held_out_equipment(&samples);
     let validation = samples.select(&held_out);
-    let mut candidates = Vec::new();
-    for algorithm in Algorithm::ALL {
-        let began = std::time::Instant::now();
-        let model = fit_calibrated(
-            algorithm,
-            &samples,
-            seed,
-            CalibrationSplit::ByEquipment,
-            &features.ignored_by_learners(),
-        )?;
-        tracing::debug!(
-            learner = algorithm.name(),
-            seconds = began.elapsed().as_secs_f64(),
-            "fitted"
-        );
-        let p_held_out = model.probabilities(&validation.x);
-        let held_out = brier_score(&p_held_out, &validation.y);
-        // The decision threshold that maximises F1 on the held-out engines.
-        let threshold = best_f1_threshold(&p_held_out, &validation.y).unwrap_or(0.5);
-        let held_out_f1 = Confusion::at_threshold(&p_held_out, &validation.y, threshold).f1();
-        let p = model.probabilities(&test_samples.x);
-        let mut r = result(algorithm.name(), false, &p, &labels, threshold);
-        r.held_out_brier = held_out;
-        r.held_out_f1 = held_out_f1;
-        r.held_out_pr_auc = average_precision(&p_held_out, &validation.y);
-        candidates.push((algorithm, r.held_out_pr_auc));
-        results.push(r);
-    }
-    let rate = RateBaseline::fit(&train_history, &samples);
-    // Test engines are named apart from training ones but share kind and age bands.
-    // Baselines learn from every training engine; their threshold maximises F1 there.
-    let threshold = |p: &[f64]| best_f1_threshold(p, &samples.y).unwrap_or(0.5);
-    let t = threshold(&rate.probabilities(&train_history, &samples));
-    let p = rate.probabilities(&test_history, &test_samples);
-    results.push(result(
-        "baseline_rate_by_kind_and_age",
-        true,
-        &p,
-        &labels,
-        t,
-    ));
-    if let Some(rule) = ThresholdBaseline::fit(&features, &samples) {
-        let t = threshold(&rule.probabilities(&samples));
-        let p = rule.probabilities(&test_samples);
-        results.push(result(
-            &format!("baseline_threshold_rule ({})", rule.feature),
-            true,
-            &p,
-            &labels,
-            t,
-        ));
-    }
+    let ignored = features.ignored_by_learners();
+    let labels: Vec<bool> = rul.iter().map(|&r| r <= within as f64).collect();
+    // The learners are independent of each other and of the test engines' features:
+    // all fitted side by side (the forest's parts too) while those are computed.
+    let (test_samples, models) = rayon::join(
+        || -> Result<Samples, ModelError> {
+            let rows: Vec<AsOf> = test
+                .iter()
+                .enumerate()
+                .map(|(i, e)| AsOf {
+                    equipment: i,
+                    day: e.cycles.last().map_or(1, |c| c.0) + 1,
+                })
+                .collect();
+            let daily = DailyTable::compute(&test_history, test_history.end_day * DAY_MS)?;
+            let x = features.compute(&test_history, &daily, &rows);
+            Ok(Samples {
+                rows,
+                x,
+                y: labels.clone(),
+            })
+        },
+        || {
+            Algorithm::ALL
+                .into_par_iter()
+                .map(|algorithm| {
+                    let began = std::time::Instant::now();
+                    let model = fit_calibrated(
+                        algorithm,
+                        &samples,
+                        seed,
+                        CalibrationSplit::ByEquipment,
+                        &ignored,
+                    )?;
+                    tracing::debug!(
+                        learner = algorithm.name(),
+                        seconds = began.elapsed().as_secs_f64(),
+                        "fitted"
+                    );
+                    Ok(model)
+                })
+                .collect::<Result<Vec<_>, ModelError>>()
+        },
+    );
+    let (test_samples, models) = (test_samples?, models?);
+    // Scoring the learners and fitting the baselines, side by side.
+    let (scored, baselines) = rayon::join(
+        || {
+            Algorithm::ALL
+                .into_par_iter()
+                .zip(&models)
+                .map(|(algorithm, model)| {
+                    let p_held_out = model.probabilities(&validation.x);
+                    // The decision threshold that maximises F1 on the held-out engines.
+                    let threshold = best_f1_threshold(&p_held_out, &validation.y).unwrap_or(0.5);
+                    let p = model.probabilities(&test_samples.x);
+                    let mut r = result(algorithm.name(), false, &p, &labels, threshold);
+                    r.held_out_brier = brier_score(&p_held_out, &validation.y);
+                    r.held_out_f1 =
+                        Confusion::at_threshold(&p_held_out, &validation.y, threshold).f1();
+                    r.held_out_pr_auc = average_precision(&p_held_out, &validation.y);
+                    (r, p_held_out)
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            baseline_results(
+                &train_history,
+                &test_history,
+                &features,
+                &samples,
+                &test_samples,
+            )
+        },
+    );
+    let (mut results, held_out_scores): (Vec<EvalResult>, Vec<Vec<f64>>) =
+        scored.into_iter().unzip();
+    let candidates: Vec<Candidate<'_>> = Algorithm::ALL
+        .into_iter()
+        .zip(&held_out_scores)
+        .map(|(algorithm, scores)| Candidate { algorithm, scores })
+        .collect();
+    let engines: Vec<usize> = validation.rows.iter().map(|r| r.equipment).collect();
+    let choice = choose(&candidates, &validation.y, &engines, seed);
+    results.extend(baselines);
     let conditions = if normaliser.by_condition {
         normaliser.stats.len()
     } else {
@@ -465,11 +488,47 @@ pub fn evaluate(
             .collect(),
         training_samples: samples.len(),
         results,
-        chosen: choose(&candidates)
-            .unwrap_or(Algorithm::LogisticRegression)
+        chosen: choice
+            .map_or(Algorithm::LogisticRegression, |c| c.algorithm)
             .name()
             .to_owned(),
+        choice,
     })
+}
+
+/// The baselines' results on the test engines. Test engines are named apart from
+/// training ones but share kind and age bands; baselines learn from every training
+/// engine and their threshold maximises F1 there.
+fn baseline_results(
+    train_history: &History,
+    test_history: &History,
+    features: &FeatureSet,
+    samples: &Samples,
+    test_samples: &Samples,
+) -> Vec<EvalResult> {
+    let threshold = |p: &[f64]| best_f1_threshold(p, &samples.y).unwrap_or(0.5);
+    let rate = RateBaseline::fit(train_history, samples);
+    let t = threshold(&rate.probabilities(train_history, samples));
+    let p = rate.probabilities(test_history, test_samples);
+    let mut results = vec![result(
+        "baseline_rate_by_kind_and_age",
+        true,
+        &p,
+        &test_samples.y,
+        t,
+    )];
+    if let Some(rule) = ThresholdBaseline::fit(features, samples) {
+        let t = threshold(&rule.probabilities(samples));
+        let p = rule.probabilities(test_samples);
+        results.push(result(
+            &format!("baseline_threshold_rule ({})", rule.feature),
+            true,
+            &p,
+            &test_samples.y,
+            t,
+        ));
+    }
+    results
 }
 
 fn result(name: &str, baseline: bool, p: &[f64], labels: &[bool], threshold: f64) -> EvalResult {

@@ -21,5 +21,6 @@ pub mod labels;
 pub mod learners;
 pub mod lifecycle;
 pub mod metrics;
+pub mod selection;
 
 pub use error::ModelError;

@@ -169,9 +169,12 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
     let why = match (&options.algorithm, &options.backtest) {
         (Some(_), _) => "chosen by the operator".to_owned(),
         (None, Some(report)) => format!(
-            "best PR-AUC of the {} learners in the rolling-origin backtest ({} folds); one model pooled over all kinds with the kind as a feature, since failures per kind are too few for a model each",
+            "of the {} learners in the rolling-origin backtest ({} folds): {}; one model pooled over all kinds with the kind as a feature, since failures per kind are too few for a model each",
             Algorithm::ALL.len(),
-            report.folds.len()
+            report.folds.len(),
+            report
+                .choice
+                .map_or("the best PR-AUC".to_owned(), |c| c.reason())
         ),
         (None, None) => "default learner (no backtest was run)".to_owned(),
     };
