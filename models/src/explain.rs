@@ -1,11 +1,12 @@
 //! Why a probability is what it is: the features that raise it most, each with its
 //! value against that equipment's normal, in words a committee member can read.
 
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::daily::DailyTable;
 use crate::features::{AsOf, FeatureSet, Measure, Relative, channel_normal};
+use crate::history::History;
 use crate::learners::Model;
 
 /// Drivers listed per equipment.
@@ -18,8 +19,9 @@ pub struct Driver {
     pub feature: String,
     /// What it measures.
     pub description: String,
-    /// For a feature taken over all of a machine's sensors (the strongest departure,
-    /// extreme, spread or trend), the sensor it comes from.
+    /// For a feature taken over several of a machine's sensors (the strongest
+    /// departure, extreme, spread or trend, the departure from its siblings, the rise
+    /// in cycling), the sensor it comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensor: Option<String>,
     /// Its value now (None when missing).
@@ -68,6 +70,7 @@ fn fmt_number(v: f64) -> String {
 pub fn drivers(
     model: &Model,
     features: &FeatureSet,
+    history: &History,
     daily: &DailyTable,
     rows: &[AsOf],
     x: &Array2<f64>,
@@ -94,7 +97,7 @@ pub fn drivers(
                 Driver {
                     feature: f.name.clone(),
                     description: f.describe(),
-                    sensor: source_sensor(features, &f.measure, &row.view()),
+                    sensor: features.source_channel(history, daily, *at, &f.measure),
                     value,
                     normal: normal_value(&f.measure, daily, at).or(Some(model.preprocess.mean[j])),
                     contribution: base[r] - p,
@@ -107,37 +110,6 @@ pub fn drivers(
         out.push(found);
     }
     out
-}
-
-/// The sensor a feature over all sensors ([`Measure::Strongest`]) takes its value
-/// from: the one whose own feature of the same statistic and window is the most
-/// extreme in this row, as the strongest is computed.
-fn source_sensor(
-    features: &FeatureSet,
-    measure: &Measure,
-    row: &ArrayView1<f64>,
-) -> Option<String> {
-    let Measure::Strongest { stat, days } = measure else {
-        return None;
-    };
-    let matches = |s: &Relative| match stat {
-        Relative::Peak | Relative::Trough => matches!(s, Relative::Peak | Relative::Trough),
-        other => s == other,
-    };
-    features
-        .features
-        .iter()
-        .zip(row.iter())
-        .filter_map(|(f, v)| match &f.measure {
-            Measure::Relative {
-                channel,
-                stat: s,
-                days: d,
-            } if d == days && matches(s) && v.is_finite() => Some((channel, v.abs())),
-            _ => None,
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(channel, _)| channel.clone())
 }
 
 /// The equipment's own normal for a sensor feature.
@@ -165,64 +137,6 @@ fn normal_value(measure: &Measure, daily: &DailyTable, at: &AsOf) -> Option<f64>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array1;
-
-    fn co_op_features() -> FeatureSet {
-        let channels = [
-            ("current".to_owned(), false),
-            ("vibration".to_owned(), false),
-            ("running".to_owned(), true),
-        ];
-        FeatureSet::for_channels(&channels, &["circulation_pump".to_owned()], true, false)
-    }
-
-    fn row_with(features: &FeatureSet, values: &[(&str, f64)]) -> Array1<f64> {
-        let mut row = Array1::from_elem(features.features.len(), f64::NAN);
-        for (name, v) in values {
-            let j = features
-                .features
-                .iter()
-                .position(|f| f.name == *name)
-                .unwrap();
-            row[j] = *v;
-        }
-        row
-    }
-
-    fn measure(features: &FeatureSet, name: &str) -> Measure {
-        features
-            .features
-            .iter()
-            .find(|f| f.name == name)
-            .unwrap()
-            .measure
-            .clone()
-    }
-
-    #[test]
-    fn a_feature_over_all_sensors_names_the_sensor_it_comes_from() {
-        let features = co_op_features();
-        let row = row_with(
-            &features,
-            &[
-                ("current.trend_vs_normal_30d", 0.3),
-                ("vibration.trend_vs_normal_30d", -1.4),
-                ("current.vs_normal_7d", 2.5),
-                ("vibration.vs_normal_7d", 0.2),
-                ("current.peak_vs_normal_7d", 1.0),
-                ("vibration.trough_vs_normal_7d", -6.0),
-            ],
-        );
-        let sensor = |name: &str| source_sensor(&features, &measure(&features, name), &row.view());
-        assert_eq!(sensor("strongest_trend_30d").as_deref(), Some("vibration"));
-        assert_eq!(sensor("strongest_departure_7d").as_deref(), Some("current"));
-        // The extreme is the peak or the trough, whichever is farther from normal.
-        assert_eq!(sensor("strongest_extreme_7d").as_deref(), Some("vibration"));
-        // No sensor's own value is known: none named.
-        assert_eq!(sensor("strongest_departure_3d"), None);
-        // A feature of one sensor already names it.
-        assert_eq!(sensor("current.vs_normal_7d"), None);
-    }
 
     #[test]
     fn the_sentence_names_the_sensor() {

@@ -413,6 +413,32 @@ impl FeatureSet {
     }
 
     /// The feature matrix (one row per as-of, NaN where undefined, e.g. no readings).
+    /// For a feature taken over several of the machine's sensors (the strongest
+    /// departure, extreme, spread or trend, the departure from its siblings, the rise
+    /// in cycling), the sensor its value comes from as of `at`; `None` for other
+    /// features or when no sensor has a value.
+    pub fn source_channel(
+        &self,
+        history: &History,
+        daily: &DailyTable,
+        at: AsOf,
+        measure: &Measure,
+    ) -> Option<String> {
+        let events = EventIndex::new(history);
+        let ctx = RowContext {
+            history,
+            daily,
+            events: &events,
+            at,
+            windows: Default::default(),
+            siblings: Default::default(),
+        };
+        ctx.per_channel(measure)
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(channel, _)| channel.to_owned())
+    }
+
     pub fn compute(&self, history: &History, daily: &DailyTable, rows: &[AsOf]) -> Array2<f64> {
         let events = EventIndex::new(history);
         let mut x = Array2::from_elem((rows.len(), self.features.len()), f64::NAN);
@@ -675,6 +701,70 @@ impl<'a> RowContext<'a> {
         })
     }
 
+    /// For a measure taken over several of the machine's sensors
+    /// ([`Measure::Strongest`], [`Measure::SiblingDeparture`], [`Measure::CyclingRise`]),
+    /// each sensor's value: the measure is the largest. Empty for other measures.
+    fn per_channel(&self, measure: &Measure) -> Vec<(&'a str, f64)> {
+        let facts = &self.history.equipment[self.at.equipment];
+        let numeric = || facts.channels.iter().filter(|c| !c.binary);
+        match measure {
+            Measure::Strongest { stat, days } => {
+                let stats: &[Relative] = match stat {
+                    Relative::Peak | Relative::Trough => &[Relative::Peak, Relative::Trough],
+                    other => std::slice::from_ref(other),
+                };
+                numeric()
+                    .filter_map(|c| {
+                        stats
+                            .iter()
+                            .filter_map(|s| self.relative(&c.name, *s, *days))
+                            .map(f64::abs)
+                            .reduce(f64::max)
+                            .map(|v| (c.name.as_str(), v))
+                    })
+                    .collect()
+            }
+            Measure::SiblingDeparture { days } => {
+                let siblings = self.siblings();
+                numeric()
+                    .filter_map(|c| {
+                        let own = self.relative(&c.name, Relative::Mean, *days)?;
+                        let mut all: Vec<f64> = siblings
+                            .iter()
+                            .filter_map(|s| s.relative(&c.name, Relative::Mean, *days))
+                            .collect();
+                        if all.is_empty() {
+                            return None;
+                        }
+                        all.push(own);
+                        all.sort_by(f64::total_cmp);
+                        let n = all.len();
+                        let median = if n % 2 == 1 {
+                            all[n / 2]
+                        } else {
+                            (all[n / 2 - 1] + all[n / 2]) / 2.0
+                        };
+                        Some((c.name.as_str(), (own - median).abs()))
+                    })
+                    .collect()
+            }
+            Measure::CyclingRise { days } => facts
+                .channels
+                .iter()
+                .filter(|c| c.binary)
+                .filter_map(|c| {
+                    let w = self.window(&c.name, *days)?;
+                    let normal = self.normal(&c.name)?;
+                    Some((
+                        c.name.as_str(),
+                        (w.changes_per_day + 1.0) / (normal.changes_per_day + 1.0),
+                    ))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn value(&self, measure: &Measure) -> f64 {
         let t = self.at.day * DAY_MS;
         let e = self.at.equipment;
@@ -708,58 +798,12 @@ impl<'a> RowContext<'a> {
                 stat,
                 days,
             } => self.relative(channel, *stat, *days).unwrap_or(nan),
-            Measure::Strongest { stat, days } => {
-                let stats: &[Relative] = match stat {
-                    Relative::Peak | Relative::Trough => &[Relative::Peak, Relative::Trough],
-                    other => std::slice::from_ref(other),
-                };
-                facts
-                    .channels
-                    .iter()
-                    .filter(|c| !c.binary)
-                    .flat_map(|c| {
-                        stats
-                            .iter()
-                            .filter_map(|s| self.relative(&c.name, *s, *days))
-                    })
-                    .map(f64::abs)
-                    .fold(nan, f64::max)
-            }
-            Measure::SiblingDeparture { days } => {
-                let siblings = self.siblings();
-                let mut best = nan;
-                for c in facts.channels.iter().filter(|c| !c.binary) {
-                    let Some(own) = self.relative(&c.name, Relative::Mean, *days) else {
-                        continue;
-                    };
-                    let mut all: Vec<f64> = siblings
-                        .iter()
-                        .filter_map(|s| s.relative(&c.name, Relative::Mean, *days))
-                        .collect();
-                    if all.is_empty() {
-                        continue;
-                    }
-                    all.push(own);
-                    all.sort_by(f64::total_cmp);
-                    let n = all.len();
-                    let median = if n % 2 == 1 {
-                        all[n / 2]
-                    } else {
-                        (all[n / 2 - 1] + all[n / 2]) / 2.0
-                    };
-                    best = best.max((own - median).abs());
-                }
-                best
-            }
-            Measure::CyclingRise { days } => facts
-                .channels
+            Measure::Strongest { .. }
+            | Measure::SiblingDeparture { .. }
+            | Measure::CyclingRise { .. } => self
+                .per_channel(measure)
                 .iter()
-                .filter(|c| c.binary)
-                .filter_map(|c| {
-                    let w = self.window(&c.name, *days)?;
-                    let normal = self.normal(&c.name)?;
-                    Some((w.changes_per_day + 1.0) / (normal.changes_per_day + 1.0))
-                })
+                .map(|(_, v)| *v)
                 .fold(nan, f64::max),
             Measure::Age => age,
             Measure::SinceMaintenance => days_since(&self.events.maintenance[e]),

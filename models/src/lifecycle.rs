@@ -351,7 +351,7 @@ impl SavedModel {
         }
         let x = self.features.compute(history, &daily, &rows);
         let p = self.model.probabilities(&x);
-        let why = drivers(&self.model, &self.features, &daily, &rows, &x);
+        let why = drivers(&self.model, &self.features, history, &daily, &rows, &x);
         let as_of = chrono::DateTime::from_timestamp_millis(at_ms)
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();

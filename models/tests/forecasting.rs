@@ -249,3 +249,34 @@ fn calibration_never_reverses_a_ranking() {
     let p = Calibrator::fit_increasing(&scores, &labels).apply_all(&scores);
     assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
 }
+
+#[test]
+fn a_feature_over_several_sensors_names_the_one_it_comes_from() {
+    let until = (START_DAY + DAYS) * DAY_MS;
+    let h = history(5, until);
+    let daily = DailyTable::compute(&h, until).unwrap();
+    let features = FeatureSet::for_history(&h);
+    // The first boiler's supply temperature drifts upwards from day 100.
+    let at = AsOf {
+        equipment: 0,
+        day: START_DAY + 115,
+    };
+    let x = features.compute(&h, &daily, &[at]);
+    let column = |name: &str| {
+        let j = features.names().iter().position(|n| n == name);
+        (j.unwrap(), x[[0, j.unwrap()]])
+    };
+    let (trend, strongest) = column("strongest_trend_30d");
+    let (_, own) = column("supply_temperature.trend_vs_normal_30d");
+    assert!(own > 0.0 && strongest == own.abs(), "{strongest} {own}");
+    let source = |j: usize| features.source_channel(&h, &daily, at, &features.features[j].measure);
+    assert_eq!(source(trend).as_deref(), Some("supply_temperature"));
+    let (cycling, rise) = column("cycling_rise_7d");
+    assert!(rise.is_finite());
+    assert_eq!(source(cycling).as_deref(), Some("run_state"));
+    // A feature of one sensor, or of none, names none.
+    let (age, _) = column("age_days");
+    assert_eq!(source(age), None);
+    let (one, _) = column("supply_temperature.trend_vs_normal_30d");
+    assert_eq!(source(one), None);
+}
