@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             choice.algorithm,
             Algorithm::LogisticRegression,
-            "lead {lead}, standard error {}",
+            "lead {lead}, standard error {:?}",
             choice.standard_error
         );
         if lead > 0.0 {
