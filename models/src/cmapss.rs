@@ -23,7 +23,7 @@ use crate::dataset::Samples;
 use crate::error::ModelError;
 use crate::features::{AsOf, FeatureSet};
 use crate::history::{Channel, DAY_MS, EquipmentFacts, History};
-use crate::learners::Algorithm;
+use crate::learners::{Algorithm, Model};
 use crate::metrics::{Confusion, average_precision, best_f1_threshold, brier_score, roc_auc};
 use crate::selection::{Candidate, Choice, choose};
 
@@ -436,16 +436,7 @@ pub fn evaluate(
                 .into_par_iter()
                 .zip(&models)
                 .map(|(algorithm, model)| {
-                    let p_held_out = model.probabilities(&validation.x);
-                    // The decision threshold that maximises F1 on the held-out engines.
-                    let threshold = best_f1_threshold(&p_held_out, &validation.y).unwrap_or(0.5);
-                    let p = model.probabilities(&test_samples.x);
-                    let mut r = result(algorithm.name(), false, &p, &labels, threshold);
-                    r.held_out_brier = brier_score(&p_held_out, &validation.y);
-                    r.held_out_f1 =
-                        Confusion::at_threshold(&p_held_out, &validation.y, threshold).f1();
-                    r.held_out_pr_auc = average_precision(&p_held_out, &validation.y);
-                    (r, p_held_out)
+                    learner_result(algorithm, model, &validation, &test_samples)
                 })
                 .collect::<Vec<_>>()
         },
@@ -494,6 +485,24 @@ pub fn evaluate(
             .to_owned(),
         choice,
     })
+}
+
+/// A learner's results on the test engines, at the decision threshold that maximises
+/// F1 on the held-out training engines, with its figures there; and its scores there.
+fn learner_result(
+    algorithm: Algorithm,
+    model: &Model,
+    validation: &Samples,
+    test_samples: &Samples,
+) -> (EvalResult, Vec<f64>) {
+    let p_held_out = model.probabilities(&validation.x);
+    let threshold = best_f1_threshold(&p_held_out, &validation.y).unwrap_or(0.5);
+    let p = model.probabilities(&test_samples.x);
+    let mut r = result(algorithm.name(), false, &p, &test_samples.y, threshold);
+    r.held_out_brier = brier_score(&p_held_out, &validation.y);
+    r.held_out_f1 = Confusion::at_threshold(&p_held_out, &validation.y, threshold).f1();
+    r.held_out_pr_auc = average_precision(&p_held_out, &validation.y);
+    (r, p_held_out)
 }
 
 /// The baselines' results on the test engines. Test engines are named apart from
