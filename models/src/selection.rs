@@ -188,19 +188,23 @@ mod tests {
         (perfect, noisy, labels, groups)
     }
 
-    #[test]
-    fn a_clearly_better_learner_is_chosen_over_a_simpler_one() {
-        let (perfect, noisy, labels, groups) = perfect_and_noisy(30, 20);
-        let candidates = [
+    fn regression_and_forest<'a>(regression: &'a [f64], forest: &'a [f64]) -> [Candidate<'a>; 2] {
+        [
             Candidate {
                 algorithm: Algorithm::LogisticRegression,
-                scores: &noisy,
+                scores: regression,
             },
             Candidate {
                 algorithm: Algorithm::RandomForest,
-                scores: &perfect,
+                scores: forest,
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn a_clearly_better_learner_is_chosen_over_a_simpler_one() {
+        let (perfect, noisy, labels, groups) = perfect_and_noisy(30, 20);
+        let candidates = regression_and_forest(&noisy, &perfect);
         let choice = choose(&candidates, &labels, &groups, 1).unwrap();
         assert_eq!(choice.algorithm, Algorithm::RandomForest);
         assert_eq!((choice.pr_auc, choice.standard_error), (1.0, None));
@@ -210,16 +214,9 @@ mod tests {
     #[test]
     fn the_simpler_learner_wins_a_tie_and_a_lead_within_chance() {
         let (perfect, noisy, labels, groups) = perfect_and_noisy(30, 20);
-        let tie = [
-            Candidate {
-                algorithm: Algorithm::RandomForest,
-                scores: &perfect,
-            },
-            Candidate {
-                algorithm: Algorithm::LogisticRegression,
-                scores: &perfect,
-            },
-        ];
+        // Listed forest first: the order of simplicity is the learners', not the list's.
+        let mut tie = regression_and_forest(&perfect, &perfect);
+        tie.reverse();
         assert_eq!(
             choose(&tie, &labels, &groups, 1).unwrap().algorithm,
             Algorithm::LogisticRegression
@@ -237,16 +234,7 @@ mod tests {
             .zip(&noisy)
             .map(|(p, n)| p + 0.75 * n + 0.05 * rng.r#gen::<f64>())
             .collect();
-        let close = [
-            Candidate {
-                algorithm: Algorithm::LogisticRegression,
-                scores: &regression,
-            },
-            Candidate {
-                algorithm: Algorithm::RandomForest,
-                scores: &forest,
-            },
-        ];
+        let close = regression_and_forest(&regression, &forest);
         let choice = choose(&close, &labels, &groups, 1).unwrap();
         let lead = choice.best_pr_auc - average_precision(&regression, &labels).unwrap();
         assert!(lead < 0.05, "lead {lead}");
