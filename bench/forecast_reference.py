@@ -70,8 +70,8 @@ Known differences from the Rust forecaster:
   ties differently; the logistic regression is fitted by lbfgs, linfa's by argmin's
   L-BFGS with its own stopping rule, so weights differ where neither has converged.
   linfa grows the forest in 10 parts of 5 trees, each part on its own
-  class-balanced sample, each tree on half of it and 30% of the columns; scikit-learn
-  bags all rows on --threads threads (all cores by default).
+  class-balanced sample of at most 4,000 rows, each tree on half of it and 30% of the
+  columns; scikit-learn bags all rows on --threads threads (all cores by default).
 - No decision tree and no baselines (rate by kind and age, threshold rule), hence no
   "chosen" learner, no precision/recall at capacity and no calibration table. Platt
   scaling minimises the same loss against the same targets with scipy's L-BFGS rather

@@ -424,11 +424,12 @@ impl FeatureSet {
         at: AsOf,
         measure: &Measure,
     ) -> Option<String> {
-        let events = EventIndex::new(history);
+        // Measures over several sensors read readings only, never events.
+        let no_events = EventIndex::default();
         let ctx = RowContext {
             history,
             daily,
-            events: &events,
+            events: &no_events,
             at,
             windows: Default::default(),
             siblings: Default::default(),
@@ -460,6 +461,7 @@ impl FeatureSet {
 }
 
 /// Event times by equipment and kind, sorted.
+#[derive(Default)]
 struct EventIndex {
     failures: Vec<Vec<i64>>,
     maintenance: Vec<Vec<i64>>,
