@@ -331,6 +331,7 @@ fn evaluate_fold(
         threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
     };
     let base_rate = train.positives() as f64 / train.len().max(1) as f64;
+    let ignored = features.ignored_by_learners();
     let mut predictions = Vec::with_capacity(Algorithm::ALL.len() + 2);
     for algorithm in Algorithm::ALL {
         let began = std::time::Instant::now();
@@ -340,7 +341,7 @@ fn evaluate_fold(
                 &train,
                 config.seed,
                 CalibrationSplit::CrossFitted,
-                &features.ignored_by_learners(),
+                &ignored,
             ) {
                 Ok(model) => model.probabilities(&test.x),
                 Err(ModelError::OneClass) => vec![base_rate; test.len()],

@@ -97,7 +97,7 @@ pub fn drivers(
                 Driver {
                     feature: f.name.clone(),
                     description: f.describe(),
-                    sensor: features.source_channel(history, daily, *at, &f.measure),
+                    sensor: None,
                     value,
                     normal: normal_value(&f.measure, daily, at).or(Some(model.preprocess.mean[j])),
                     contribution: base[r] - p,
@@ -107,6 +107,12 @@ pub fn drivers(
             .collect();
         found.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
         found.truncate(TOP_DRIVERS);
+        // Only for the drivers shown: finding the sensor recomputes its windows.
+        for d in &mut found {
+            if let Some(f) = features.features.iter().find(|f| f.name == d.feature) {
+                d.sensor = features.source_channel(history, daily, *at, &f.measure);
+            }
+        }
         out.push(found);
     }
     out
