@@ -10,7 +10,7 @@
 # reference: random forest and logistic regression).
 #
 # Usage: bench/forecast.sh
-#   CMAPSS_DIR=DIR   C-MAPSS files (default ../shared/data/cmapss)
+#   CMAPSS_DIR=DIR   C-MAPSS files (default data/fixtures/cmapss)
 #   WORK=DIR         keep the simulated history, data directory and reports in DIR (reused
 #                    by the next run with the same WORK: simulating and importing take minutes);
 #                    default: a temporary directory, removed at the end
@@ -24,7 +24,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
 bin="$CARGO_TARGET_DIR/release/caretaker"
 [ -x "$bin" ] || { echo "no release binary at $bin (run without SKIP_BUILD)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install -y time)"; exit 1; }
-cmapss="${CMAPSS_DIR:-../shared/data/cmapss}"
+cmapss="${CMAPSS_DIR:-data/fixtures/cmapss}"
 [ -f "$cmapss/train_FD001.txt" ] || { echo "no C-MAPSS FD001 files in $cmapss (set CMAPSS_DIR)"; exit 1; }
 venv="$HOME/.cache/caretaker-bench-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

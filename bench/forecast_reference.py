@@ -48,7 +48,7 @@ failure in a part it is calibrated in sample; with one class only, every test ro
 C-MAPSS the decision threshold is the one that maximises F1 on the held-out engines.
 
 Usage:
-    python bench/forecast_reference.py cmapss --dir ../shared/data/cmapss --subset FD001 --within 30
+    python bench/forecast_reference.py cmapss --dir data/fixtures/cmapss --subset FD001 --within 30
     python bench/forecast_reference.py coop --history DIR --horizon 30 --step 2
 (DIR as written by `caretaker simulate history --seed 7 --years 2 --out DIR`: registry.toml,
 readings.parquet, events.parquet.) Both accept --threads N (scikit-learn n_jobs, Arrow

@@ -1,4 +1,4 @@
-//! The reliability scenarios of `shared/reliability.md` that concern ingest,
+//! The reliability scenarios that concern ingest (listed in docs/ingest.md),
 //! each against a real broker on loopback and the real `caretaker ingest`
 //! process, each ending in the ledger check: every sequence number published
 //! is stored exactly once, keys are unique, every Parquet file opens.

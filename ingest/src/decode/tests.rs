@@ -1,4 +1,4 @@
-//! Decoder tests: the real payloads of `shared/data/payloads` on the topics
+//! Decoder tests: the real payloads of `data/fixtures/payloads` on the topics
 //! they arrived on, every native variant, every reason, and a property test.
 //!
 //! Every case goes through [`check`]: decode a message against the test
@@ -374,7 +374,7 @@ fn check(topic: &str, payload: impl AsRef<[u8]>, expect: &str) {
 
 macro_rules! fixtures {
     ($($file:literal,)*) => {
-        &[$(($file, include_str!(concat!("../../../../shared/data/payloads/", $file))),)*]
+        &[$(($file, include_str!(concat!("../../../data/fixtures/payloads/", $file))),)*]
     };
 }
 
@@ -411,7 +411,7 @@ const FIXTURES: &[(&str, &str)] = fixtures![
     "chirpstack/v4-milesight-em300-sld-helium.json",
 ];
 
-const SOURCES: &str = include_str!("../../../../shared/data/payloads/SOURCES.tsv");
+const SOURCES: &str = include_str!("../../../data/fixtures/payloads/SOURCES.tsv");
 
 /// The topic SOURCES.tsv gives for a fixture (up to ` (`: an entry may add
 /// a remark), with a placeholder (`<friendly_name>`, `<devEUI>`) filled in.
