@@ -1,6 +1,8 @@
 //! The command line.
 use std::path::PathBuf;
 
+use caretaker_core::{EquipmentKind, Role};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 /// Caretaker: predictive maintenance for housing co-operatives.
@@ -19,6 +21,10 @@ pub struct Cli {
     /// Co-op registry file to use instead of the data directory's registry.toml.
     #[arg(long, global = true, value_name = "FILE")]
     pub registry: Option<PathBuf>,
+    /// Log lines on stderr as `text` (for people; no colours unless stderr is a
+    /// terminal) or `json` (one object per line); default log.format.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<crate::config::LogFormat>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +54,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Probability that each piece of equipment fails within the horizon, with its reasons.
     Score(ScoreArgs),
+    /// The open work orders that fit a budget, as `GET /api/v1/plan` gives them, at one or more budgets (JSON).
+    Plan(PlanArgs),
     /// Evaluate the forecaster on public run-to-failure data.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -70,9 +78,9 @@ pub struct ServeArgs {
     /// An external MQTT broker instead of the embedded one.
     #[arg(long, value_name = "URL")]
     pub broker: Option<String>,
-    /// Seconds between scorings (default: api.score_every_s).
-    #[arg(long, value_name = "SECONDS")]
-    pub score_every: Option<u64>,
+    /// Time between scorings (`30m`, `1h`, or seconds; default: api.score_every_s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_period)]
+    pub score_every: Option<std::time::Duration>,
 }
 
 /// `caretaker demo` options.
@@ -100,9 +108,9 @@ pub struct DemoArgs {
 pub enum TokenCommand {
     /// Create a token and print it once (only its hash is kept).
     Add {
-        /// `admin`, `committee`, `resident` or `gateway`.
-        #[arg(long)]
-        role: String,
+        /// What the token may do.
+        #[arg(long, value_parser = one_of::<Role>(Role::names()))]
+        role: Role,
         /// The unit of a resident token (e.g. B-204).
         #[arg(long)]
         unit: Option<String>,
@@ -185,6 +193,28 @@ pub struct ScoreArgs {
     pub format: ScoreFormat,
 }
 
+/// `caretaker plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Money available for the period, in the co-op's currency; repeat for one plan per budget.
+    #[arg(long = "budget", required = true, value_name = "AMOUNT")]
+    pub budgets: Vec<f64>,
+    /// Time to forecast from (RFC 3339 or a date; default: now).
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "no_score")]
+    pub at: Option<caretaker_core::Timestamp>,
+    /// Plan from the open orders as they stand, as the API would now, without scoring first.
+    #[arg(long)]
+    pub no_score: bool,
+    /// Where to write the JSON (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Parses a time given as RFC 3339 or a date.
+fn parse_time(text: &str) -> Result<caretaker_core::Timestamp, String> {
+    caretaker_core::Timestamp::parse(text).map_err(|e| e.to_string())
+}
+
 /// `caretaker eval ...`.
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
@@ -247,10 +277,14 @@ pub struct ImportReadingsArgs {
     /// (to the registry file in use, with defaults to review).
     #[arg(long)]
     pub create_missing: bool,
-    /// Kind of the equipment --create-missing adds (boiler, circulation_pump, dhw_heater,
-    /// sump_pump, elevator, heat_pump, air_handler, leak_zone).
-    #[arg(long, value_name = "KIND", requires = "create_missing")]
-    pub kind: Option<String>,
+    /// Kind of the equipment --create-missing adds.
+    #[arg(
+        long,
+        value_name = "KIND",
+        requires = "create_missing",
+        value_parser = one_of::<EquipmentKind>(EquipmentKind::names())
+    )]
+    pub kind: Option<EquipmentKind>,
 }
 
 /// `caretaker import events`.
@@ -342,9 +376,16 @@ pub struct LiveArgs {
     /// Broker to publish to (mqtt://HOST:PORT or mqtts://HOST:PORT; default from the configuration).
     #[arg(long)]
     pub broker: Option<String>,
-    /// Simulated seconds per real second.
+    /// How fast to replay the recent past: simulated seconds per real second
+    /// (default simulate.speed, 60). The gateways start `--replay` before now and
+    /// replay at this speed until they reach the wall clock, then publish in real
+    /// time, so no reading is ever ahead of now (ingest would refuse it).
     #[arg(long)]
     pub speed: Option<f64>,
+    /// How much of the recent past to replay before running in real time (`0s`:
+    /// none; less than ingest.max_age_days).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub replay: std::time::Duration,
     /// Stop after this much real time (`90s`, `10m`, `2h`); default: until Ctrl-C.
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
@@ -359,32 +400,32 @@ pub struct LiveArgs {
     pub password: Option<String>,
 }
 
-/// Parses `90s`, `10m`, `2h`, `1d` or a bare number of seconds.
+/// Parses a duration as people write it, in humantime's syntax (`90s`, `10m`,
+/// `1h 30m`, `2d`, `250ms`), or a bare number of seconds (`5`, `0.5`).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 90s, 10m, 2h"))?;
-    let seconds = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        "d" => n * 86400.0,
-        _ => {
-            return Err(format!(
-                "unknown unit {unit:?} in {text:?} (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(format!("{text:?} is not a positive duration"));
+    if let Ok(seconds) = text.parse::<f64>() {
+        return std::time::Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("{text:?} is not a positive number of seconds"));
     }
-    Ok(std::time::Duration::from_secs_f64(seconds))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{text:?} is not a duration like 90s, 10m, 2h or 1h 30m ({e})"))
+}
+
+/// Parses a duration that must not be zero (the time between two runs of something).
+pub fn parse_period(text: &str) -> Result<std::time::Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!("{text:?}: the period must be longer than zero")),
+        d => Ok(d),
+    }
+}
+
+/// Parses one of `names` (listed in `--help`) into the domain type they name.
+fn one_of<T>(names: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = caretaker_core::DomainError> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<T>())
 }
 
 #[cfg(test)]
@@ -393,11 +434,20 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("10m").unwrap().as_secs(), 600);
-        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
-        assert_eq!(parse_duration("5").unwrap().as_secs(), 5);
-        assert!(parse_duration("5y").is_err());
-        assert!(parse_duration("soon").is_err());
+        let secs = |text| parse_duration(text).map(|d| d.as_secs_f64());
+        assert_eq!(secs("90s"), Ok(90.0));
+        assert_eq!(secs("10m"), Ok(600.0));
+        assert_eq!(secs("2h"), Ok(7200.0));
+        assert_eq!(secs("1d"), Ok(86_400.0));
+        assert_eq!(secs("1h 30m"), Ok(5400.0));
+        assert_eq!(secs("250ms"), Ok(0.25));
+        assert_eq!(secs("0s"), Ok(0.0));
+        assert_eq!(secs(" 5 "), Ok(5.0));
+        assert_eq!(secs("0.5"), Ok(0.5));
+        for bad in ["soon", "5 parsecs", "-3", "-1s", "", "NaN"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(parse_period("1h").map(|d| d.as_secs()), Ok(3600));
+        assert!(parse_period("0s").is_err());
     }
 }

@@ -117,6 +117,39 @@ fn train_score_and_explain_on_the_simulated_coop() {
     let csv = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15", "--format", "csv"]));
     assert_eq!(csv.lines().count(), 43, "{csv}");
 
+    // Scored today, the history is old: a warning on stderr, plain text when
+    // stderr is not a terminal (even without NO_COLOR), results alone on stdout.
+    let out = run(caretaker(&data).env_remove("NO_COLOR").args(["score"]));
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(stderr.contains("forecasts rest on old data"), "{stderr}");
+    assert!(
+        !stdout.contains("old data"),
+        "a log line on stdout: {stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "escape codes in output: {stderr}"
+    );
+    let out = run(caretaker(&data).args(["--log-format", "json", "score", "--format", "json"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warning: serde_json::Value = stderr
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON log line"))
+        .find(|l| l["level"] == "WARN")
+        .unwrap_or_else(|| panic!("no warning in {stderr}"));
+    assert!(
+        warning["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("old data")
+    );
+    let scores: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(scores.len(), 42);
+
     // A model trained on another registry is refused with the way out.
     let registry = std::fs::read_to_string(data.join("registry.toml")).unwrap();
     let changed = dir.path().join("changed.toml");
@@ -155,7 +188,7 @@ fn train_score_and_explain_on_the_simulated_coop() {
 
 #[test]
 fn cmapss_fd001_fails_within_30_cycles() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cmapss");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/cmapss");
     let out = run_ok(
         caretaker(&tempfile::tempdir().unwrap().path().join("d"))
             .args([
@@ -237,7 +270,7 @@ fn in_six_conditions(from: &Path, to: &Path, subset: &str) {
 
 #[test]
 fn cmapss_in_several_operating_conditions() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cmapss");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/cmapss");
     let dir = tempfile::tempdir().unwrap();
     in_six_conditions(&shared, dir.path(), "FD902");
     let out = run_ok(

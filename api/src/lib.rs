@@ -33,7 +33,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use caretaker_ingest::metrics::IngestMetrics;
+use caretaker_ingest::metrics::{self, IngestMetrics};
 
 /// The router serving `/metrics` and `/health`.
 pub fn metrics_router(metrics: Arc<IngestMetrics>) -> Router {
@@ -43,13 +43,10 @@ pub fn metrics_router(metrics: Arc<IngestMetrics>) -> Router {
         .with_state(metrics)
 }
 
-async fn render_metrics(State(metrics): State<Arc<IngestMetrics>>) -> impl IntoResponse {
+async fn render_metrics(State(ingest): State<Arc<IngestMetrics>>) -> impl IntoResponse {
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        metrics.render(),
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        ingest.render(),
     )
 }
 
@@ -77,4 +74,39 @@ pub async fn serve_metrics(
         }
     });
     Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    #[tokio::test]
+    async fn metrics_are_served_in_the_prometheus_text_format() {
+        let ingest = Arc::new(IngestMetrics::new());
+        ingest.readings_stored.inc_by(7);
+        let addr = serve_metrics(([127, 0, 0, 1], 0).into(), ingest)
+            .await
+            .expect("binds");
+        let mut stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("connects");
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("sends");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("reads");
+        let (head, body) = response.split_once("\r\n\r\n").expect("a response");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.contains("content-type: text/plain; version=0.0.4; charset=utf-8"),
+            "{head}"
+        );
+        assert!(
+            body.contains("\ncaretaker_readings_stored_total 7\n"),
+            "{body}"
+        );
+        assert!(body.contains("# TYPE caretaker_flush_duration_seconds histogram\n"));
+    }
 }

@@ -1,3 +1,4 @@
+//! The one error of the domain types: why text or a number could not become one.
 use thiserror::Error;
 
 /// Why a value could not become a domain type.
@@ -21,9 +22,6 @@ pub enum DomainError {
     /// A reading value was NaN or infinite.
     #[error("value is not a finite number")]
     NonFinite,
-    /// A metric name is not one Caretaker knows.
-    #[error("unknown metric {0:?} (known: {known})", known = crate::Metric::names().join(", "))]
-    UnknownMetric(String),
     /// A unit of measure does not fit the metric.
     #[error("unit {unit:?} does not fit metric {metric} (expected {expected})")]
     WrongUnit {
@@ -34,20 +32,15 @@ pub enum DomainError {
         /// The unit(s) accepted.
         expected: String,
     },
-    /// An equipment kind is not one Caretaker knows.
-    #[error("unknown equipment kind {0:?} (known: {known})", known = crate::EquipmentKind::names().join(", "))]
-    UnknownKind(String),
-    /// An event kind is not one Caretaker knows.
-    #[error("unknown event kind {0:?} (known: {known})", known = crate::EventKind::names().join(", "))]
-    UnknownEventKind(String),
-    /// A name (work order state or origin, role...) is not one Caretaker knows.
-    #[error("unknown {what} {name:?} (known: {known})")]
+    /// A name (metric, equipment kind, event kind, work order state or origin,
+    /// role) is not one Caretaker knows.
+    #[error("unknown {what} {name:?} (known: {})", known.join(", "))]
     UnknownName {
-        /// Which kind of name (work order state, role...).
+        /// Which kind of name (metric, work order state, role...).
         what: &'static str,
         /// The rejected text.
         name: String,
-        /// The names accepted, comma-separated.
-        known: String,
+        /// The names accepted.
+        known: &'static [&'static str],
     },
 }

@@ -1,77 +1,21 @@
 //! The maintenance history: failures, maintenance, alarms and resident reports.
-use std::fmt;
+use serde::{Deserialize, Serialize};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::{EquipmentId, Timestamp, UnitId};
 
-use crate::{DomainError, EquipmentId, Timestamp, UnitId};
-
-/// What happened to a piece of equipment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EventKind {
-    /// It stopped doing its job.
-    Failure,
-    /// Scheduled service (inspection, cleaning, parts replaced on a schedule).
-    PreventiveMaintenance,
-    /// A repair: after a failure, or of a fault found before it failed.
-    CorrectiveMaintenance,
-    /// An alarm or error code the equipment raised.
-    Alarm,
-    /// A resident reported a problem.
-    ResidentReport,
-}
-
-impl EventKind {
-    /// Every event kind.
-    pub const ALL: &'static [EventKind] = &[
-        Self::Failure,
-        Self::PreventiveMaintenance,
-        Self::CorrectiveMaintenance,
-        Self::Alarm,
-        Self::ResidentReport,
-    ];
-
-    /// The kind's name in files and the API.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Failure => "failure",
-            Self::PreventiveMaintenance => "preventive_maintenance",
-            Self::CorrectiveMaintenance => "corrective_maintenance",
-            Self::Alarm => "alarm",
-            Self::ResidentReport => "resident_report",
-        }
-    }
-
-    /// Parses an event kind name.
-    pub fn parse(name: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.name() == name)
-            .ok_or_else(|| DomainError::UnknownEventKind(name.to_owned()))
-    }
-
-    /// All event kind names.
-    pub fn names() -> Vec<&'static str> {
-        Self::ALL.iter().map(|k| k.name()).collect()
-    }
-}
-
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl Serialize for EventKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
+named_enum! {
+    /// What happened to a piece of equipment.
+    pub enum EventKind as "event kind" {
+        /// It stopped doing its job.
+        Failure,
+        /// Scheduled service (inspection, cleaning, parts replaced on a schedule).
+        PreventiveMaintenance,
+        /// A repair: after a failure, or of a fault found before it failed.
+        CorrectiveMaintenance,
+        /// An alarm or error code the equipment raised.
+        Alarm,
+        /// A resident reported a problem.
+        ResidentReport,
     }
 }
 

@@ -10,6 +10,9 @@
 //! and knows nothing about MQTT, Parquet, SQL or HTTP.
 #![deny(missing_docs)]
 
+#[macro_use]
+mod names;
+
 mod error;
 mod event;
 mod ids;
@@ -25,8 +28,8 @@ pub use error::DomainError;
 pub use event::{Event, EventKind};
 pub use ids::{BuildingId, EquipmentId, GatewayName, SensorId, UnitId};
 pub use kind::EquipmentKind;
-pub use metric::Metric;
-pub use reading::{Reading, ReadingBatch};
+pub use metric::{Metric, ValueError};
+pub use reading::{BatchReading, Reading, ReadingBatch};
 pub use registry::{
     Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit, ZigbeeAddress,
 };

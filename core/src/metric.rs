@@ -1,27 +1,18 @@
 //! What sensors measure: metrics, their units of measure and physical limits.
-use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::DomainError;
-
+/// One line per metric: the variant (its name is the variant in `snake_case`, see
+/// [`crate::names`]), the canonical unit, other accepted spellings of it, the
+/// physical range, and whether it is an on/off state.
 macro_rules! metrics {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal, $unit:literal, [$($alias:literal),*], $lo:expr, $hi:expr, $binary:literal;)*) => {
-        /// A quantity a sensor measures.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Metric {
-            $($(#[$doc])* $variant,)*
+    ($($(#[$doc:meta])* $variant:ident, $unit:literal, [$($alias:literal),*], $lo:expr, $hi:expr, $binary:literal;)*) => {
+        named_enum! {
+            /// A quantity a sensor measures.
+            pub enum Metric as "metric" {
+                $($(#[$doc])* $variant,)*
+            }
         }
 
         impl Metric {
-            /// Every metric, in declaration order.
-            pub const ALL: &'static [Metric] = &[$(Metric::$variant,)*];
-
-            /// The metric's name in files, payloads and the API (`supply_temperature`).
-            pub const fn name(self) -> &'static str {
-                match self { $(Metric::$variant => $name,)* }
-            }
-
             /// The canonical unit of measure (`°C`).
             pub const fn unit(self) -> &'static str {
                 match self { $(Metric::$variant => $unit,)* }
@@ -41,87 +32,90 @@ macro_rules! metrics {
             pub const fn is_binary(self) -> bool {
                 match self { $(Metric::$variant => $binary,)* }
             }
-
-            /// Parses a metric name.
-            pub fn parse(name: &str) -> Result<Self, DomainError> {
-                match name {
-                    $($name => Ok(Metric::$variant),)*
-                    other => Err(DomainError::UnknownMetric(other.to_owned())),
-                }
-            }
-
-            /// All metric names.
-            pub fn names() -> Vec<&'static str> {
-                Self::ALL.iter().map(|m| m.name()).collect()
-            }
         }
     };
 }
 
 metrics! {
     /// Heating or hot-water flow temperature leaving the equipment.
-    SupplyTemperature = "supply_temperature", "°C", ["C", "degC"], -60.0, 250.0, false;
+    SupplyTemperature, "°C", ["C", "degC"], -60.0, 250.0, false;
     /// Temperature of water returning to the equipment.
-    ReturnTemperature = "return_temperature", "°C", ["C", "degC"], -60.0, 250.0, false;
+    ReturnTemperature, "°C", ["C", "degC"], -60.0, 250.0, false;
     /// Hot-water outlet temperature of a water heater.
-    OutletTemperature = "outlet_temperature", "°C", ["C", "degC"], -60.0, 250.0, false;
+    OutletTemperature, "°C", ["C", "degC"], -60.0, 250.0, false;
     /// Air temperature in a room, duct or roof space.
-    AirTemperature = "air_temperature", "°C", ["C", "degC"], -60.0, 150.0, false;
+    AirTemperature, "°C", ["C", "degC"], -60.0, 150.0, false;
     /// System water pressure.
-    Pressure = "pressure", "bar", [], 0.0, 40.0, false;
+    Pressure, "bar", [], 0.0, 40.0, false;
     /// Pressure difference across a pump.
-    DifferentialPressure = "differential_pressure", "kPa", [], 0.0, 1000.0, false;
+    DifferentialPressure, "kPa", [], 0.0, 1000.0, false;
     /// Pressure drop across an air filter.
-    FilterPressureDrop = "filter_pressure_drop", "Pa", [], 0.0, 5000.0, false;
+    FilterPressureDrop, "Pa", [], 0.0, 5000.0, false;
     /// Vibration velocity, RMS.
-    VibrationRms = "vibration_rms", "mm/s", [], 0.0, 200.0, false;
+    VibrationRms, "mm/s", [], 0.0, 200.0, false;
     /// Motor current.
-    MotorCurrent = "motor_current", "A", [], 0.0, 1000.0, false;
+    MotorCurrent, "A", [], 0.0, 1000.0, false;
     /// Electrical power draw.
-    Power = "power", "W", [], 0.0, 1.0e6, false;
+    Power, "W", [], 0.0, 1.0e6, false;
     /// Burner starts in the last hour.
-    BurnerCycles = "burner_cycles", "1/h", ["cycles/h"], 0.0, 3600.0, false;
+    BurnerCycles, "1/h", ["cycles/h"], 0.0, 3600.0, false;
     /// Running (1) or stopped (0).
-    RunState = "run_state", "state", ["bool"], 0.0, 1.0, true;
+    RunState, "state", ["bool"], 0.0, 1.0, true;
     /// Minutes a water heater took to recover its set point after the last draw.
-    RecoveryTime = "recovery_time", "min", [], 0.0, 1440.0, false;
+    RecoveryTime, "min", [], 0.0, 1440.0, false;
     /// Mean seconds for an elevator door to open and close.
-    DoorCycleTime = "door_cycle_time", "s", [], 0.0, 600.0, false;
+    DoorCycleTime, "s", [], 0.0, 600.0, false;
     /// Elevator trips in the last hour.
-    Trips = "trips", "1/h", ["trips/h"], 0.0, 1000.0, false;
+    Trips, "1/h", ["trips/h"], 0.0, 1000.0, false;
     /// Water level in a sump pit.
-    WaterLevel = "water_level", "cm", [], -100.0, 1000.0, false;
+    WaterLevel, "cm", [], -100.0, 1000.0, false;
     /// Water detected (1) or dry (0).
-    WaterLeak = "water_leak", "state", ["bool"], 0.0, 1.0, true;
+    WaterLeak, "state", ["bool"], 0.0, 1.0, true;
     /// Relative humidity.
-    Humidity = "humidity", "%", [], 0.0, 100.0, false;
+    Humidity, "%", [], 0.0, 100.0, false;
     /// Battery charge of a wireless sensor.
-    Battery = "battery", "%", [], 0.0, 100.0, false;
+    Battery, "%", [], 0.0, 100.0, false;
 }
 
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// Why a number cannot be a reading of a metric.
+///
+/// Displayed as what is wrong with the value, to follow it in a sentence:
+/// `format!("value {v} {err}")` reads "value 999 is outside the physical range
+/// of supply_temperature, -60 to 250 °C".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// NaN or infinite.
+    #[error("is not a finite number")]
+    NonFinite,
+    /// Neither 0 nor 1, for an on/off metric.
+    #[error("is neither 0 nor 1, as {0} must be")]
+    NotOnOff(Metric),
+    /// Outside the metric's physical range.
+    #[error(
+        "is outside the physical range of {0}, {lo} to {hi} {unit}",
+        lo = .0.physical_range().0,
+        hi = .0.physical_range().1,
+        unit = .0.unit()
+    )]
+    OutOfRange(Metric),
 }
 
-impl std::str::FromStr for Metric {
-    type Err = DomainError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for Metric {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Metric {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
+impl Metric {
+    /// `value` as a reading of this metric: finite, within the physical range,
+    /// and 0 or 1 for an on/off metric; `-0` becomes `0`. The one value rule of
+    /// live ingest and of imports.
+    pub fn check_value(self, value: f64) -> Result<f64, ValueError> {
+        if !value.is_finite() {
+            return Err(ValueError::NonFinite);
+        }
+        if self.is_binary() && value != 0.0 && value != 1.0 {
+            return Err(ValueError::NotOnOff(self));
+        }
+        let (lo, hi) = self.physical_range();
+        if !(lo..=hi).contains(&value) {
+            return Err(ValueError::OutOfRange(self));
+        }
+        Ok(value + 0.0)
     }
 }
 
@@ -140,5 +134,42 @@ mod tests {
         assert!(Metric::parse("temperature").is_err());
         assert!(Metric::SupplyTemperature.accepts_unit("C"));
         assert!(!Metric::SupplyTemperature.accepts_unit("K"));
+    }
+
+    /// Renders what [`Metric::check_value`] makes of each value.
+    fn check(metric: Metric, values: &[f64], expect: &str) {
+        let shown: Vec<String> = values
+            .iter()
+            .map(|&v| match metric.check_value(v) {
+                Ok(kept) => format!("{v:?} -> {kept:?}"),
+                Err(e) => format!("value {v} {e}"),
+            })
+            .collect();
+        assert_eq!(shown.join("\n"), expect.trim(), "{metric}");
+    }
+
+    #[test]
+    fn values_are_finite_within_the_physical_range_and_on_off_where_binary() {
+        check(
+            Metric::SupplyTemperature,
+            &[70.5, -0.0, -60.0, 250.0, 999.0, f64::NAN, f64::NEG_INFINITY],
+            "
+70.5 -> 70.5
+-0.0 -> 0.0
+-60.0 -> -60.0
+250.0 -> 250.0
+value 999 is outside the physical range of supply_temperature, -60 to 250 °C
+value NaN is not a finite number
+value -inf is not a finite number",
+        );
+        check(
+            Metric::RunState,
+            &[0.0, 1.0, 0.5, 2.0],
+            "
+0.0 -> 0.0
+1.0 -> 1.0
+value 0.5 is neither 0 nor 1, as run_state must be
+value 2 is neither 0 nor 1, as run_state must be",
+        );
     }
 }

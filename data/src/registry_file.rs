@@ -218,6 +218,28 @@ struct RawLorawan {
     field: String,
 }
 
+/// The buildings seen so far: their ids, and floors by id.
+#[derive(Default)]
+struct Buildings {
+    ids: HashSet<BuildingId>,
+    floors: HashMap<BuildingId, i64>,
+}
+
+/// A piece of equipment as checked: itself if usable, and the units it serves
+/// either way (a unit it serves is not reported as unserved).
+struct CheckedEquipment {
+    equipment: Option<Equipment>,
+    serves: Vec<UnitId>,
+}
+
+/// The gateway addresses earlier sensors use.
+#[derive(Default)]
+struct Addresses {
+    native: HashSet<String>,
+    zigbee: HashSet<(String, String)>,
+    lorawan: HashSet<(String, String)>,
+}
+
 struct Checker<'a> {
     source: &'a str,
     problems: Vec<RegistryProblem>,
@@ -282,54 +304,22 @@ impl Checker<'_> {
         v
     }
 
+    /// Checks every part in file order, each against the parts before it, and
+    /// indexes what passed.
     fn check(&mut self, raw: RawRegistry) -> Registry {
         let coop = Coop {
             name: raw.coop.name,
             currency: raw.coop.currency,
         };
-
-        let mut building_ids = HashSet::new();
-        let mut floors_of: HashMap<BuildingId, i64> = HashMap::new();
-        let mut buildings = Vec::new();
+        let mut buildings = Buildings::default();
+        let mut building_list = Vec::new();
         for b in raw.building {
-            let id = self.id(&b.id, "building", BuildingId::parse, &mut building_ids);
-            if *b.floors.get_ref() < 1 {
-                self.report(&b.floors, "a building needs at least 1 floor");
-            }
-            if let Some(id) = id {
-                floors_of.insert(id.clone(), *b.floors.get_ref());
-                buildings.push(Building {
-                    id,
-                    name: b.name,
-                    address: b.address,
-                    floors: (*b.floors.get_ref()).clamp(0, u32::MAX as i64) as u32,
-                });
-            }
+            building_list.extend(self.building(b, &mut buildings));
         }
-
         let mut unit_ids = HashSet::new();
         let mut units = Vec::new();
         for u in raw.unit {
-            let id = self.id(&u.id, "unit", UnitId::parse, &mut unit_ids);
-            let building =
-                self.reference(&u.building, "building", BuildingId::parse, &building_ids);
-            let floor = *u.floor.get_ref();
-            if let Some(b) = &building {
-                let floors = floors_of[b];
-                if floor > floors || floor < -5 {
-                    self.report(
-                        &u.floor,
-                        format!("floor {floor} is outside building {b}, which has {floors} floors"),
-                    );
-                }
-            }
-            if let (Some(id), Some(building)) = (id, building) {
-                units.push(Unit {
-                    id,
-                    building,
-                    floor: floor.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-                });
-            }
+            units.extend(self.unit(u, &mut unit_ids, &buildings));
         }
         if units.is_empty() && self.problems.is_empty() {
             self.problems.push(RegistryProblem {
@@ -338,87 +328,172 @@ impl Checker<'_> {
                 message: "the registry has no [[unit]]: a co-op needs at least one unit".into(),
             });
         }
-
         let mut equipment_ids = HashSet::new();
         let mut served: HashSet<UnitId> = HashSet::new();
         let mut equipment = Vec::new();
         let today = chrono::Utc::now().date_naive();
         for e in raw.equipment {
-            let id = self.id(&e.id, "equipment", EquipmentId::parse, &mut equipment_ids);
-            let building =
-                self.reference(&e.building, "building", BuildingId::parse, &building_ids);
-            let kind = match EquipmentKind::parse(e.kind.get_ref()) {
-                Ok(k) => Some(k),
-                Err(err) => {
-                    self.report(&e.kind, err);
-                    None
-                }
-            };
-            let installed = match e.installed.get_ref() {
-                RawDate::Toml(d) => d.date.and_then(|d| {
-                    NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
-                }),
-                RawDate::Text(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
-            };
-            match installed {
-                None => self.report(&e.installed, "installed must be a date like 2015-06-30"),
-                Some(d) if d > today => {
-                    self.report(&e.installed, format!("installed date {d} is in the future"))
-                }
-                Some(_) => {}
-            }
-            let replacement_cost = self.cost(&e.replacement_cost, "replacement_cost");
-            let failure_cost = self.cost(&e.failure_cost, "failure_cost");
-            let criticality = *e.criticality.get_ref();
-            if !(1..=5).contains(&criticality) {
+            let checked = self.equipment(e, &mut equipment_ids, &buildings.ids, &units, today);
+            served.extend(checked.serves.iter().cloned());
+            equipment.extend(checked.equipment);
+        }
+        self.report_unserved_units(&units, &served);
+        let mut sensor_ids = HashSet::new();
+        let mut addresses = Addresses::default();
+        let mut sensors = Vec::new();
+        for s in raw.sensor {
+            sensors.extend(self.sensor(s, &mut sensor_ids, &equipment_ids, &mut addresses));
+        }
+        Registry::from_checked_parts(coop, building_list, units, equipment, sensors)
+    }
+
+    /// Checks a building; `None` if its id is unusable.
+    fn building(&mut self, b: RawBuilding, seen: &mut Buildings) -> Option<Building> {
+        let id = self.id(&b.id, "building", BuildingId::parse, &mut seen.ids);
+        if *b.floors.get_ref() < 1 {
+            self.report(&b.floors, "a building needs at least 1 floor");
+        }
+        let id = id?;
+        seen.floors.insert(id.clone(), *b.floors.get_ref());
+        Some(Building {
+            id,
+            name: b.name,
+            address: b.address,
+            floors: (*b.floors.get_ref()).clamp(0, u32::MAX as i64) as u32,
+        })
+    }
+
+    /// Checks a unit against the buildings; `None` if its id or building is unusable.
+    fn unit(
+        &mut self,
+        u: RawUnit,
+        seen: &mut HashSet<UnitId>,
+        buildings: &Buildings,
+    ) -> Option<Unit> {
+        let id = self.id(&u.id, "unit", UnitId::parse, seen);
+        let building = self.reference(&u.building, "building", BuildingId::parse, &buildings.ids);
+        let floor = *u.floor.get_ref();
+        if let Some(b) = &building {
+            let floors = buildings.floors[b];
+            if floor > floors || floor < -5 {
                 self.report(
-                    &e.criticality,
-                    format!("criticality must be 1 (nuisance) to 5 (safety, no heat in winter), got {criticality}"),
+                    &u.floor,
+                    format!("floor {floor} is outside building {b}, which has {floors} floors"),
                 );
             }
-            let mut serves = Vec::new();
-            if e.serves.get_ref().is_empty() {
-                self.report(&e.serves, "serves must name at least one unit or pattern");
+        }
+        Some(Unit {
+            id: id?,
+            building: building?,
+            floor: floor.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        })
+    }
+
+    /// Checks a piece of equipment against the buildings and units.
+    fn equipment(
+        &mut self,
+        e: RawEquipment,
+        seen: &mut HashSet<EquipmentId>,
+        building_ids: &HashSet<BuildingId>,
+        units: &[Unit],
+        today: NaiveDate,
+    ) -> CheckedEquipment {
+        let id = self.id(&e.id, "equipment", EquipmentId::parse, seen);
+        let building = self.reference(&e.building, "building", BuildingId::parse, building_ids);
+        let kind = self.name(&e.kind, EquipmentKind::parse);
+        let installed = self.installed(&e.installed, today);
+        let replacement_cost = self.cost(&e.replacement_cost, "replacement_cost");
+        let failure_cost = self.cost(&e.failure_cost, "failure_cost");
+        let criticality = *e.criticality.get_ref();
+        if !(1..=5).contains(&criticality) {
+            self.report(
+                &e.criticality,
+                format!("criticality must be 1 (nuisance) to 5 (safety, no heat in winter), got {criticality}"),
+            );
+        }
+        let serves = self.served_units(&e.serves, units);
+        let equipment = match (id, building, kind, installed) {
+            (Some(id), Some(building), Some(kind), Some(installed)) => Some(Equipment {
+                id,
+                building,
+                kind,
+                name: e.name,
+                make: e.make,
+                model: e.model,
+                installed,
+                replacement_cost,
+                failure_cost,
+                criticality: criticality.clamp(0, 255) as u8,
+                serves: serves.clone(),
+            }),
+            _ => None,
+        };
+        CheckedEquipment { equipment, serves }
+    }
+
+    /// Parses a name (kind, metric) of a domain enum, reporting it if unknown.
+    fn name<T>(
+        &mut self,
+        raw: &Spanned<String>,
+        parse: impl Fn(&str) -> Result<T, caretaker_core::DomainError>,
+    ) -> Option<T> {
+        parse(raw.get_ref())
+            .map_err(|err| self.report(raw, err))
+            .ok()
+    }
+
+    /// The installation date: a TOML date or `YYYY-MM-DD` text, not in the future.
+    fn installed(&mut self, raw: &Spanned<RawDate>, today: NaiveDate) -> Option<NaiveDate> {
+        let installed = match raw.get_ref() {
+            RawDate::Toml(d) => d
+                .date
+                .and_then(|d| NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)),
+            RawDate::Text(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
+        };
+        match installed {
+            None => self.report(raw, "installed must be a date like 2015-06-30"),
+            Some(d) if d > today => {
+                self.report(raw, format!("installed date {d} is in the future"))
             }
-            for pattern in e.serves.get_ref() {
-                let matched: Vec<&Unit> = units
-                    .iter()
-                    .filter(|u| glob_match(pattern.get_ref(), u.id.as_str()))
-                    .collect();
-                if matched.is_empty() {
-                    self.report(
-                        pattern,
-                        format!("serves {:?} matches no unit", pattern.get_ref()),
-                    );
-                }
-                for u in matched {
-                    if !serves.contains(&u.id) {
-                        serves.push(u.id.clone());
-                    }
-                }
+            Some(_) => {}
+        }
+        installed
+    }
+
+    /// The units matched by the `serves` patterns, in pattern then file order, each once.
+    fn served_units(
+        &mut self,
+        patterns: &Spanned<Vec<Spanned<String>>>,
+        units: &[Unit],
+    ) -> Vec<UnitId> {
+        let mut serves = Vec::new();
+        if patterns.get_ref().is_empty() {
+            self.report(patterns, "serves must name at least one unit or pattern");
+        }
+        for pattern in patterns.get_ref() {
+            let matched: Vec<&Unit> = units
+                .iter()
+                .filter(|u| glob_match(pattern.get_ref(), u.id.as_str()))
+                .collect();
+            if matched.is_empty() {
+                self.report(
+                    pattern,
+                    format!("serves {:?} matches no unit", pattern.get_ref()),
+                );
             }
-            served.extend(serves.iter().cloned());
-            if let (Some(id), Some(building), Some(kind), Some(installed)) =
-                (id, building, kind, installed)
-            {
-                equipment.push(Equipment {
-                    id,
-                    building,
-                    kind,
-                    name: e.name,
-                    make: e.make,
-                    model: e.model,
-                    installed,
-                    replacement_cost,
-                    failure_cost,
-                    criticality: criticality.clamp(0, 255) as u8,
-                    serves,
-                });
+            for u in matched {
+                if !serves.contains(&u.id) {
+                    serves.push(u.id.clone());
+                }
             }
         }
-        for u in &units {
+        serves
+    }
+
+    /// Reports each unit no equipment serves, at the unit's own table.
+    fn report_unserved_units(&mut self, units: &[Unit], served: &HashSet<UnitId>) {
+        for u in units {
             if !served.contains(&u.id) {
-                // Point at the unit's own table so the user finds it.
                 let msg = format!(
                     "unit {} is served by no equipment: add it to some equipment's serves",
                     u.id
@@ -430,133 +505,148 @@ impl Checker<'_> {
                 });
             }
         }
+    }
 
-        let mut sensor_ids = HashSet::new();
-        let mut natives = HashSet::new();
-        let mut zigbees = HashSet::new();
-        let mut lorawans = HashSet::new();
-        let mut sensors = Vec::new();
-        for s in raw.sensor {
-            let id = self.id(&s.id, "sensor", SensorId::parse, &mut sensor_ids);
-            let equipment = self.reference(
-                &s.equipment,
-                "equipment",
-                EquipmentId::parse,
-                &equipment_ids,
-            );
-            let metric = match Metric::parse(s.metric.get_ref()) {
-                Ok(m) => Some(m),
-                Err(err) => {
-                    self.report(&s.metric, err);
-                    None
-                }
-            };
-            if let Some(m) = metric {
-                if !m.accepts_unit(s.unit.get_ref()) {
-                    self.report(
-                        &s.unit,
-                        format!(
-                            "unit {:?} does not fit metric {m}: use {:?}",
-                            s.unit.get_ref(),
-                            m.unit()
-                        ),
-                    );
-                }
-                let (lo, hi) = *s.expected_range.get_ref();
-                let (plo, phi) = m.physical_range();
-                if !(lo.is_finite() && hi.is_finite()) || lo > hi {
-                    self.report(
-                        &s.expected_range,
-                        format!("expected_range [{lo}, {hi}] must be [low, high] with low <= high"),
-                    );
-                } else if lo < plo || hi > phi {
-                    self.report(
-                        &s.expected_range,
-                        format!("expected_range [{lo}, {hi}] is outside what {m} can physically be ([{plo}, {phi}] {})", m.unit()),
-                    );
-                }
-            }
-            let interval = *s.interval_s.get_ref();
-            if !(1..=86_400).contains(&interval) {
-                self.report(
-                    &s.interval_s,
-                    format!("interval_s must be 1 to 86400 seconds, got {interval}"),
-                );
-            }
-            let native_key = s
-                .native
-                .as_ref()
-                .map(|n| n.get_ref().clone())
-                .unwrap_or_else(|| s.id.get_ref().clone());
-            if !natives.insert(native_key.clone()) {
-                let at = s.native.as_ref().unwrap_or(&s.id);
-                self.report(
-                    at,
-                    format!("native id {native_key:?} is used by two sensors"),
-                );
-            }
-            let zigbee = s.zigbee.as_ref().map(|z| {
-                let z = z.get_ref();
-                ZigbeeAddress {
-                    name: z.name.clone(),
-                    key: z.key.clone(),
-                }
-            });
-            if let (Some(z), Some(raw)) = (&zigbee, &s.zigbee) {
-                if z.name.is_empty() || z.key.is_empty() {
-                    self.report(raw, "zigbee needs a non-empty name and key");
-                } else if z.name.contains(['#', '+']) {
-                    self.report(raw, "a Zigbee2MQTT friendly name cannot contain '#' or '+'");
-                } else if !zigbees.insert((z.name.clone(), z.key.clone())) {
-                    self.report(
-                        raw,
-                        format!(
-                            "zigbee device {:?} key {:?} is used by two sensors",
-                            z.name, z.key
-                        ),
-                    );
-                }
-            }
-            let lorawan = s.lorawan.as_ref().map(|l| {
-                let l = l.get_ref();
-                LorawanAddress {
-                    dev_eui: l.dev_eui.to_ascii_lowercase(),
-                    field: l.field.clone(),
-                }
-            });
-            if let (Some(l), Some(raw)) = (&lorawan, &s.lorawan) {
-                if l.dev_eui.len() != 16 || !l.dev_eui.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    self.report(
-                        raw,
-                        format!("lorawan dev_eui {:?} must be 16 hex digits", l.dev_eui),
-                    );
-                } else if !lorawans.insert((l.dev_eui.clone(), l.field.clone())) {
-                    self.report(
-                        raw,
-                        format!(
-                            "lorawan device {} field {:?} is used by two sensors",
-                            l.dev_eui, l.field
-                        ),
-                    );
-                }
-            }
-            if let (Some(id), Some(equipment), Some(metric)) = (id, equipment, metric) {
-                sensors.push(Sensor {
-                    id,
-                    equipment,
-                    metric,
-                    unit: s.unit.get_ref().clone(),
-                    expected_range: *s.expected_range.get_ref(),
-                    interval_s: interval.clamp(1, 86_400) as u32,
-                    address: SensorAddress {
-                        native: s.native.map(|n| n.into_inner()),
-                        zigbee,
-                        lorawan,
-                    },
-                });
-            }
+    /// Checks a sensor against the equipment and the addresses of earlier sensors.
+    fn sensor(
+        &mut self,
+        s: RawSensor,
+        seen: &mut HashSet<SensorId>,
+        equipment_ids: &HashSet<EquipmentId>,
+        addresses: &mut Addresses,
+    ) -> Option<Sensor> {
+        let id = self.id(&s.id, "sensor", SensorId::parse, seen);
+        let equipment =
+            self.reference(&s.equipment, "equipment", EquipmentId::parse, equipment_ids);
+        let metric = self.name(&s.metric, Metric::parse);
+        if let Some(m) = metric {
+            self.check_unit_and_range(&s, m);
         }
-        Registry::from_checked_parts(coop, buildings, units, equipment, sensors)
+        let interval = *s.interval_s.get_ref();
+        if !(1..=86_400).contains(&interval) {
+            self.report(
+                &s.interval_s,
+                format!("interval_s must be 1 to 86400 seconds, got {interval}"),
+            );
+        }
+        self.check_native(&s, addresses);
+        let zigbee = self.zigbee(s.zigbee.as_ref(), addresses);
+        let lorawan = self.lorawan(s.lorawan.as_ref(), addresses);
+        Some(Sensor {
+            id: id?,
+            equipment: equipment?,
+            metric: metric?,
+            unit: s.unit.get_ref().clone(),
+            expected_range: *s.expected_range.get_ref(),
+            interval_s: interval.clamp(1, 86_400) as u32,
+            address: SensorAddress {
+                native: s.native.map(|n| n.into_inner()),
+                zigbee,
+                lorawan,
+            },
+        })
+    }
+
+    /// Checks that the sensor's unit fits its metric and its expected range is
+    /// ordered and physically possible.
+    fn check_unit_and_range(&mut self, s: &RawSensor, m: Metric) {
+        if !m.accepts_unit(s.unit.get_ref()) {
+            self.report(
+                &s.unit,
+                format!(
+                    "unit {:?} does not fit metric {m}: use {:?}",
+                    s.unit.get_ref(),
+                    m.unit()
+                ),
+            );
+        }
+        let (lo, hi) = *s.expected_range.get_ref();
+        let (plo, phi) = m.physical_range();
+        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+            self.report(
+                &s.expected_range,
+                format!("expected_range [{lo}, {hi}] must be [low, high] with low <= high"),
+            );
+        } else if lo < plo || hi > phi {
+            self.report(
+                &s.expected_range,
+                format!("expected_range [{lo}, {hi}] is outside what {m} can physically be ([{plo}, {phi}] {})", m.unit()),
+            );
+        }
+    }
+
+    /// Checks that no earlier sensor has the same native id (its own id by default).
+    fn check_native(&mut self, s: &RawSensor, addresses: &mut Addresses) {
+        let native_key = s
+            .native
+            .as_ref()
+            .map(|n| n.get_ref().clone())
+            .unwrap_or_else(|| s.id.get_ref().clone());
+        if !addresses.native.insert(native_key.clone()) {
+            let at = s.native.as_ref().unwrap_or(&s.id);
+            self.report(
+                at,
+                format!("native id {native_key:?} is used by two sensors"),
+            );
+        }
+    }
+
+    /// The Zigbee2MQTT address, checked: non-empty, a valid friendly name, unused.
+    fn zigbee(
+        &mut self,
+        raw: Option<&Spanned<RawZigbee>>,
+        addresses: &mut Addresses,
+    ) -> Option<ZigbeeAddress> {
+        let raw = raw?;
+        let z = ZigbeeAddress {
+            name: raw.get_ref().name.clone(),
+            key: raw.get_ref().key.clone(),
+        };
+        if z.name.is_empty() || z.key.is_empty() {
+            self.report(raw, "zigbee needs a non-empty name and key");
+        } else if z.name.contains(['#', '+']) {
+            self.report(raw, "a Zigbee2MQTT friendly name cannot contain '#' or '+'");
+        } else if !addresses.zigbee.insert((z.name.clone(), z.key.clone())) {
+            self.report(
+                raw,
+                format!(
+                    "zigbee device {:?} key {:?} is used by two sensors",
+                    z.name, z.key
+                ),
+            );
+        }
+        Some(z)
+    }
+
+    /// The LoRaWAN address, checked: a 16-hex-digit device EUI (kept lowercase), unused.
+    fn lorawan(
+        &mut self,
+        raw: Option<&Spanned<RawLorawan>>,
+        addresses: &mut Addresses,
+    ) -> Option<LorawanAddress> {
+        let raw = raw?;
+        let l = LorawanAddress {
+            dev_eui: raw.get_ref().dev_eui.to_ascii_lowercase(),
+            field: raw.get_ref().field.clone(),
+        };
+        if l.dev_eui.len() != 16 || !l.dev_eui.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.report(
+                raw,
+                format!("lorawan dev_eui {:?} must be 16 hex digits", l.dev_eui),
+            );
+        } else if !addresses
+            .lorawan
+            .insert((l.dev_eui.clone(), l.field.clone()))
+        {
+            self.report(
+                raw,
+                format!(
+                    "lorawan device {} field {:?} is used by two sensors",
+                    l.dev_eui, l.field
+                ),
+            );
+        }
+        Some(l)
     }
 
     fn line_of_unit(&self, id: &str) -> usize {

@@ -3,7 +3,10 @@
 //! and outcomes, which become maintenance events for the model to learn from.
 //!
 //! Every change runs in one write transaction and bumps the order's `version`,
-//! so callers can refuse to overwrite a change they have not seen.
+//! so callers can refuse to overwrite a change they have not seen. An order's
+//! state changes on one path only, `Store::move_order` (behind
+//! [`Store::transition`], and taken too when a proposal reopens an order), which
+//! writes the decision-log row, notices and outcome event in the same transaction.
 use std::collections::HashSet;
 
 use caretaker_core::{EquipmentId, EventKind, Timestamp, UnitId, WorkOrderOrigin, WorkOrderState};
@@ -294,6 +297,23 @@ fn percent(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
 }
 
+/// The note of a reopening: "reopened: risk grew from 25% to 45%".
+fn reopen_note(old: f64, new: f64) -> String {
+    let verb = if new > old { "grew" } else { "changed" };
+    format!(
+        "reopened: risk {verb} from {} to {}",
+        percent(old),
+        percent(new)
+    )
+}
+
+/// The equipment's latest order of one origin, as [`Store::upsert_proposal`] needs it.
+struct Latest {
+    id: i64,
+    state: WorkOrderState,
+    risk_at_decision: Option<f64>,
+}
+
 impl Store {
     /// Records what an assessment proposes, in one transaction, against the
     /// equipment's latest order of the same origin:
@@ -301,8 +321,10 @@ impl Store {
     /// - open: its title, numbers, assessment and explanation are refreshed
     ///   (not its state) → [`ProposalChange::Updated`];
     /// - deferred or dismissed: if both the probability at that decision and the
-    ///   new one are known and `reopen(old, new)` says so, it is proposed again
-    ///   with the new numbers and the decision logged → [`ProposalChange::Reopened`];
+    ///   new one are known and `reopen(old, new)` says so, it gets the new numbers
+    ///   and moves back to proposed through the same path as [`Store::transition`],
+    ///   its decision logged by `caretaker` (two changes: its version rises by two)
+    ///   → [`ProposalChange::Reopened`];
     ///   otherwise nothing changes → [`ProposalChange::StillClosed`];
     /// - done, or none: a new proposed order (no units yet) → [`ProposalChange::Created`].
     ///
@@ -320,95 +342,101 @@ impl Store {
         let latest = if p.origin == WorkOrderOrigin::Manual {
             None
         } else {
-            sqlx::query(
-                "SELECT id, state, risk_at_decision FROM work_orders \
-                 WHERE equipment_id = ? AND origin = ? ORDER BY id DESC LIMIT 1",
-            )
-            .bind(p.equipment.as_str())
-            .bind(p.origin.name())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(self.db())?
-        };
-        let latest = match latest {
-            Some(row) => Some((
-                row.get::<i64, _>("id"),
-                self.state_from(row.get("state"))?,
-                row.get::<Option<f64>, _>("risk_at_decision"),
-            )),
-            None => None,
+            self.latest_order(&mut tx, p).await?
         };
         let change = match latest {
-            Some((id, state, _)) if state.is_open() => {
-                self.refresh(&mut tx, id, state, p, &assessment, now)
-                    .await?;
+            Some(Latest { id, state, .. }) if state.is_open() => {
+                self.refresh(&mut tx, id, p, &assessment, now).await?;
                 ProposalChange::Updated(id)
             }
-            Some((id, state, old_risk)) if state.is_closed_for_now() => {
-                match (old_risk, p.probability) {
-                    (Some(old), Some(new)) if reopen(old, new) => {
-                        let proposed = WorkOrderState::Proposed;
-                        self.refresh(&mut tx, id, proposed, p, &assessment, now)
-                            .await?;
-                        let verb = if new > old { "grew" } else { "changed" };
-                        let note = format!(
-                            "reopened: risk {verb} from {} to {}",
-                            percent(old),
-                            percent(new)
-                        );
-                        self.log_decision(
-                            &mut tx,
-                            id,
-                            now,
-                            CARETAKER,
-                            Some(state),
-                            proposed,
-                            &note,
-                        )
-                        .await?;
-                        ProposalChange::Reopened(id)
-                    }
-                    _ => ProposalChange::StillClosed(id),
+            Some(Latest {
+                id,
+                state,
+                risk_at_decision,
+            }) if state.is_closed_for_now() => match (risk_at_decision, p.probability) {
+                (Some(old), Some(new)) if reopen(old, new) => {
+                    self.refresh(&mut tx, id, p, &assessment, now).await?;
+                    let back = Transition {
+                        note: reopen_note(old, new),
+                        ..Transition::new(WorkOrderState::Proposed, CARETAKER, now)
+                    };
+                    self.move_order(&mut tx, id, &back).await?;
+                    ProposalChange::Reopened(id)
                 }
-            }
-            _ => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO work_orders (equipment_id, state, origin, title, probability, \
-                     horizon_days, expected_benefit, estimated_cost, assessment, explanation, \
-                     created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                     RETURNING id",
-                )
-                .bind(p.equipment.as_str())
-                .bind(WorkOrderState::Proposed.name())
-                .bind(p.origin.name())
-                .bind(&p.title)
-                .bind(p.probability)
-                .bind(p.horizon_days)
-                .bind(p.expected_benefit)
-                .bind(p.estimated_cost)
-                .bind(&assessment)
-                .bind(&p.explanation)
-                .bind(now.millis())
-                .bind(now.millis())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(self.db())?;
-                let note = format!("proposed: {}", p.title);
-                self.log_decision(
-                    &mut tx,
-                    id,
-                    now,
-                    CARETAKER,
-                    None,
-                    WorkOrderState::Proposed,
-                    &note,
-                )
-                .await?;
-                ProposalChange::Created(id)
-            }
+                _ => ProposalChange::StillClosed(id),
+            },
+            _ => ProposalChange::Created(self.create_order(&mut tx, p, &assessment, now).await?),
         };
         tx.commit().await.map_err(self.db())?;
         Ok(change)
+    }
+
+    /// The equipment's latest order of the proposal's origin, if any.
+    async fn latest_order(
+        &self,
+        conn: &mut SqliteConnection,
+        p: &Proposal,
+    ) -> Result<Option<Latest>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, state, risk_at_decision FROM work_orders \
+             WHERE equipment_id = ? AND origin = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(p.equipment.as_str())
+        .bind(p.origin.name())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(self.db())?;
+        row.map(|row| {
+            Ok(Latest {
+                id: row.get("id"),
+                state: self.state_from(row.get("state"))?,
+                risk_at_decision: row.get("risk_at_decision"),
+            })
+        })
+        .transpose()
+    }
+
+    /// Inserts a proposed order with its first decision; returns its id.
+    async fn create_order(
+        &self,
+        conn: &mut SqliteConnection,
+        p: &Proposal,
+        assessment: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO work_orders (equipment_id, state, origin, title, probability, \
+             horizon_days, expected_benefit, estimated_cost, assessment, explanation, \
+             created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(p.equipment.as_str())
+        .bind(WorkOrderState::Proposed.name())
+        .bind(p.origin.name())
+        .bind(&p.title)
+        .bind(p.probability)
+        .bind(p.horizon_days)
+        .bind(p.expected_benefit)
+        .bind(p.estimated_cost)
+        .bind(assessment)
+        .bind(&p.explanation)
+        .bind(now.millis())
+        .bind(now.millis())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(self.db())?;
+        let note = format!("proposed: {}", p.title);
+        self.log_decision(
+            conn,
+            id,
+            now,
+            CARETAKER,
+            None,
+            WorkOrderState::Proposed,
+            &note,
+        )
+        .await?;
+        Ok(id)
     }
 
     /// One work order.
@@ -467,11 +495,48 @@ impl Store {
     /// the notices, and for a done order records a maintenance event with its cost.
     /// Returns the order as it now is.
     pub async fn transition(&self, id: i64, t: &Transition) -> Result<WorkOrder, StoreError> {
-        use WorkOrderState::*;
-        t.check()?;
         let mut tx = self.begin_write().await?;
+        let after = self.move_order(&mut tx, id, t).await?;
+        tx.commit().await.map_err(self.db())?;
+        Ok(after)
+    }
+
+    /// The one path by which a work order changes state, inside the caller's write
+    /// transaction: what [`Store::transition`] describes, and how a proposal
+    /// reopens an order.
+    async fn move_order(
+        &self,
+        conn: &mut SqliteConnection,
+        id: i64,
+        t: &Transition,
+    ) -> Result<WorkOrder, StoreError> {
+        t.check()?;
+        let order = self.order_that_may_move(conn, id, t).await?;
+        let (window, units) = plan_after(&order, t);
+        check_notices_affect(&order, &units, t)?;
+        self.write_move(conn, &order, t, window, &units).await?;
+        self.log_decision(conn, id, t.now, &t.actor, Some(order.state), t.to, &t.note)
+            .await?;
+        self.write_notices(conn, id, &t.notices, t.cancel_other_notices, t.now)
+            .await?;
+        if let Some(o) = &t.outcome {
+            self.record_outcome(conn, &order, o, t.now).await?;
+        }
+        self.load_order(conn, id)
+            .await?
+            .ok_or_else(|| self.corrupt(format!("work order {id} vanished")))
+    }
+
+    /// Loads the order and checks that `t` may move it: the version it expects and
+    /// the lifecycle.
+    async fn order_that_may_move(
+        &self,
+        conn: &mut SqliteConnection,
+        id: i64,
+        t: &Transition,
+    ) -> Result<WorkOrder, StoreError> {
         let order = self
-            .load_order(&mut tx, id)
+            .load_order(conn, id)
             .await?
             .ok_or_else(|| StoreError::NotFound {
                 what: "work order",
@@ -491,25 +556,22 @@ impl Store {
                 to: t.to,
             });
         }
-        let (window, units) = match t.to {
-            Scheduled => {
-                let mut units = t.units.clone().unwrap_or_default();
-                units.sort();
-                units.dedup();
-                (t.window, units)
-            }
-            InProgress | Done => (order.window, order.units.clone()),
-            Proposed | Approved | Deferred | Dismissed => (None, Vec::new()),
-        };
-        let affected: HashSet<&UnitId> = order.units.iter().chain(&units).collect();
-        if let Some(n) = t.notices.iter().find(|n| !affected.contains(&n.unit)) {
-            return Err(StoreError::Invalid(format!(
-                "work order {id} does not affect unit {}: no notice for it",
-                n.unit
-            )));
-        }
+        Ok(order)
+    }
+
+    /// Writes the order's new state, window, outcome and probability at the
+    /// decision, bumps its version, and replaces its units if they changed.
+    async fn write_move(
+        &self,
+        conn: &mut SqliteConnection,
+        order: &WorkOrder,
+        t: &Transition,
+        window: Option<(Timestamp, Timestamp)>,
+        units: &[UnitId],
+    ) -> Result<(), StoreError> {
+        let id = order.id;
         let risk_at_decision = match t.to {
-            Deferred | Dismissed => order.probability,
+            WorkOrderState::Deferred | WorkOrderState::Dismissed => order.probability,
             _ => order.risk_at_decision,
         };
         let outcome = t.outcome.as_ref();
@@ -530,67 +592,61 @@ impl Store {
         .bind(t.now.millis())
         .bind(id)
         .bind(order.version)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(self.db())?
         .rows_affected();
         if updated != 1 {
             return Err(self.corrupt(format!("work order {id} changed under its write lock")));
         }
-        if units != order.units {
+        if units != order.units.as_slice() {
             sqlx::query("DELETE FROM work_order_units WHERE work_order_id = ?")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(self.db())?;
-            for unit in &units {
+            for unit in units {
                 sqlx::query("INSERT INTO work_order_units (work_order_id, unit_id) VALUES (?, ?)")
                     .bind(id)
                     .bind(unit.as_str())
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await
                     .map_err(self.db())?;
             }
         }
-        self.log_decision(
-            &mut tx,
-            id,
-            t.now,
-            &t.actor,
-            Some(order.state),
-            t.to,
-            &t.note,
+        Ok(())
+    }
+
+    /// Records what a done order found as a maintenance event with its cost:
+    /// corrective for a real fault, else preventive.
+    async fn record_outcome(
+        &self,
+        conn: &mut SqliteConnection,
+        order: &WorkOrder,
+        o: &Outcome,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let kind = if o.real_fault {
+            EventKind::CorrectiveMaintenance
+        } else {
+            EventKind::PreventiveMaintenance
+        };
+        let id = order.id;
+        sqlx::query(
+            "INSERT INTO events (ts_ms, equipment_id, kind, code, description, cost, unit_id, \
+             source, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, NULL, 'work_order', ?)",
         )
-        .await?;
-        self.write_notices(&mut tx, id, &t.notices, t.cancel_other_notices, t.now)
-            .await?;
-        if let Some(o) = outcome {
-            let kind = if o.real_fault {
-                EventKind::CorrectiveMaintenance
-            } else {
-                EventKind::PreventiveMaintenance
-            };
-            sqlx::query(
-                "INSERT INTO events (ts_ms, equipment_id, kind, code, description, cost, unit_id, \
-                 source, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, NULL, 'work_order', ?)",
-            )
-            .bind(t.now.millis())
-            .bind(order.equipment.as_str())
-            .bind(kind.name())
-            .bind(format!("work_order:{id}"))
-            .bind(format!("Work order {id} done: {}", o.summary()))
-            .bind(o.cost)
-            .bind(t.now.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(self.db())?;
-        }
-        let after = self
-            .load_order(&mut tx, id)
-            .await?
-            .ok_or_else(|| self.corrupt(format!("work order {id} vanished")))?;
-        tx.commit().await.map_err(self.db())?;
-        Ok(after)
+        .bind(now.millis())
+        .bind(order.equipment.as_str())
+        .bind(kind.name())
+        .bind(format!("work_order:{id}"))
+        .bind(format!("Work order {id} done: {}", o.summary()))
+        .bind(o.cost)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(self.db())?;
+        Ok(())
     }
 
     /// A work order's decisions, oldest first.
@@ -631,22 +687,20 @@ impl Store {
             .map_err(self.db())
     }
 
-    /// Refreshes an order's title, numbers, assessment and explanation, and sets its state.
+    /// Refreshes an order's title, numbers, assessment and explanation (not its state).
     async fn refresh(
         &self,
         conn: &mut SqliteConnection,
         id: i64,
-        state: WorkOrderState,
         p: &Proposal,
         assessment: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE work_orders SET state = ?, title = ?, probability = ?, horizon_days = ?, \
+            "UPDATE work_orders SET title = ?, probability = ?, horizon_days = ?, \
              expected_benefit = ?, estimated_cost = ?, assessment = ?, explanation = ?, \
              version = version + 1, updated_at_ms = ? WHERE id = ?",
         )
-        .bind(state.name())
         .bind(&p.title)
         .bind(p.probability)
         .bind(p.horizon_days)
@@ -781,6 +835,39 @@ impl Store {
 
     fn state_from(&self, name: String) -> Result<WorkOrderState, StoreError> {
         WorkOrderState::parse(&name).map_err(|e| self.corrupt(e.to_string()))
+    }
+}
+
+/// The window and units an order has after moving as `t` says: those given when
+/// scheduling (units sorted, once each), kept when starting or finishing, none
+/// otherwise.
+fn plan_after(order: &WorkOrder, t: &Transition) -> (Option<(Timestamp, Timestamp)>, Vec<UnitId>) {
+    use WorkOrderState::*;
+    match t.to {
+        Scheduled => {
+            let mut units = t.units.clone().unwrap_or_default();
+            units.sort();
+            units.dedup();
+            (t.window, units)
+        }
+        InProgress | Done => (order.window, order.units.clone()),
+        Proposed | Approved | Deferred | Dismissed => (None, Vec::new()),
+    }
+}
+
+/// Refuses a notice for a unit the order neither affected nor affects after the move.
+fn check_notices_affect(
+    order: &WorkOrder,
+    units: &[UnitId],
+    t: &Transition,
+) -> Result<(), StoreError> {
+    let affected: HashSet<&UnitId> = order.units.iter().chain(units).collect();
+    match t.notices.iter().find(|n| !affected.contains(&n.unit)) {
+        Some(n) => Err(StoreError::Invalid(format!(
+            "work order {} does not affect unit {}: no notice for it",
+            order.id, n.unit
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -54,16 +54,16 @@ fn readings_are_finite_physical_and_in_time_order_per_sensor() {
     let batch = all_readings(&sim, Timestamp::DAY);
     let mut last: HashMap<u32, i64> = HashMap::new();
     for i in 0..batch.len() {
-        let sensor = &reg.sensors()[batch.sensor[i] as usize];
-        let v = batch.value[i];
+        let sensor = &reg.sensors()[batch.sensors()[i] as usize];
+        let v = batch.values()[i];
         let (lo, hi) = sensor.metric.physical_range();
         assert!(v.is_finite() && v >= lo && v <= hi, "{} = {v}", sensor.id);
         if sensor.metric.is_binary() {
             assert!(v == 0.0 || v == 1.0, "{} = {v}", sensor.id);
         }
-        let prev = last.insert(batch.sensor[i], batch.ts_ms[i]);
+        let prev = last.insert(batch.sensors()[i], batch.ts_ms()[i]);
         assert!(
-            prev.is_none_or(|p| p < batch.ts_ms[i]),
+            prev.is_none_or(|p| p < batch.ts_ms()[i]),
             "{} out of order",
             sensor.id
         );
@@ -71,8 +71,8 @@ fn readings_are_finite_physical_and_in_time_order_per_sensor() {
     // Most readings of a healthy co-op sit in each sensor's expected range.
     let inside = (0..batch.len())
         .filter(|&i| {
-            let (lo, hi) = reg.sensors()[batch.sensor[i] as usize].expected_range;
-            let v = batch.value[i];
+            let (lo, hi) = reg.sensors()[batch.sensors()[i] as usize].expected_range;
+            let v = batch.values()[i];
             v >= lo && v <= hi
         })
         .count();
@@ -87,11 +87,11 @@ fn readings_are_finite_physical_and_in_time_order_per_sensor() {
 fn mean(batch: &ReadingBatch, sensor: u32, from: Timestamp, to: Timestamp) -> Option<(f64, f64)> {
     let values: Vec<f64> = (0..batch.len())
         .filter(|&i| {
-            batch.sensor[i] == sensor
-                && batch.ts_ms[i] >= from.millis()
-                && batch.ts_ms[i] < to.millis()
+            batch.sensors()[i] == sensor
+                && batch.ts_ms()[i] >= from.millis()
+                && batch.ts_ms()[i] < to.millis()
         })
-        .map(|i| batch.value[i])
+        .map(|i| batch.values()[i])
         .collect();
     if values.len() < 5 {
         return None;

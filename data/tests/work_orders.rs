@@ -436,6 +436,84 @@ async fn proposals_create_update_stay_closed_or_reopen() {
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
 }
 
+/// Checks that the decision log tells the order's whole story: each decision starts
+/// where the one before ended, and the last ends in the order's state.
+async fn assert_log_explains_state(store: &Store, id: i64) {
+    let decisions = store.decisions(id).await.unwrap();
+    let mut state = None;
+    for d in &decisions {
+        assert_eq!(d.from_state, state, "{d:?}");
+        state = Some(d.to_state);
+    }
+    let order = store.work_order(id).await.unwrap().unwrap();
+    assert_eq!(state, Some(order.state), "{decisions:?}");
+}
+
+#[tokio::test]
+async fn a_reopened_order_has_its_decision_log_row() {
+    let (_dir, store) = open().await;
+    let id = created(&store, &proposal("B-BLR-1", 0.3, Some(800.0)), 0).await;
+    store.transition(id, &to(Approved, 1)).await.unwrap();
+    let deferred = store.transition(id, &to(Deferred, 2)).await.unwrap();
+    let logged = store.decisions(id).await.unwrap().len();
+
+    let change = store
+        .upsert_proposal(&proposal("B-BLR-1", 0.6, Some(1500.0)), at(48), grew)
+        .await
+        .unwrap();
+    assert_eq!(change, ProposalChange::Reopened(id));
+    let decisions = store.decisions(id).await.unwrap();
+    assert_eq!(decisions.len(), logged + 1, "{decisions:?}");
+    let last = decisions.last().unwrap();
+    assert_eq!(
+        (
+            last.at,
+            last.actor.as_str(),
+            last.from_state,
+            last.to_state,
+            last.note.as_str()
+        ),
+        (
+            at(48),
+            "caretaker",
+            Some(Deferred),
+            Proposed,
+            "reopened: risk grew from 30% to 60%"
+        )
+    );
+    let order = store.work_order(id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            order.state,
+            order.probability,
+            order.risk_at_decision,
+            order.updated_at
+        ),
+        (Proposed, Some(0.6), Some(0.3), at(48))
+    );
+    // Two changes in one transaction: the new numbers, then the move.
+    assert_eq!(order.version, deferred.version + 2);
+    assert_log_explains_state(&store, id).await;
+
+    // Dismissed, then reopened again: one more row each time.
+    store.transition(id, &to(Dismissed, 49)).await.unwrap();
+    let change = store
+        .upsert_proposal(&proposal("B-BLR-1", 0.8, None), at(72), grew)
+        .await
+        .unwrap();
+    assert_eq!(change, ProposalChange::Reopened(id));
+    let last = store.decisions(id).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.from_state, last.to_state, last.note.as_str()),
+        (
+            Some(Dismissed),
+            Proposed,
+            "reopened: risk grew from 60% to 80%"
+        )
+    );
+    assert_log_explains_state(&store, id).await;
+}
+
 #[tokio::test]
 async fn unscheduling_clears_the_plan_and_dismissal_records_the_risk() {
     let (_dir, store) = open().await;

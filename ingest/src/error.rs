@@ -27,6 +27,16 @@ pub enum IngestError {
         /// What is wrong.
         why: String,
     },
+    /// A value that cannot be a reading (NaN or infinite) reached the readings store.
+    #[error("sensor #{sensor} at {ts}: {source}")]
+    NotAReading {
+        /// The sensor's index in the registry.
+        sensor: u32,
+        /// The reading's time.
+        ts: caretaker_core::Timestamp,
+        /// Why it is not a reading.
+        source: caretaker_core::DomainError,
+    },
     /// The MQTT connection failed.
     #[error("MQTT broker {broker}: {message}")]
     Mqtt {

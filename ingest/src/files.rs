@@ -12,72 +12,79 @@
 //! `preventive_maintenance`, `corrective_maintenance`, `alarm`,
 //! `resident_report`), `code`, `description`, `cost`, `unit` (the last four may be empty).
 //!
-//! Every file is written under a temporary name, fsynced, then renamed: it is
-//! either complete or absent.
+//! Every file is written through [`AtomicFile`] (the `atomic-write-file` crate):
+//! under a hidden temporary name in its folder (`.NAME.XXXXXX`), fsynced,
+//! renamed into place, and the folder fsynced. A file is either complete or
+//! absent; a crash leaves at most the hidden temporary, which the store removes
+//! when it opens.
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use caretaker_core::{Event, ReadingBatch, Registry, Timestamp};
+use atomic_write_file::AtomicWriteFile;
+use caretaker_core::{Event, ReadingBatch, Registry};
 use polars::prelude::*;
 
 use crate::IngestError;
 
-/// A file being written under a temporary name, renamed into place by `commit`.
+/// A file written under a hidden temporary name, visible under its own name
+/// only once [`AtomicFile::commit`] has made it complete and durable.
+///
+/// Dropped without a commit, the temporary file is removed.
 pub(crate) struct AtomicFile {
-    target: PathBuf,
-    temp: PathBuf,
+    path: PathBuf,
+    file: AtomicWriteFile,
 }
 
 impl AtomicFile {
-    pub(crate) fn create(target: &Path) -> Result<(Self, File), IngestError> {
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = target.with_file_name(format!(".{file_name}.tmp"));
-        let file = File::create(&temp).map_err(|source| IngestError::Io {
-            path: temp.clone(),
-            source,
-        })?;
-        Ok((
-            Self {
-                target: target.to_owned(),
-                temp,
-            },
+    /// Starts the file that will be `path`.
+    pub(crate) fn create(path: &Path) -> Result<Self, IngestError> {
+        let file = AtomicWriteFile::open(path).map_err(io_error(path))?;
+        Ok(Self {
+            path: path.to_owned(),
             file,
-        ))
+        })
     }
 
-    pub(crate) fn commit(self, file: File) -> Result<(), IngestError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| IngestError::Io { path, source }
-        };
-        file.sync_all().map_err(io(&self.temp))?;
-        drop(file);
+    /// The name the file gets on commit.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Another handle on the temporary file, for a writer that owns its `File`.
+    pub(crate) fn handle(&self) -> Result<File, IngestError> {
+        self.file.try_clone().map_err(io_error(&self.path))
+    }
+
+    /// Fsyncs the file, renames it into place and fsyncs its folder.
+    pub(crate) fn commit(self) -> Result<(), IngestError> {
         crate::fault::before_rename();
-        std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
-        if let Some(dir) = self.target.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            sync_dir(dir)?;
-        }
-        Ok(())
+        self.file.commit().map_err(io_error(&self.path))
     }
 }
 
-/// Fsyncs a directory, making renames and new files in it durable.
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Fsyncs a directory, making the folders created in it durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), IngestError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|source| IngestError::Io {
-            path: dir.to_owned(),
-            source,
-        })
+        .map_err(io_error(dir))
 }
 
 /// The Parquet schema of a readings file.
@@ -98,13 +105,13 @@ pub fn readings_frame(registry: &Registry, batch: &ReadingBatch) -> PolarsResult
     let sensor = StringChunked::from_iter_values(
         "sensor".into(),
         batch
-            .sensor
+            .sensors()
             .iter()
             .map(|&i| sensors[i as usize].id.as_str()),
     );
-    let ts = Int64Chunked::from_vec("ts".into(), batch.ts_ms.clone())
+    let ts = Int64Chunked::from_vec("ts".into(), batch.ts_ms().to_vec())
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
-    let value = Float64Chunked::from_vec("value".into(), batch.value.clone());
+    let value = Float64Chunked::from_vec("value".into(), batch.values().to_vec());
     DataFrame::new(
         batch.len(),
         vec![sensor.into_column(), ts.into_column(), value.into_column()],
@@ -114,7 +121,6 @@ pub fn readings_frame(registry: &Registry, batch: &ReadingBatch) -> PolarsResult
 /// Writes readings to a Parquet file batch by batch, in bounded memory.
 pub struct ReadingsParquetWriter {
     file: AtomicFile,
-    handle: File,
     writer: polars::io::parquet::write::BatchedWriter<File>,
     rows: u64,
 }
@@ -122,23 +128,17 @@ pub struct ReadingsParquetWriter {
 impl ReadingsParquetWriter {
     /// Starts a readings file at `path` (written under a temporary name until `finish`).
     pub fn create(path: &Path) -> Result<Self, IngestError> {
-        let (file, handle) = AtomicFile::create(path)?;
-        let polars_err = |source| IngestError::Polars {
-            path: path.to_owned(),
-            source,
-        };
-        let writer_handle = handle.try_clone().map_err(|source| IngestError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let writer = ParquetWriter::new(writer_handle)
+        let file = AtomicFile::create(path)?;
+        let writer = ParquetWriter::new(file.handle()?)
             .with_compression(ParquetCompression::Zstd(None))
             .with_statistics(StatisticsOptions::default())
             .batched(&readings_schema())
-            .map_err(polars_err)?;
+            .map_err(|source| IngestError::Polars {
+                path: path.to_owned(),
+                source,
+            })?;
         Ok(Self {
             file,
-            handle,
             writer,
             rows: 0,
         })
@@ -152,69 +152,94 @@ impl ReadingsParquetWriter {
         readings_frame(registry, batch)
             .and_then(|df| self.writer.write_batch(&df))
             .map_err(|source| IngestError::Polars {
-                path: self.file.target.clone(),
+                path: self.file.path().to_owned(),
                 source,
             })?;
         self.rows += batch.len() as u64;
         Ok(())
     }
 
-    /// Writes the footer, fsyncs and renames the file into place; returns the rows written.
+    /// Writes the footer and commits the file; returns the rows written.
     pub fn finish(self) -> Result<u64, IngestError> {
         self.writer.finish().map_err(|source| IngestError::Polars {
-            path: self.file.target.clone(),
+            path: self.file.path().to_owned(),
             source,
         })?;
         drop(self.writer);
-        self.file.commit(self.handle)?;
+        self.file.commit()?;
         Ok(self.rows)
+    }
+}
+
+/// A CSV writer of a file being written atomically.
+fn csv_writer(path: &Path) -> Result<csv::Writer<AtomicFile>, IngestError> {
+    Ok(csv::WriterBuilder::new()
+        .buffer_capacity(1 << 16)
+        .from_writer(AtomicFile::create(path)?))
+}
+
+/// Flushes a CSV writer and commits its file.
+fn finish_csv(path: &Path, writer: csv::Writer<AtomicFile>) -> Result<(), IngestError> {
+    let file = writer.into_inner().map_err(|e| IngestError::Io {
+        path: path.to_owned(),
+        source: e.into_error(),
+    })?;
+    file.commit()
+}
+
+/// The I/O error inside a CSV writer's error (writing records of strings can fail no other way).
+fn csv_error(path: &Path) -> impl FnOnce(csv::Error) -> IngestError + '_ {
+    move |e| IngestError::Io {
+        path: path.to_owned(),
+        source: e.into(),
     }
 }
 
 /// Writes readings as CSV (`sensor,ts,value`, RFC 3339 times).
 pub struct ReadingsCsvWriter {
-    file: AtomicFile,
-    out: BufWriter<File>,
+    path: PathBuf,
+    out: csv::Writer<AtomicFile>,
+    /// A field being formatted (reused).
+    field: String,
 }
 
 impl ReadingsCsvWriter {
     /// Starts a CSV readings file at `path`, header included.
     pub fn create(path: &Path) -> Result<Self, IngestError> {
-        let (file, handle) = AtomicFile::create(path)?;
-        let mut out = BufWriter::new(handle);
-        writeln!(out, "sensor,ts,value").map_err(|source| IngestError::Io {
+        let mut out = csv_writer(path)?;
+        out.write_record(["sensor", "ts", "value"])
+            .map_err(csv_error(path))?;
+        Ok(Self {
             path: path.to_owned(),
-            source,
-        })?;
-        Ok(Self { file, out })
+            out,
+            field: String::new(),
+        })
     }
 
     /// Appends a batch.
     pub fn write(&mut self, registry: &Registry, batch: &ReadingBatch) -> Result<(), IngestError> {
+        use std::fmt::Write as _;
         let sensors = registry.sensors();
-        for i in 0..batch.len() {
-            writeln!(
-                self.out,
-                "{},{},{}",
-                sensors[batch.sensor[i] as usize].id,
-                Timestamp::from_millis(batch.ts_ms[i]),
-                batch.value[i]
-            )
-            .map_err(|source| IngestError::Io {
-                path: self.file.target.clone(),
-                source,
-            })?;
+        for reading in batch.iter() {
+            let mut row = || -> csv::Result<()> {
+                self.out
+                    .write_field(sensors[reading.sensor as usize].id.as_str())?;
+                self.field.clear();
+                write!(self.field, "{}", reading.ts).expect("write to string");
+                self.out.write_field(&self.field)?;
+                self.field.clear();
+                write!(self.field, "{}", reading.value).expect("write to string");
+                self.out.write_field(&self.field)?;
+                self.out.write_record(None::<&[u8]>)
+            };
+            row().map_err(csv_error(&self.path))?;
         }
         Ok(())
     }
 
-    /// Flushes, fsyncs and renames the file into place.
+    /// Flushes and commits the file.
     pub fn finish(self) -> Result<(), IngestError> {
-        let handle = self.out.into_inner().map_err(|e| IngestError::Io {
-            path: self.file.target.clone(),
-            source: e.into_error(),
-        })?;
-        self.file.commit(handle)
+        finish_csv(&self.path, self.out)
     }
 }
 
@@ -251,59 +276,62 @@ pub fn events_frame(events: &[Event]) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Writes events to a Parquet file, atomically.
-pub fn write_events_parquet(path: &Path, events: &[Event]) -> Result<(), IngestError> {
-    let polars_err = |source| IngestError::Polars {
-        path: path.to_owned(),
-        source,
-    };
-    let mut df = events_frame(events).map_err(polars_err)?;
-    let (file, handle) = AtomicFile::create(path)?;
-    let mut out = BufWriter::new(handle);
+/// Writes a frame as a Parquet file (Zstd, with statistics), atomically.
+pub(crate) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), IngestError> {
+    let mut file = AtomicFile::create(path)?;
+    let mut out = std::io::BufWriter::new(&mut file);
     ParquetWriter::new(&mut out)
         .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .map_err(polars_err)?;
-    let handle = out.into_inner().map_err(|e| IngestError::Io {
+        .with_statistics(StatisticsOptions::default())
+        .finish(df)
+        .map_err(|source| IngestError::Polars {
+            path: path.to_owned(),
+            source,
+        })?;
+    out.into_inner().map_err(|e| IngestError::Io {
         path: path.to_owned(),
         source: e.into_error(),
     })?;
-    file.commit(handle)
+    file.commit()
 }
 
-/// Writes events as CSV, atomically.
-pub fn write_events_csv(path: &Path, events: &[Event]) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io {
+/// Writes events to a Parquet file, atomically.
+pub fn write_events_parquet(path: &Path, events: &[Event]) -> Result<(), IngestError> {
+    let mut df = events_frame(events).map_err(|source| IngestError::Polars {
         path: path.to_owned(),
         source,
-    };
-    let (file, handle) = AtomicFile::create(path)?;
-    let mut out = BufWriter::new(handle);
-    writeln!(out, "ts,equipment,kind,code,description,cost,unit").map_err(io)?;
-    for e in events {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{}",
-            e.ts,
-            e.equipment,
-            e.kind,
-            csv_field(e.code.as_deref().unwrap_or("")),
-            csv_field(&e.description),
-            e.cost.map(|c| c.to_string()).unwrap_or_default(),
-            e.unit.as_ref().map(|u| u.as_str()).unwrap_or("")
-        )
-        .map_err(io)?;
-    }
-    let handle = out.into_inner().map_err(|e| io(e.into_error()))?;
-    file.commit(handle)
+    })?;
+    write_parquet(path, &mut df)
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+/// Writes events as CSV (`ts,equipment,kind,code,description,cost,unit`), atomically.
+pub fn write_events_csv(path: &Path, events: &[Event]) -> Result<(), IngestError> {
+    let mut out = csv_writer(path)?;
+    let mut write = || -> csv::Result<()> {
+        out.write_record([
+            "ts",
+            "equipment",
+            "kind",
+            "code",
+            "description",
+            "cost",
+            "unit",
+        ])?;
+        for e in events {
+            out.write_record([
+                e.ts.to_string().as_str(),
+                e.equipment.as_str(),
+                e.kind.name(),
+                e.code.as_deref().unwrap_or(""),
+                &e.description,
+                &e.cost.map(|c| c.to_string()).unwrap_or_default(),
+                e.unit.as_ref().map_or("", |u| u.as_str()),
+            ])?;
+        }
+        Ok(())
+    };
+    write().map_err(csv_error(path))?;
+    finish_csv(path, out)
 }
 
 /// Reads a whole Parquet file into a frame.

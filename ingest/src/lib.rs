@@ -7,7 +7,8 @@
 //! - [`store`]: the Parquet readings store, partitioned by day, one row per key;
 //! - [`wal`], [`quarantine`], [`metrics`]: durability, refusals, counters;
 //! - [`health`]: sensors gone silent, stuck or low on battery, as alarm events;
-//! - [`files`]: the documented reading and event file formats;
+//! - [`files`]: the documented reading and event file formats, each file
+//!   written atomically (`atomic-write-file`);
 //! - [`import`]: readings and events from CSV and Parquet files, checked row by row;
 //! - [`payload`], [`publish`]: encoding and publishing for simulated gateways.
 //!

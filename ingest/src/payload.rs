@@ -54,8 +54,8 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
     let mut zigbee: BTreeMap<(&str, i64), Map<String, Value>> = BTreeMap::new();
     let mut lorawan: BTreeMap<(&str, i64), Map<String, Value>> = BTreeMap::new();
     for i in 0..batch.len() {
-        let sensor = &registry.sensors()[batch.sensor[i] as usize];
-        let (ts, value) = (batch.ts_ms[i], batch.value[i]);
+        let sensor = &registry.sensors()[batch.sensors()[i] as usize];
+        let (ts, value) = (batch.ts_ms()[i], batch.values()[i]);
         if let Some(z) = &sensor.address.zigbee {
             // A device reports all its keys at once: one message per device and time.
             let v = if sensor.metric == Metric::WaterLeak {

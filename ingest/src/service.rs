@@ -11,7 +11,7 @@
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use caretaker_core::{Event, ReadingBatch, Registry, SensorId, Timestamp};
@@ -221,6 +221,7 @@ fn recover(
 ) -> Result<(ReadingsStore, Wal, Quarantine), IngestError> {
     let mut store = ReadingsStore::open(&settings.readings_dir, registry.clone())?;
     let mut wal = Wal::open(&settings.wal_dir)?;
+    wal.time_fsyncs(metrics.wal_fsync_duration());
     let replayed = Wal::replay(&settings.wal_dir, wal.current_segment())?;
     let mut unknown = 0usize;
     let mut new = 0usize;
@@ -247,7 +248,7 @@ fn recover(
         );
     }
     wal.remove_through(wal.current_segment() - 1)?;
-    metrics.wal_bytes.store(wal.size_bytes(), Ordering::Relaxed);
+    metrics.wal_bytes.set(wal.size_bytes());
     let quarantine = Quarantine::open(&settings.quarantine_dir)?;
     Ok((store, wal, quarantine))
 }
@@ -325,14 +326,12 @@ impl Processor {
                     Err(_) => break,
                 }
             }
-            self.metrics
-                .messages_waiting
-                .store(rx.len() as u64, Ordering::Relaxed);
+            self.metrics.messages_waiting.set(rx.len() as u64);
             if !group.is_empty() {
                 // Nothing is acknowledged until it is durable: on a write error
                 // (a full disk...) keep the group and retry until it succeeds.
                 while let Err(e) = self.process(&group, &mut batch) {
-                    self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.write_errors.inc();
                     tracing::error!(error = %e, "cannot make readings durable; retrying, nothing acknowledged");
                     tokio::select! {
                         _ = shutdown.changed() => return self.flush_all().await,
@@ -344,7 +343,7 @@ impl Processor {
             if self.flushing.as_ref().is_some_and(|f| f.task.is_finished())
                 && let Err(e) = self.finish_flush().await
             {
-                self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                self.metrics.write_errors.inc();
                 tracing::error!(error = %e, "cannot flush to Parquet; the log keeps the readings, retrying");
             }
             if self.store.pending() >= self.settings.flush_readings
@@ -352,7 +351,7 @@ impl Processor {
                     && self.store.pending() > 0)
             {
                 if let Err(e) = self.start_flush().await {
-                    self.metrics.write_errors.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.write_errors.inc();
                     tracing::error!(error = %e, "cannot flush to Parquet; the log keeps the readings, retrying");
                 }
             } else if self.store.pending() == 0 {
@@ -400,7 +399,7 @@ impl Processor {
         let mut in_group: FxHashMap<(u32, i64), u64> = FxHashMap::default();
         let (mut duplicates, mut conflicts) = (0u64, 0u64);
         for i in 0..batch.len() {
-            let (sensor, ts, value) = (batch.sensor[i], batch.ts_ms[i], batch.value[i]);
+            let (sensor, ts, value) = (batch.sensors()[i], batch.ts_ms()[i], batch.values()[i]);
             let result = match in_group.get(&(sensor, ts)) {
                 Some(&bits) if bits == value.to_bits() => PushResult::Duplicate,
                 Some(&kept_bits) => PushResult::Conflict { kept_bits },
@@ -409,7 +408,7 @@ impl Processor {
             match result {
                 PushResult::New => {
                     in_group.insert((sensor, ts), value.to_bits());
-                    fresh.push(sensor, Timestamp::from_millis(ts), value);
+                    fresh.push_from(batch, i);
                 }
                 PushResult::Duplicate => duplicates += 1,
                 PushResult::Conflict { kept_bits } => {
@@ -426,19 +425,17 @@ impl Processor {
         }
         if !fresh.is_empty() {
             let sensors = self.registry.sensors();
-            self.wal.append((0..fresh.len()).map(|i| {
+            self.wal.append(fresh.iter().map(|r| {
                 (
-                    sensors[fresh.sensor[i] as usize].id.as_str(),
-                    fresh.ts_ms[i],
-                    fresh.value[i],
+                    sensors[r.sensor as usize].id.as_str(),
+                    r.ts.millis(),
+                    r.value,
                 )
             }))?;
             self.wal.sync()?;
-            for i in 0..fresh.len() {
-                self.store
-                    .insert(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i])?;
-                self.health
-                    .observe(fresh.sensor[i], fresh.ts_ms[i], fresh.value[i]);
+            for r in fresh.iter() {
+                self.store.insert(r.sensor, r.ts.millis(), r.value)?;
+                self.health.observe(r.sensor, r.ts.millis(), r.value);
             }
         }
         for (index, rejection) in &refused {
@@ -456,21 +453,16 @@ impl Processor {
         for (_, rejection) in &refused {
             m.quarantined(rejection.reason);
         }
-        if let Some(newest) = fresh.ts_ms.iter().max() {
-            m.newest_reading_ms
-                .fetch_max((*newest).max(0) as u64, Ordering::Relaxed);
+        if let Some(newest) = fresh.ts_ms().iter().max() {
+            m.stored_reading_at(*newest);
         }
-        m.messages_ignored.fetch_add(ignored, Ordering::Relaxed);
-        m.readings_stored
-            .fetch_add(fresh.len() as u64, Ordering::Relaxed);
-        m.readings_duplicate
-            .fetch_add(duplicates, Ordering::Relaxed);
-        m.readings_conflict.fetch_add(conflicts, Ordering::Relaxed);
-        m.wal_bytes.store(self.wal.size_bytes(), Ordering::Relaxed);
-        m.readings_buffered
-            .store(self.store.pending() as u64, Ordering::Relaxed);
-        m.dedup_keys_cached
-            .store(self.store.cached_keys() as u64, Ordering::Relaxed);
+        m.messages_ignored.inc_by(ignored);
+        m.readings_stored.inc_by(fresh.len() as u64);
+        m.readings_duplicate.inc_by(duplicates);
+        m.readings_conflict.inc_by(conflicts);
+        m.wal_bytes.set(self.wal.size_bytes());
+        m.readings_buffered.set(self.store.pending() as u64);
+        m.dedup_keys_cached.set(self.store.cached_keys() as u64);
         Ok(())
     }
 
@@ -478,9 +470,7 @@ impl Processor {
     /// the connection task to write.
     fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
         let waiting = self.outbox.push_group(group.iter());
-        self.metrics
-            .acks_waiting
-            .store(waiting as u64, Ordering::Relaxed);
+        self.metrics.acks_waiting.set(waiting as u64);
         group.clear();
     }
 
@@ -495,7 +485,7 @@ impl Processor {
         }
         let closed = self.wal.rotate()?;
         let mut batch = self.store.take_pending();
-        self.metrics.readings_buffered.store(0, Ordering::Relaxed);
+        self.metrics.readings_buffered.set(0);
         let task = tokio::task::spawn_blocking(move || {
             let result = batch.write();
             crate::memory::release_freed_memory();
@@ -518,13 +508,11 @@ impl Processor {
         self.store.flushed(batch);
         self.metrics
             .readings_buffered
-            .store(self.store.pending() as u64, Ordering::Relaxed);
+            .set(self.store.pending() as u64);
         let stats = result?;
         self.wal.remove_through(closed)?;
         self.metrics.flushed(stats.seconds);
-        self.metrics
-            .wal_bytes
-            .store(self.wal.size_bytes(), Ordering::Relaxed);
+        self.metrics.wal_bytes.set(self.wal.size_bytes());
         tracing::debug!(
             readings = stats.readings,
             files = stats.files,

@@ -25,7 +25,7 @@ use caretaker_core::{ReadingBatch, Registry, SensorId, Timestamp};
 use polars::prelude::*;
 
 use crate::IngestError;
-use crate::files::{AtomicFile, readings_frame};
+use crate::files::readings_frame;
 use crate::key_index::{DayKeys, KeyAndValue, KeyIndex, Known};
 
 pub use crate::key_index::KEY_CACHE_DAYS;
@@ -65,14 +65,10 @@ fn sorted_by_sensor_name(registry: &Registry, batch: &ReadingBatch) -> ReadingBa
         rank[i] = r as u32;
     }
     let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_unstable_by_key(|&i| (rank[batch.sensor[i] as usize], batch.ts_ms[i]));
+    order.sort_unstable_by_key(|&i| (rank[batch.sensors()[i] as usize], batch.ts_ms()[i]));
     let mut sorted = ReadingBatch::with_capacity(batch.len());
     for i in order {
-        sorted.push(
-            batch.sensor[i],
-            Timestamp::from_millis(batch.ts_ms[i]),
-            batch.value[i],
-        );
+        sorted.push_from(batch, i);
     }
     sorted
 }
@@ -157,8 +153,9 @@ impl FlushBatch {
         self.parts.is_empty()
     }
 
-    /// Writes one file per day (temporary name, fsync, rename), then syncs the
-    /// folder. On error, the parts not yet written stay in the batch.
+    /// Writes one file per day, each atomically (see [`crate::files`]), then
+    /// syncs the store's folder for the day folders it created. On error, the
+    /// parts not yet written stay in the batch.
     pub fn write(&mut self) -> Result<FlushStats, IngestError> {
         let began = Instant::now();
         while let Some((day, seq, batch)) = self.parts.first() {
@@ -311,12 +308,19 @@ impl ReadingsStore {
     /// Buffers a reading whose key [`ReadingsStore::check`] found new.
     pub fn insert(&mut self, sensor: u32, ts_ms: i64, value: f64) -> Result<(), IngestError> {
         let day = day_of(ts_ms);
+        let ts = Timestamp::from_millis(ts_ms);
+        // The batch would refuse it; refuse it before anything changes.
+        if !value.is_finite() {
+            let source = caretaker_core::DomainError::NonFinite;
+            return Err(IngestError::NotAReading { sensor, ts, source });
+        }
         self.day_keys(day)?
             .insert_unwritten(sensor, ts_ms, value.to_bits());
         self.pending
             .entry(day)
             .or_default()
-            .push(sensor, Timestamp::from_millis(ts_ms), value);
+            .push(sensor, ts, value)
+            .map_err(|source| IngestError::NotAReading { sensor, ts, source })?;
         self.pending_len += 1;
         Ok(())
     }
@@ -364,15 +368,7 @@ impl ReadingsStore {
         for (day, _, readings) in batch.parts {
             self.pending_len += readings.len();
             match self.pending.get_mut(&day) {
-                Some(buffered) => {
-                    for i in 0..readings.len() {
-                        buffered.push(
-                            readings.sensor[i],
-                            Timestamp::from_millis(readings.ts_ms[i]),
-                            readings.value[i],
-                        );
-                    }
-                }
+                Some(buffered) => buffered.append(&readings),
                 None => {
                     self.pending.insert(day, readings);
                 }
@@ -453,25 +449,13 @@ pub fn compact_days(root: &Path, min_files: usize) -> Result<usize, IngestError>
 
 /// The (sensor, timestamp, value bits) keys of a batch.
 fn batch_keys(batch: &ReadingBatch) -> impl Iterator<Item = KeyAndValue> + '_ {
-    (0..batch.len()).map(|i| (batch.sensor[i], batch.ts_ms[i], batch.value[i].to_bits()))
+    batch
+        .iter()
+        .map(|r| (r.sensor, r.ts.millis(), r.value.to_bits()))
 }
 
 fn write_file(path: &Path, mut df: DataFrame) -> Result<(), IngestError> {
-    let (file, handle) = AtomicFile::create(path)?;
-    let mut writer = std::io::BufWriter::new(handle);
-    ParquetWriter::new(&mut writer)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_statistics(StatisticsOptions::default())
-        .finish(&mut df)
-        .map_err(|source| IngestError::Polars {
-            path: path.to_owned(),
-            source,
-        })?;
-    let handle = writer.into_inner().map_err(|e| IngestError::Io {
-        path: path.to_owned(),
-        source: e.into_error(),
-    })?;
-    file.commit(handle)
+    crate::files::write_parquet(path, &mut df)
 }
 
 fn read_file(path: &Path) -> Result<DataFrame, IngestError> {
@@ -508,13 +492,18 @@ fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
 }
 
 /// Deletes temporary leftovers and files covered by a compaction; returns the files kept.
+///
+/// A leftover is any hidden file: the store writes nothing else in a day
+/// folder but its Parquet files, each under a hidden temporary name until it
+/// is complete (`.part-….parquet.XXXXXX`, see [`crate::files`]; `.….tmp` from
+/// earlier versions).
 fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
     for entry in std::fs::read_dir(dir)
         .map_err(io_err(dir))?
         .filter_map(|e| e.ok())
     {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.ends_with(".tmp") {
+        if name.starts_with('.') && entry.file_type().is_ok_and(|t| t.is_file()) {
             tracing::info!(file = %entry.path().display(), "removing the leftover of an interrupted write");
             std::fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
         }
@@ -826,11 +815,17 @@ mod tests {
             store.flush().unwrap();
         }
         // A crash after writing the compacted file, before deleting its inputs,
-        // and another in the middle of a write.
+        // and others in the middle of a write (today's temporary name and an
+        // earlier version's).
         let parts = list_files(&day).unwrap();
         let merged = day.join(format!("compact-{:020}-{:020}.parquet", 1, 3));
         std::fs::copy(&parts[0].path, &merged).unwrap();
-        std::fs::write(day.join(".part-00000000000000000009.parquet.tmp"), b"half").unwrap();
+        std::fs::write(
+            day.join(".part-00000000000000000009.parquet.x7Kq2Z"),
+            b"half",
+        )
+        .unwrap();
+        std::fs::write(day.join(".part-00000000000000000008.parquet.tmp"), b"half").unwrap();
         drop(store);
         ReadingsStore::open(dir.path(), reg).unwrap();
         let names: Vec<String> = std::fs::read_dir(&day)

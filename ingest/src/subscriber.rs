@@ -106,7 +106,7 @@ impl Subscriber {
             match event {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(ack))) => {
                     let n = connection.fetch_add(1, Ordering::SeqCst) + 1;
-                    metrics.connections.fetch_add(1, Ordering::Relaxed);
+                    metrics.connections.inc();
                     backoff = Duration::from_millis(100);
                     tracing::info!(
                         connection = n,
@@ -121,7 +121,7 @@ impl Subscriber {
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
-                    metrics.messages_received.fetch_add(1, Ordering::Relaxed);
+                    metrics.messages_received.inc();
                     // A full queue (in messages or bytes) stops reading from the broker
                     // (TCP pushes back) until the processor catches up, so memory stays
                     // bounded whatever the broker sends at once.
@@ -204,14 +204,10 @@ async fn write_acks(
         Ok(result) => result?,
         Err(_) => return Err(StateError::Io(std::io::ErrorKind::TimedOut.into())),
     }
-    metrics
-        .messages_acked
-        .fetch_add(acks.len() as u64, Ordering::Relaxed);
-    metrics.acks_waiting.store(0, Ordering::Relaxed);
-    if let Some(lag) = lag {
-        metrics
-            .ack_lag_ms
-            .store(lag.max(0) as u64, Ordering::Relaxed);
+    metrics.messages_acked.inc_by(acks.len() as u64);
+    metrics.acks_waiting.set(0);
+    if let Some(lag_ms) = lag {
+        metrics.ack_lag_seconds.set(lag_ms.max(0) as f64 / 1e3);
     }
     Ok(())
 }

@@ -11,6 +11,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use prometheus_client::metrics::histogram::Histogram;
 
 use crate::IngestError;
 
@@ -35,6 +38,8 @@ pub struct Wal {
     /// Bytes in all segments.
     total_bytes: u64,
     buffer: Vec<u8>,
+    /// Where each fsync's duration goes, if anywhere.
+    fsync_duration: Option<Histogram>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
@@ -82,6 +87,7 @@ impl Wal {
             segment_bytes: 0,
             total_bytes,
             buffer: Vec::with_capacity(1 << 16),
+            fsync_duration: None,
         })
     }
 
@@ -96,6 +102,11 @@ impl Wal {
             .and_then(|d| d.sync_all())
             .map_err(io_err(dir))?;
         Ok(file)
+    }
+
+    /// Records how long each fsync of the log takes (seconds) in `histogram`.
+    pub fn time_fsyncs(&mut self, histogram: Histogram) {
+        self.fsync_duration = Some(histogram);
     }
 
     /// The current segment's sequence number.
@@ -143,9 +154,13 @@ impl Wal {
 
     /// Makes every appended record durable.
     pub fn sync(&mut self) -> Result<(), IngestError> {
+        let began = Instant::now();
         crate::fault::before_fsync();
-        let path = self.dir.join(segment_name(self.seq));
-        self.file.sync_data().map_err(io_err(&path))
+        let synced = self.file.sync_data();
+        if let Some(histogram) = &self.fsync_duration {
+            histogram.observe(began.elapsed().as_secs_f64());
+        }
+        synced.map_err(io_err(&self.dir.join(segment_name(self.seq))))
     }
 
     /// Closes the current segment (synced) and starts a new one; returns the
@@ -261,5 +276,22 @@ mod tests {
         let closed = wal.rotate().unwrap();
         wal.remove_through(closed).unwrap();
         assert!(Wal::replay(dir.path(), u64::MAX).unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_fsync_is_timed() {
+        let dir = tempfile::tempdir().unwrap();
+        let metrics = crate::metrics::IngestMetrics::new();
+        let mut wal = Wal::open(dir.path()).unwrap();
+        wal.time_fsyncs(metrics.wal_fsync_duration());
+        wal.append([("a", 1, 1.5)].into_iter()).unwrap();
+        wal.sync().unwrap();
+        wal.rotate().unwrap();
+        let text = metrics.render();
+        assert!(
+            text.lines()
+                .any(|l| l == "caretaker_wal_fsync_duration_seconds_count 2"),
+            "{text}"
+        );
     }
 }

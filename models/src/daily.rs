@@ -64,135 +64,22 @@ impl DailyTable {
                 .lt(lit(until_ms))
                 .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
         );
-        let day = (col("ts") / lit(DAY_MS)).alias("day");
         let daily = match &history.sensor_map {
-            // By sensor first (one short key), then merged into their channels. Changes
-            // of value (which need the day's readings in time order) only count on
-            // on/off sensors, the only ones whose changes a feature uses (cycling).
-            Some(map) => {
-                // One integer key per sensor and day: grouping by it is much cheaper
-                // than by the sensor's name and the day.
-                let keyed = in_range
-                    .join(
-                        map.clone()
-                            .lazy()
-                            .select([col("sensor"), col("sensor_no"), col("binary")]),
-                        [col("sensor")],
-                        [col("sensor")],
-                        JoinArgs::new(JoinType::Inner),
-                    )
-                    .select([
-                        (col("sensor_no") * lit(SENSOR_KEY) + col("ts") / lit(DAY_MS)).alias("key"),
-                        col("binary"),
-                        col("ts"),
-                        col("value"),
-                    ])
-                    // Collected once: both aggregations below read it (a lazy plan
-                    // used twice would be joined twice).
-                    .collect()?
-                    .lazy();
-                let changes = keyed
-                    .clone()
-                    .filter(col("binary"))
-                    .group_by([col("key")])
-                    .agg([changes_in_time_order()]);
-                keyed
-                    .group_by([col("key")])
-                    .agg(level_aggregates())
-                    .join(
-                        changes,
-                        [col("key")],
-                        [col("key")],
-                        JoinArgs::new(JoinType::Left),
-                    )
-                    .with_columns([
-                        (col("key") / lit(SENSOR_KEY)).alias("sensor_no"),
-                        (col("key") % lit(SENSOR_KEY)).alias("day"),
-                    ])
-                    .join(
-                        map.clone().lazy(),
-                        [col("sensor_no")],
-                        [col("sensor_no")],
-                        JoinArgs::new(JoinType::Inner),
-                    )
-                    .group_by([col("equipment"), col("channel"), col("day")])
-                    .agg([
-                        col("count").sum(),
-                        col("sum").sum(),
-                        col("sum_sq").sum(),
-                        col("min").min(),
-                        col("max").max(),
-                        col("changes").fill_null(lit(0.0)).sum(),
-                    ])
-            }
-            None => in_range
-                .group_by([col("equipment"), col("channel"), day])
-                .agg(
-                    level_aggregates()
-                        .into_iter()
-                        .chain([changes_in_time_order()])
-                        .collect::<Vec<_>>(),
-                ),
+            Some(map) => by_sensor_then_channel(in_range, map)?,
+            None => by_channel(in_range),
         }
         .collect()?;
-
         let index: HashMap<&str, usize> = history
             .equipment
             .iter()
             .enumerate()
             .map(|(i, e)| (e.id.as_str(), i))
             .collect();
-        let equipment = daily.column("equipment")?.str()?;
-        let channel = daily.column("channel")?.str()?;
-        let day = daily.column("day")?.i64()?;
-        let columns: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
-            .iter()
-            .map(|name| daily.column(name).and_then(|c| c.f64()))
-            .collect::<Result<_, _>>()?;
-        let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
-        for row in 0..daily.height() {
-            let (Some(e), Some(c), Some(d)) = (equipment.get(row), channel.get(row), day.get(row))
-            else {
-                continue;
-            };
-            let Some(&e) = index.get(e) else { continue };
-            let offset = d - first_day;
-            if offset < 0 || offset as usize >= days {
-                continue;
-            }
-            let s = series
-                .entry(e)
-                .or_default()
-                .entry(c.to_owned())
-                .or_insert_with(|| DailySeries::with_days(days));
-            let at = offset as usize;
-            let value = |i: usize| columns[i].get(row).unwrap_or(f64::NAN);
-            s.count[at] = value(0);
-            s.sum[at] = value(1);
-            s.sum_sq[at] = value(2);
-            s.min[at] = value(3);
-            s.max[at] = value(4);
-            s.changes[at] = value(5);
-        }
-        let mut repairs = vec![Vec::new(); history.equipment.len()];
-        for e in &history.events {
-            let resets = matches!(
-                e.kind,
-                EventKind::Failure | EventKind::CorrectiveMaintenance
-            );
-            if resets
-                && e.ts.millis() < until_ms
-                && let Some(&i) = index.get(e.equipment.as_str())
-            {
-                repairs[i].push(e.ts.millis());
-            }
-        }
-        repairs.iter_mut().for_each(|r| r.sort_unstable());
         Ok(Self {
             first_day,
             days,
-            series,
-            repairs,
+            series: dense_series(&daily, &index, first_day, days)?,
+            repairs: repairs_before(history, &index, until_ms),
         })
     }
 
@@ -208,6 +95,144 @@ impl DailyTable {
     pub fn series(&self, equipment: usize, channel: &str) -> Option<&DailySeries> {
         self.series.get(&equipment)?.get(channel)
     }
+}
+
+/// Daily aggregates by equipment, channel and day of readings that carry their
+/// equipment and channel (a fleet's history).
+fn by_channel(in_range: LazyFrame) -> LazyFrame {
+    let day = (col("ts") / lit(DAY_MS)).alias("day");
+    in_range
+        .group_by([col("equipment"), col("channel"), day])
+        .agg(
+            level_aggregates()
+                .into_iter()
+                .chain([changes_in_time_order()])
+                .collect::<Vec<_>>(),
+        )
+}
+
+/// Daily aggregates of readings by sensor (a co-op's store), by sensor first (one
+/// short key), then merged into their equipment's channels through `map`. Changes
+/// of value (which need the day's readings in time order) only count on on/off
+/// sensors, the only ones whose changes a feature uses (cycling).
+fn by_sensor_then_channel(in_range: LazyFrame, map: &DataFrame) -> Result<LazyFrame, ModelError> {
+    // One integer key per sensor and day: grouping by it is much cheaper than by
+    // the sensor's name and the day.
+    let keyed = in_range
+        .join(
+            map.clone()
+                .lazy()
+                .select([col("sensor"), col("sensor_no"), col("binary")]),
+            [col("sensor")],
+            [col("sensor")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            (col("sensor_no") * lit(SENSOR_KEY) + col("ts") / lit(DAY_MS)).alias("key"),
+            col("binary"),
+            col("ts"),
+            col("value"),
+        ])
+        // Collected once: both aggregations below read it (a lazy plan used twice
+        // would be joined twice).
+        .collect()?
+        .lazy();
+    let changes = keyed
+        .clone()
+        .filter(col("binary"))
+        .group_by([col("key")])
+        .agg([changes_in_time_order()]);
+    Ok(keyed
+        .group_by([col("key")])
+        .agg(level_aggregates())
+        .join(
+            changes,
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            (col("key") / lit(SENSOR_KEY)).alias("sensor_no"),
+            (col("key") % lit(SENSOR_KEY)).alias("day"),
+        ])
+        .join(
+            map.clone().lazy(),
+            [col("sensor_no")],
+            [col("sensor_no")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("equipment"), col("channel"), col("day")])
+        .agg([
+            col("count").sum(),
+            col("sum").sum(),
+            col("sum_sq").sum(),
+            col("min").min(),
+            col("max").max(),
+            col("changes").fill_null(lit(0.0)).sum(),
+        ]))
+}
+
+/// The aggregates of `daily` (rows of equipment, channel, day) laid out as one
+/// dense series of `days` days from `first_day` per equipment index and channel;
+/// rows of unknown equipment or outside the days are left out.
+fn dense_series(
+    daily: &DataFrame,
+    index: &HashMap<&str, usize>,
+    first_day: i64,
+    days: usize,
+) -> Result<HashMap<usize, HashMap<String, DailySeries>>, ModelError> {
+    let equipment = daily.column("equipment")?.str()?;
+    let channel = daily.column("channel")?.str()?;
+    let day = daily.column("day")?.i64()?;
+    let columns: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
+        .iter()
+        .map(|name| daily.column(name).and_then(|c| c.f64()))
+        .collect::<Result<_, _>>()?;
+    let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
+    for row in 0..daily.height() {
+        let (Some(e), Some(c), Some(d)) = (equipment.get(row), channel.get(row), day.get(row))
+        else {
+            continue;
+        };
+        let Some(&e) = index.get(e) else { continue };
+        let offset = d - first_day;
+        if offset < 0 || offset as usize >= days {
+            continue;
+        }
+        let s = series
+            .entry(e)
+            .or_default()
+            .entry(c.to_owned())
+            .or_insert_with(|| DailySeries::with_days(days));
+        let at = offset as usize;
+        let value = |i: usize| columns[i].get(row).unwrap_or(f64::NAN);
+        s.count[at] = value(0);
+        s.sum[at] = value(1);
+        s.sum_sq[at] = value(2);
+        s.min[at] = value(3);
+        s.max[at] = value(4);
+        s.changes[at] = value(5);
+    }
+    Ok(series)
+}
+
+/// Times (ms) of failures and repairs before `until_ms`, sorted, by equipment index.
+fn repairs_before(history: &History, index: &HashMap<&str, usize>, until_ms: i64) -> Vec<Vec<i64>> {
+    let mut repairs = vec![Vec::new(); history.equipment.len()];
+    for e in &history.events {
+        let resets = matches!(
+            e.kind,
+            EventKind::Failure | EventKind::CorrectiveMaintenance
+        );
+        if resets
+            && e.ts.millis() < until_ms
+            && let Some(&i) = index.get(e.equipment.as_str())
+        {
+            repairs[i].push(e.ts.millis());
+        }
+    }
+    repairs.iter_mut().for_each(|r| r.sort_unstable());
+    repairs
 }
 
 /// Sensor-and-day keys: sensor number times this plus the day number.

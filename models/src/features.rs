@@ -235,7 +235,9 @@ pub struct FeatureSet {
 }
 
 impl FeatureSet {
-    /// The features for the channels and kinds of a history.
+    /// The features for the channels and kinds of a history, in column order: each
+    /// channel's own (on/off or numeric), those over all of a machine's channels,
+    /// then age, maintenance, reports, sensor health, season and kind.
     pub fn for_channels(
         channels: &[(String, bool)],
         kinds: &[String],
@@ -244,128 +246,17 @@ impl FeatureSet {
     ) -> Self {
         let mut features = Vec::new();
         for (channel, binary) in channels {
-            let c = channel.clone();
             if *binary {
-                for days in [SHORT_DAYS, LONG_DAYS] {
-                    features.push(Feature::new(
-                        format!("{c}.on_share_{days}d"),
-                        Measure::OnShare {
-                            channel: c.clone(),
-                            days,
-                        },
-                    ));
-                    features.push(Feature::new(
-                        format!("{c}.cycles_{days}d"),
-                        Measure::Cycles {
-                            channel: c.clone(),
-                            days,
-                        },
-                    ));
-                }
+                features.extend(on_off_features(channel));
                 continue;
             }
             if comparable_levels {
-                for days in [SHORT_DAYS, LONG_DAYS] {
-                    features.push(Feature::new(
-                        format!("{c}.mean_{days}d"),
-                        Measure::Mean {
-                            channel: c.clone(),
-                            days,
-                        },
-                    ));
-                    features.push(Feature::new(
-                        format!("{c}.spread_{days}d"),
-                        Measure::Spread {
-                            channel: c.clone(),
-                            days,
-                        },
-                    ));
-                }
-                features.push(Feature::new(
-                    format!("{c}.min_{SHORT_DAYS}d"),
-                    Measure::Min {
-                        channel: c.clone(),
-                        days: SHORT_DAYS,
-                    },
-                ));
-                features.push(Feature::new(
-                    format!("{c}.max_{SHORT_DAYS}d"),
-                    Measure::Max {
-                        channel: c.clone(),
-                        days: SHORT_DAYS,
-                    },
-                ));
-                features.push(Feature::new(
-                    format!("{c}.trend_{LONG_DAYS}d"),
-                    Measure::Trend {
-                        channel: c.clone(),
-                        days: LONG_DAYS,
-                    },
-                ));
+                features.extend(level_features(channel));
             }
-            let relative = [
-                ("vs_normal", Relative::Mean, SHORT_DAYS),
-                ("vs_normal", Relative::Mean, RECENT_DAYS),
-                ("peak_vs_normal", Relative::Peak, SHORT_DAYS),
-                ("trough_vs_normal", Relative::Trough, SHORT_DAYS),
-                ("spread_vs_normal", Relative::SpreadRatio, SHORT_DAYS),
-                ("trend_vs_normal", Relative::Trend, LONG_DAYS),
-            ];
-            for (name, stat, days) in relative {
-                features.push(Feature::new(
-                    format!("{c}.{name}_{days}d"),
-                    Measure::Relative {
-                        channel: c.clone(),
-                        stat,
-                        days,
-                    },
-                ));
-            }
+            features.extend(relative_features(channel));
         }
-        let any_numeric = channels.iter().any(|(_, binary)| !binary);
-        if any_numeric {
-            let strongest = [
-                ("strongest_departure", Relative::Mean, RECENT_DAYS),
-                ("strongest_departure", Relative::Mean, SHORT_DAYS),
-                ("strongest_extreme", Relative::Peak, SHORT_DAYS),
-                ("strongest_spread_ratio", Relative::SpreadRatio, SHORT_DAYS),
-                ("strongest_trend", Relative::Trend, LONG_DAYS),
-            ];
-            for (name, stat, days) in strongest {
-                features.push(Feature::new(
-                    format!("{name}_{days}d"),
-                    Measure::Strongest { stat, days },
-                ));
-            }
-        }
-        if any_numeric && !comparable_levels {
-            for days in [RECENT_DAYS, SHORT_DAYS] {
-                features.push(Feature::new(
-                    format!("sibling_departure_{days}d"),
-                    Measure::SiblingDeparture { days },
-                ));
-            }
-        }
-        if channels.iter().any(|(_, binary)| *binary) {
-            features.push(Feature::new(
-                format!("cycling_rise_{SHORT_DAYS}d"),
-                Measure::CyclingRise { days: SHORT_DAYS },
-            ));
-        }
-        let plain = [
-            ("age_days", Measure::Age),
-            ("days_since_maintenance", Measure::SinceMaintenance),
-            ("days_since_failure", Measure::SinceFailure),
-            ("alarms_30d", Measure::Alarms),
-            ("resident_reports_30d", Measure::ResidentReports),
-            ("missing_share_7d", Measure::MissingShare),
-            ("stuck_sensors", Measure::StuckChannels),
-        ];
-        features.extend(plain.into_iter().map(|(n, m)| Feature::new(n.into(), m)));
-        if seasonal {
-            features.push(Feature::new("season_sin".into(), Measure::SeasonSin));
-            features.push(Feature::new("season_cos".into(), Measure::SeasonCos));
-        }
+        features.extend(machine_features(channels, comparable_levels));
+        features.extend(plain_features(seasonal));
         if kinds.len() > 1 {
             for kind in kinds {
                 features.push(Feature::new(
@@ -458,6 +349,160 @@ impl FeatureSet {
         }
         x
     }
+}
+
+/// An on/off channel's features: its share of time on and its cycles per day, over
+/// the short and the long window.
+fn on_off_features(c: &str) -> Vec<Feature> {
+    let mut features = Vec::new();
+    for days in [SHORT_DAYS, LONG_DAYS] {
+        features.push(Feature::new(
+            format!("{c}.on_share_{days}d"),
+            Measure::OnShare {
+                channel: c.to_owned(),
+                days,
+            },
+        ));
+        features.push(Feature::new(
+            format!("{c}.cycles_{days}d"),
+            Measure::Cycles {
+                channel: c.to_owned(),
+                days,
+            },
+        ));
+    }
+    features
+}
+
+/// A numeric channel's raw levels (only where levels are comparable across
+/// machines): mean and spread over both windows, extremes over the short one,
+/// trend over the long one.
+fn level_features(c: &str) -> Vec<Feature> {
+    let mut features = Vec::new();
+    for days in [SHORT_DAYS, LONG_DAYS] {
+        features.push(Feature::new(
+            format!("{c}.mean_{days}d"),
+            Measure::Mean {
+                channel: c.to_owned(),
+                days,
+            },
+        ));
+        features.push(Feature::new(
+            format!("{c}.spread_{days}d"),
+            Measure::Spread {
+                channel: c.to_owned(),
+                days,
+            },
+        ));
+    }
+    features.push(Feature::new(
+        format!("{c}.min_{SHORT_DAYS}d"),
+        Measure::Min {
+            channel: c.to_owned(),
+            days: SHORT_DAYS,
+        },
+    ));
+    features.push(Feature::new(
+        format!("{c}.max_{SHORT_DAYS}d"),
+        Measure::Max {
+            channel: c.to_owned(),
+            days: SHORT_DAYS,
+        },
+    ));
+    features.push(Feature::new(
+        format!("{c}.trend_{LONG_DAYS}d"),
+        Measure::Trend {
+            channel: c.to_owned(),
+            days: LONG_DAYS,
+        },
+    ));
+    features
+}
+
+/// A numeric channel's statistics against the machine's own normal.
+fn relative_features(c: &str) -> Vec<Feature> {
+    let relative = [
+        ("vs_normal", Relative::Mean, SHORT_DAYS),
+        ("vs_normal", Relative::Mean, RECENT_DAYS),
+        ("peak_vs_normal", Relative::Peak, SHORT_DAYS),
+        ("trough_vs_normal", Relative::Trough, SHORT_DAYS),
+        ("spread_vs_normal", Relative::SpreadRatio, SHORT_DAYS),
+        ("trend_vs_normal", Relative::Trend, LONG_DAYS),
+    ];
+    relative
+        .into_iter()
+        .map(|(name, stat, days)| {
+            Feature::new(
+                format!("{c}.{name}_{days}d"),
+                Measure::Relative {
+                    channel: c.to_owned(),
+                    stat,
+                    days,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Features over all of a machine's channels: the strongest departures from its
+/// normal (with a numeric channel), from its siblings (numeric, levels not
+/// comparable), and the rise in cycling (with an on/off channel).
+fn machine_features(channels: &[(String, bool)], comparable_levels: bool) -> Vec<Feature> {
+    let mut features = Vec::new();
+    let any_numeric = channels.iter().any(|(_, binary)| !binary);
+    if any_numeric {
+        let strongest = [
+            ("strongest_departure", Relative::Mean, RECENT_DAYS),
+            ("strongest_departure", Relative::Mean, SHORT_DAYS),
+            ("strongest_extreme", Relative::Peak, SHORT_DAYS),
+            ("strongest_spread_ratio", Relative::SpreadRatio, SHORT_DAYS),
+            ("strongest_trend", Relative::Trend, LONG_DAYS),
+        ];
+        for (name, stat, days) in strongest {
+            features.push(Feature::new(
+                format!("{name}_{days}d"),
+                Measure::Strongest { stat, days },
+            ));
+        }
+    }
+    if any_numeric && !comparable_levels {
+        for days in [RECENT_DAYS, SHORT_DAYS] {
+            features.push(Feature::new(
+                format!("sibling_departure_{days}d"),
+                Measure::SiblingDeparture { days },
+            ));
+        }
+    }
+    if channels.iter().any(|(_, binary)| *binary) {
+        features.push(Feature::new(
+            format!("cycling_rise_{SHORT_DAYS}d"),
+            Measure::CyclingRise { days: SHORT_DAYS },
+        ));
+    }
+    features
+}
+
+/// Features of every machine whatever its sensors: age, maintenance, failures,
+/// alarms, reports, sensor health, and the season if asked for.
+fn plain_features(seasonal: bool) -> Vec<Feature> {
+    let plain = [
+        ("age_days", Measure::Age),
+        ("days_since_maintenance", Measure::SinceMaintenance),
+        ("days_since_failure", Measure::SinceFailure),
+        ("alarms_30d", Measure::Alarms),
+        ("resident_reports_30d", Measure::ResidentReports),
+        ("missing_share_7d", Measure::MissingShare),
+        ("stuck_sensors", Measure::StuckChannels),
+    ];
+    let mut features: Vec<Feature> = plain
+        .into_iter()
+        .map(|(n, m)| Feature::new(n.into(), m))
+        .collect();
+    if seasonal {
+        features.push(Feature::new("season_sin".into(), Measure::SeasonSin));
+        features.push(Feature::new("season_cos".into(), Measure::SeasonCos));
+    }
+    features
 }
 
 /// Event times by equipment and kind, sorted.

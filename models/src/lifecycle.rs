@@ -1,6 +1,7 @@
 //! Model lifecycle: train on everything known, save a versioned model with its model
 //! card, load it back (refusing one trained on other equipment or features), score.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -272,22 +273,18 @@ fn known_limits(history: &History, samples: &Samples) -> Vec<String> {
 
 impl SavedModel {
     /// Writes `DIR/VERSION/{model.json, card.json, card.md}` and makes it current.
+    ///
+    /// Each file is written atomically (a hidden temporary name, fsync, rename,
+    /// folder fsync), and `CURRENT` only once the model's files are durable: a
+    /// crash leaves the previous model current, never a partial one.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, ModelError> {
         let folder = dir.join(&self.card.version);
         std::fs::create_dir_all(&folder).map_err(io(&folder))?;
-        let write = |name: &str, text: String| -> Result<(), ModelError> {
-            let path = folder.join(name);
-            let tmp = folder.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, text).map_err(io(&tmp))?;
-            std::fs::rename(&tmp, &path).map_err(io(&path))
-        };
-        write("model.json", to_json(self, false))?;
-        write("card.json", to_json(&self.card, true))?;
-        write("card.md", self.card.markdown())?;
-        let current = dir.join(CURRENT_FILE);
-        let tmp = dir.join(".CURRENT.tmp");
-        std::fs::write(&tmp, format!("{}\n", self.card.version)).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &current).map_err(io(&current))?;
+        write_atomically(&folder.join("model.json"), &to_json(self, false))?;
+        write_atomically(&folder.join("card.json"), &to_json(&self.card, true))?;
+        write_atomically(&folder.join("card.md"), &self.card.markdown())?;
+        // Committing CURRENT fsyncs `dir`, which holds the new folder's entry too.
+        write_atomically(&dir.join(CURRENT_FILE), &format!("{}\n", self.card.version))?;
         Ok(folder)
     }
 
@@ -435,6 +432,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
     }
 }
 
+/// Writes `text` to `path` with `atomic-write-file`: complete or absent, durable on return.
+fn write_atomically(path: &Path, text: &str) -> Result<(), ModelError> {
+    let mut file = atomic_write_file::AtomicWriteFile::open(path).map_err(io(path))?;
+    file.write_all(text.as_bytes()).map_err(io(path))?;
+    file.commit().map_err(io(path))
+}
+
 fn to_json<T: Serialize>(value: &T, pretty: bool) -> String {
     let text = if pretty {
         serde_json::to_string_pretty(value)
@@ -442,4 +446,31 @@ fn to_json<T: Serialize>(value: &T, pretty: bool) -> String {
         serde_json::to_string(value)
     };
     text.expect("model types serialise to JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_no_temporary_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let current = dir.path().join(CURRENT_FILE);
+        write_atomically(&current, "20240101T000000Z\n").unwrap();
+        write_atomically(&current, "20240201T000000Z\n").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&current).unwrap(),
+            "20240201T000000Z\n"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [CURRENT_FILE]);
+        let missing = dir.path().join("no such folder").join(CURRENT_FILE);
+        assert!(matches!(
+            write_atomically(&missing, "x"),
+            Err(ModelError::Io { .. })
+        ));
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use caretaker_api::board::RiskBoard;
 use caretaker_core::GatewayName;
 use caretaker_core::{ReadingBatch, Role, Timestamp, UnitId};
 use caretaker_data::simulate::{Simulation, SimulationParams};
@@ -32,57 +33,19 @@ const FLUSH_READINGS: usize = 1_000_000;
 /// Seconds between two scorings in the demo.
 const DEMO_SCORE_EVERY: Duration = Duration::from_secs(300);
 
+/// Runs the demo until Ctrl-C or `--duration`.
 pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.years.is_finite() && args.years >= 0.1 && args.years <= 10.0,
-        "--years must be between 0.1 and 10, got {}",
-        args.years
-    );
-    let mut config = config.clone();
-    config.data_dir = args.dir.clone();
-    config.registry = None;
-    if args.fresh && args.dir.exists() {
-        std::fs::remove_dir_all(&args.dir)
-            .with_context(|| format!("cannot empty {}", args.dir.display()))?;
-    }
+    let config = demo_config(config, &args)?;
     let began = Instant::now();
     let ctx = Context::open(&config).await?;
     let now = Timestamp::now();
-    let trained = ctx.data.models_dir().join("CURRENT").exists();
-    let live_stream_start;
-    if trained {
-        println!(
-            "reusing the demo in {} (--fresh starts again)",
-            args.dir.display()
-        );
-        live_stream_start = now;
-    } else {
-        let start = Timestamp::from_millis(
-            (now.millis() - (args.years * 365.25 * Timestamp::DAY as f64) as i64)
-                .div_euclid(Timestamp::DAY)
-                * Timestamp::DAY,
-        );
-        println!(
-            "simulating {:.1} years of the sample co-op up to now into {}",
-            args.years,
-            args.dir.display()
-        );
-        load_history(&ctx, config.simulate.seed, start, now).await?;
-        println!(
-            "  history stored ({:.0} s); training a model",
-            began.elapsed().as_secs_f64()
-        );
-        train(&ctx).await?;
-        println!("  model trained ({:.0} s)", began.elapsed().as_secs_f64());
-        live_stream_start = now;
-    }
+    ensure_trained(&ctx, &config, &args, now, began).await?;
 
     let gateway = GatewayName::parse(&format!("demo-{}", now.millis() / 1000))?;
     let password = new_secret();
     ctx.store
         .add_gateway(&gateway, &sha256_hex(password.as_bytes()))
         .await?;
-
     let listen = args
         .listen
         .clone()
@@ -92,17 +55,12 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
     let live = tokio::spawn(publish_live(
         ctx.registry.clone(),
         config.simulate.seed,
-        live_stream_start,
+        now,
         broker,
         (gateway.to_string(), password),
     ));
 
-    // The first scoring starts at once; wait for the ranked list.
-    let waited = Instant::now();
-    while services.state.board().as_of.is_none() && waited.elapsed() < Duration::from_secs(120) {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let board = services.state.board();
+    let board = first_board(&services).await;
     let resident_unit = board
         .entries
         .iter()
@@ -114,34 +72,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
         .or_else(|| ctx.registry.units().first().map(|u| u.id.clone()))
         .context("the registry has no units")?;
     let tokens = demo_tokens(&ctx, &resident_unit).await?;
-    let base = format!("http://{}", services.api);
-    println!();
-    println!(
-        "Caretaker demo is running ({:.0} s to start).",
-        began.elapsed().as_secs_f64()
-    );
-    println!("  API:        {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)");
-    println!("  health:     {base}/health   metrics: {base}/metrics");
-    println!(
-        "  MQTT:       mqtt://{} (simulated gateways publish here)",
-        config.mqtt.embedded_listen
-    );
-    println!("Demo tokens (send as `Authorization: Bearer TOKEN`):");
-    for (role, secret) in &tokens {
-        println!("  {role:<24} {secret}");
-    }
-    let committee = &tokens[1].1;
-    println!("Try:");
-    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/work-orders?limit=5'");
-    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/plan?budget=5000'");
-    println!(
-        "  curl -H 'Authorization: Bearer {}' '{base}/api/v1/notices'",
-        tokens[2].1
-    );
-    match board.entries.first() {
-        Some(top) => println!("Top of the ranking now: {}", top.assessment.summary),
-        None => println!("No forecasts yet (see the log)."),
-    }
+    print_welcome(&config, &services, &tokens, &board, began);
     match args.duration {
         Some(d) => {
             tokio::select! {
@@ -156,6 +87,109 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
     }
     live.abort();
     services.stop().await
+}
+
+/// The configuration of the demo: `config` with its own data directory (emptied
+/// first with `--fresh`) and the sample co-op's registry.
+fn demo_config(config: &Config, args: &DemoArgs) -> anyhow::Result<Config> {
+    anyhow::ensure!(
+        args.years.is_finite() && args.years >= 0.1 && args.years <= 10.0,
+        "--years must be between 0.1 and 10, got {}",
+        args.years
+    );
+    let mut config = config.clone();
+    config.data_dir = args.dir.clone();
+    config.registry = None;
+    if args.fresh && args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)
+            .with_context(|| format!("cannot empty {}", args.dir.display()))?;
+    }
+    Ok(config)
+}
+
+/// Reuses the demo's model if it has one; else simulates `--years` of history up
+/// to `now` into the data directory and trains on it.
+async fn ensure_trained(
+    ctx: &Context,
+    config: &Config,
+    args: &DemoArgs,
+    now: Timestamp,
+    began: Instant,
+) -> anyhow::Result<()> {
+    if ctx.data.models_dir().join("CURRENT").exists() {
+        println!(
+            "reusing the demo in {} (--fresh starts again)",
+            args.dir.display()
+        );
+        return Ok(());
+    }
+    let start = Timestamp::from_millis(
+        (now.millis() - (args.years * 365.25 * Timestamp::DAY as f64) as i64)
+            .div_euclid(Timestamp::DAY)
+            * Timestamp::DAY,
+    );
+    println!(
+        "simulating {:.1} years of the sample co-op up to now into {}",
+        args.years,
+        args.dir.display()
+    );
+    load_history(ctx, config.simulate.seed, start, now).await?;
+    println!(
+        "  history stored ({:.0} s); training a model",
+        began.elapsed().as_secs_f64()
+    );
+    train(ctx).await?;
+    println!("  model trained ({:.0} s)", began.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The risk board once the first scoring (which starts at once) has ranked the
+/// equipment, or as it is after two minutes.
+async fn first_board(services: &Services) -> Arc<RiskBoard> {
+    let waited = Instant::now();
+    while services.state.board().as_of.is_none() && waited.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    services.state.board()
+}
+
+/// Prints where the demo runs, its tokens, a few requests to try and the top of
+/// the ranking. `tokens` are admin, committee and resident, in that order.
+fn print_welcome(
+    config: &Config,
+    services: &Services,
+    tokens: &[(String, String)],
+    board: &RiskBoard,
+    began: Instant,
+) {
+    let base = format!("http://{}", services.api);
+    println!();
+    println!(
+        "Caretaker demo is running ({:.0} s to start).",
+        began.elapsed().as_secs_f64()
+    );
+    println!("  API:        {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)");
+    println!("  health:     {base}/health   metrics: {base}/metrics");
+    println!(
+        "  MQTT:       mqtt://{} (simulated gateways publish here)",
+        config.mqtt.embedded_listen
+    );
+    println!("Demo tokens (send as `Authorization: Bearer TOKEN`):");
+    for (role, secret) in tokens {
+        println!("  {role:<24} {secret}");
+    }
+    let committee = &tokens[1].1;
+    println!("Try:");
+    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/work-orders?limit=5'");
+    println!("  curl -H 'Authorization: Bearer {committee}' '{base}/api/v1/plan?budget=5000'");
+    println!(
+        "  curl -H 'Authorization: Bearer {}' '{base}/api/v1/notices'",
+        tokens[2].1
+    );
+    match board.entries.first() {
+        Some(top) => println!("Top of the ranking now: {}", top.assessment.summary),
+        None => println!("No forecasts yet (see the log)."),
+    }
 }
 
 /// Simulates `[start, end)` and stores its readings and events as ingest and
@@ -178,8 +212,8 @@ async fn load_history(
         while !stream.is_done() {
             day = day.plus_millis(Timestamp::DAY);
             stream.fill_until(day.min(end), &mut batch);
-            for i in 0..batch.len() {
-                store.push(batch.sensor[i], batch.ts_ms[i], batch.value[i])?;
+            for r in batch.iter() {
+                store.push(r.sensor, r.ts.millis(), r.value)?;
             }
             batch.clear();
             if store.pending() >= FLUSH_READINGS {

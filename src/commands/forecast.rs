@@ -2,9 +2,11 @@
 //!
 //! The history comes from the Parquet readings store and the events in the
 //! operational store; the work itself is in `caretaker_models`.
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
+use atomic_write_file::AtomicWriteFile;
 use caretaker_core::{Registry, Timestamp};
 use caretaker_data::{DataDir, Store};
 use caretaker_models::backtest::{self, BacktestConfig};
@@ -96,40 +98,60 @@ fn write_samples_csv(
     features: &FeatureSet,
     samples: &Samples,
 ) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    write!(out, "equipment,kind,date,fails")?;
-    for name in features.names() {
-        write!(out, ",{name}")?;
-    }
-    writeln!(out)?;
-    for (r, at) in samples.rows.iter().enumerate() {
-        let e = &history.equipment[at.equipment];
-        let date = Timestamp::from_millis(at.day * DAY_MS)
-            .to_datetime()
-            .format("%Y-%m-%d");
-        write!(out, "{},{},{date},{}", e.id, e.kind, u8::from(samples.y[r]))?;
-        for v in samples.x.row(r) {
-            if v.is_finite() {
-                write!(out, ",{v}")?;
-            } else {
-                write!(out, ",")?;
+    write_atomically(path, |file| {
+        let mut out = csv::Writer::from_writer(file);
+        let names = features.names();
+        out.write_record(
+            ["equipment", "kind", "date", "fails"]
+                .into_iter()
+                .chain(names.iter().map(String::as_str)),
+        )?;
+        for (r, at) in samples.rows.iter().enumerate() {
+            let e = &history.equipment[at.equipment];
+            let date = Timestamp::from_millis(at.day * DAY_MS)
+                .to_datetime()
+                .format("%Y-%m-%d")
+                .to_string();
+            out.write_field(e.id.as_str())?;
+            out.write_field(&e.kind)?;
+            out.write_field(&date)?;
+            out.write_field(if samples.y[r] { "1" } else { "0" })?;
+            for v in samples.x.row(r) {
+                out.write_field(if v.is_finite() {
+                    v.to_string()
+                } else {
+                    String::new()
+                })?;
             }
+            out.write_record(None::<&[u8]>)?;
         }
-        writeln!(out)?;
-    }
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))
+        out.flush()?;
+        Ok(())
+    })
+}
+
+/// Writes `path` atomically with `atomic-write-file` (a hidden temporary name,
+/// fsync, rename, folder fsync): `fill` writes the contents, and the file
+/// appears whole or not at all.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut AtomicWriteFile) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let write = || -> anyhow::Result<()> {
+        let mut file = AtomicWriteFile::open(path)?;
+        fill(&mut file)?;
+        file.commit()?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(path, serde_json::to_string_pretty(value)?)
-        .with_context(|| format!("cannot write {}", path.display()))
+    let text = serde_json::to_string_pretty(value)?;
+    write_atomically(path, |file| Ok(file.write_all(text.as_bytes())?))
 }
 
 pub async fn backtest(config: &Config, args: BacktestArgs) -> anyhow::Result<()> {
@@ -226,7 +248,7 @@ pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     let scores = model.score(&history, at.millis())?;
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&scores)?),
-        ScoreFormat::Csv => print!("{}", scores_csv(&scores)),
+        ScoreFormat::Csv => print!("{}", scores_csv(&scores)?),
         ScoreFormat::Table => {
             println!("{:<12} {:<17} {:>6}  why", "equipment", "kind", "risk");
             for s in &scores {
@@ -243,29 +265,39 @@ pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn scores_csv(scores: &[Score]) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from(
-        "equipment,kind,as_of,horizon_days,probability,down,driver_1,driver_2,driver_3,explanation,model_version\n",
-    );
+/// The forecasts as CSV, one row per piece of equipment, its three main drivers by name.
+fn scores_csv(scores: &[Score]) -> anyhow::Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "equipment",
+        "kind",
+        "as_of",
+        "horizon_days",
+        "probability",
+        "down",
+        "driver_1",
+        "driver_2",
+        "driver_3",
+        "explanation",
+        "model_version",
+    ])?;
     for s in scores {
-        let driver = |i: usize| s.drivers.get(i).map(|d| d.feature.as_str()).unwrap_or("");
-        out += &format!(
-            "{},{},{},{},{:.6},{},{},{},{},{},{}\n",
-            s.equipment,
-            s.kind,
-            s.as_of,
-            s.horizon_days,
-            s.probability,
-            s.down,
+        let driver = |i: usize| s.drivers.get(i).map_or("", |d| d.feature.as_str());
+        out.write_record([
+            s.equipment.as_str(),
+            &s.kind,
+            &s.as_of,
+            &s.horizon_days.to_string(),
+            &format!("{:.6}", s.probability),
+            &s.down.to_string(),
             driver(0),
             driver(1),
             driver(2),
-            quote(&s.explanation),
-            s.model_version
-        );
+            &s.explanation,
+            &s.model_version,
+        ])?;
     }
-    out
+    Ok(String::from_utf8(out.into_inner()?)?)
 }
 
 pub fn eval(cmd: EvalCommand) -> anyhow::Result<()> {

@@ -6,7 +6,6 @@
 //! the registry file, readings go into the Parquet store and events into the
 //! operational store, with a progress bar on stderr and the report on stdout.
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use caretaker_ingest::import::{
 };
 use caretaker_ingest::store::ReadingsStore;
 use indicatif::{ProgressBar, ProgressStyle};
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
 use crate::cli::{ImportCommand, ImportEventsArgs, ImportReadingsArgs};
 use crate::config::Config;
@@ -37,12 +37,7 @@ pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
 }
 
 async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<()> {
-    let kind = args
-        .kind
-        .as_deref()
-        .map(EquipmentKind::parse)
-        .transpose()
-        .context("--kind")?;
+    let kind = args.kind;
     let mut ctx = Context::open(config).await?;
     let files = args
         .files
@@ -196,9 +191,10 @@ fn peak_memory() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Appends the missing equipment and sensors to the registry file in use,
-/// checks the result as any registry is checked, and only then writes it
-/// (atomically) and records it in the operational store.
+/// Adds the missing equipment and sensors to the registry file in use (after
+/// everything it holds, its comments and layout kept), checks the result as any
+/// registry is checked, and only then writes it (atomically) and records it in
+/// the operational store.
 async fn add_to_registry(
     ctx: &mut Context,
     missing: &[MissingSensor],
@@ -210,11 +206,8 @@ async fn add_to_registry(
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read registry {}", path.display()))?;
     let additions = registry_additions(&ctx.registry, missing, kind, today)?;
-    let mut updated = text.clone();
-    if !updated.is_empty() && !updated.ends_with('\n') {
-        updated.push('\n');
-    }
-    updated.push_str(&additions.toml);
+    let updated = extend_registry(&text, additions.tables)
+        .map_err(|e| anyhow::anyhow!("--create-missing: cannot add to {}: {e}", path.display()))?;
     let registry = parse_registry(&updated, &path.display().to_string()).map_err(|e| {
         anyhow::anyhow!(
             "--create-missing: the registry with the additions would not be valid, so it was not changed\n{e}"
@@ -232,10 +225,63 @@ async fn add_to_registry(
     Ok(())
 }
 
-/// TOML tables to append to a registry, and a line per addition for the user.
+/// Tables to add to a registry, and a line per addition for the user.
 struct Additions {
-    toml: String,
+    /// `("equipment" | "sensor", table)`, in the order they are to appear.
+    tables: Vec<(&'static str, Table)>,
     summary: Vec<String>,
+}
+
+/// `text` (a registry) with `tables` added to its arrays of tables, after
+/// everything it holds: what was there, comments included, stays as it was.
+fn extend_registry(text: &str, tables: Vec<(&'static str, Table)>) -> anyhow::Result<String> {
+    let mut doc: DocumentMut = text.parse()?;
+    // Tables print in the order of their positions: the new ones go last, after
+    // the comment (if any) that ends the file.
+    let mut position = last_position(doc.as_table());
+    let trailing = doc.trailing().as_str().unwrap_or_default().to_owned();
+    doc.set_trailing("");
+    for (i, (key, mut table)) in tables.into_iter().enumerate() {
+        if i == 0 && !trailing.is_empty() {
+            let prefix = format!(
+                "{trailing}{}",
+                table
+                    .decor()
+                    .prefix()
+                    .and_then(|p| p.as_str())
+                    .unwrap_or_default()
+            );
+            table.decor_mut().set_prefix(prefix);
+        }
+        position += 1;
+        table.set_position(Some(position));
+        doc.entry(key)
+            .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()))
+            .as_array_of_tables_mut()
+            .with_context(|| format!("`{key}` is not an array of tables ([[{key}]])"))?
+            .push(table);
+    }
+    Ok(doc.to_string())
+}
+
+/// The largest position of a table in `table`, nested ones included (0 if none).
+fn last_position(table: &Table) -> isize {
+    let mut last = table.position().unwrap_or(0);
+    for (_, item) in table.iter() {
+        match item {
+            Item::Table(t) => last = last.max(last_position(t)),
+            Item::ArrayOfTables(a) => {
+                last = a.iter().map(last_position).fold(last, isize::max);
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
+/// A TOML array of `items`.
+fn array<V: Into<toml_edit::Value>>(items: impl IntoIterator<Item = V>) -> Item {
+    value(items.into_iter().collect::<Array>())
 }
 
 /// The `[[equipment]]` and `[[sensor]]` tables for what is missing, with defaults:
@@ -284,7 +330,7 @@ fn registry_additions(
         .buildings()
         .first()
         .context("--create-missing: the registry has no building to put new equipment in")?;
-    let mut toml = String::new();
+    let mut tables = Vec::new();
     let mut summary = Vec::new();
     let comment = format!("# added by caretaker import on {today}: review these values");
     for (id, first) in &new_equipment {
@@ -322,31 +368,18 @@ fn registry_additions(
             units.iter().map(|u| u.to_string()).collect()
         };
         let installed = first.to_datetime().date_naive().min(today);
-        writeln!(toml, "\n{comment}").expect("write to string");
-        writeln!(toml, "[[equipment]]").expect("write to string");
-        writeln!(toml, "id = {}", quoted(id.as_str())).expect("write to string");
-        writeln!(toml, "building = {}", quoted(building.id.as_str())).expect("write to string");
-        writeln!(toml, "kind = {}", quoted(kind.name())).expect("write to string");
-        writeln!(
-            toml,
-            "name = {}",
-            quoted(&format!("{id} ({})", kind.label()))
-        )
-        .expect("write to string");
-        writeln!(toml, "installed = {installed}").expect("write to string");
-        writeln!(toml, "replacement_cost = 0").expect("write to string");
-        writeln!(toml, "failure_cost = 0").expect("write to string");
-        writeln!(toml, "criticality = 3").expect("write to string");
-        writeln!(
-            toml,
-            "serves = [{}]",
-            serves
-                .iter()
-                .map(|s| quoted(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-        .expect("write to string");
+        let mut table = Table::new();
+        table.decor_mut().set_prefix(format!("\n{comment}\n"));
+        table["id"] = value(id.as_str());
+        table["building"] = value(building.id.as_str());
+        table["kind"] = value(kind.name());
+        table["name"] = value(format!("{id} ({})", kind.label()));
+        table["installed"] = value(toml_date(installed)?);
+        table["replacement_cost"] = value(0);
+        table["failure_cost"] = value(0);
+        table["criticality"] = value(3);
+        table["serves"] = array(serves.iter().map(String::as_str));
+        tables.push(("equipment", table));
         summary.push(format!(
             "equipment {id}: {kind}, building {}, installed {installed}, serves {}",
             building.id,
@@ -361,14 +394,15 @@ fn registry_additions(
             )
         })?;
         let (lo, hi) = m.metric.physical_range();
-        writeln!(toml, "\n{comment}").expect("write to string");
-        writeln!(toml, "[[sensor]]").expect("write to string");
-        writeln!(toml, "id = {}", quoted(id.as_str())).expect("write to string");
-        writeln!(toml, "equipment = {}", quoted(m.equipment.as_str())).expect("write to string");
-        writeln!(toml, "metric = {}", quoted(m.metric.name())).expect("write to string");
-        writeln!(toml, "unit = {}", quoted(m.metric.unit())).expect("write to string");
-        writeln!(toml, "expected_range = [{lo:?}, {hi:?}]").expect("write to string");
-        writeln!(toml, "interval_s = 300").expect("write to string");
+        let mut table = Table::new();
+        table.decor_mut().set_prefix(format!("\n{comment}\n"));
+        table["id"] = value(id.as_str());
+        table["equipment"] = value(m.equipment.as_str());
+        table["metric"] = value(m.metric.name());
+        table["unit"] = value(m.metric.unit());
+        table["expected_range"] = array([lo, hi]);
+        table["interval_s"] = value(300);
+        tables.push(("sensor", table));
         summary.push(format!(
             "sensor {id}: {} of {} ({} row{})",
             m.metric,
@@ -377,43 +411,101 @@ fn registry_additions(
             if m.rows == 1 { "" } else { "s" }
         ));
     }
-    Ok(Additions { toml, summary })
+    Ok(Additions { tables, summary })
 }
 
-/// A TOML basic string.
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// A day as a TOML local date (`2024-02-01`).
+fn toml_date(day: chrono::NaiveDate) -> anyhow::Result<toml_edit::Datetime> {
+    use chrono::Datelike as _;
+    let year = u16::try_from(day.year()).with_context(|| format!("year of {day}"))?;
+    Ok(toml_edit::Datetime {
+        date: Some(toml_edit::Date {
+            year,
+            month: day.month() as u8,
+            day: day.day() as u8,
+        }),
+        time: None,
+        offset: None,
+    })
 }
 
-/// Writes `text` to `path` under a temporary name, fsyncs and renames it into place.
+/// Writes `text` to `path` atomically (`atomic-write-file`: a hidden temporary
+/// name, fsync, rename, folder fsync), keeping the file's permissions.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.tmp"));
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
         file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        file.commit()
     };
     write().with_context(|| format!("cannot write registry {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing(equipment: &str, metric: Metric, known: bool) -> MissingSensor {
+        MissingSensor {
+            equipment: EquipmentId::parse(equipment).unwrap(),
+            metric,
+            equipment_known: known,
+            first: Timestamp::parse("2024-02-01T12:00:00Z").unwrap(),
+            rows: 2,
+        }
+    }
+
+    #[test]
+    fn additions_keep_the_registry_comments_and_layout() {
+        let text = caretaker_data::SAMPLE_REGISTRY.replace(
+            "[coop]\n",
+            "[coop]   # who we are\n# a comment inside a table\n",
+        ) + "\n# The end of the file, after the last table.\n";
+        let registry = parse_registry(&text, "test").unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let additions = registry_additions(
+            &registry,
+            &[
+                missing("B-SUMP-9", Metric::WaterLevel, false),
+                missing("B-SUMP-9", Metric::RunState, false),
+            ],
+            Some(EquipmentKind::SumpPump),
+            today,
+        )
+        .unwrap();
+        let updated = extend_registry(&text, additions.tables).unwrap();
+
+        assert!(updated.starts_with(&text), "the registry was rewritten");
+        let added = &updated[text.len()..];
+        let comment = "\n# added by caretaker import on 2024-03-01: review these values\n";
+        assert!(
+            added.starts_with(&format!("{comment}[[equipment]]\nid = \"B-SUMP-9\"\n")),
+            "{added}"
+        );
+        assert_eq!(added.matches(comment).count(), 3, "{added}");
+        assert!(
+            added.contains(
+                "[[sensor]]\nid = \"B-SUMP-9-water_level\"\nequipment = \"B-SUMP-9\"\n\
+                 metric = \"water_level\"\nunit = \"cm\"\n"
+            ),
+            "{added}"
+        );
+        assert!(added.contains("installed = 2024-02-01\n"), "{added}");
+        let extended = parse_registry(&updated, "test").unwrap();
+        assert_eq!(extended.sensors().len(), registry.sensors().len() + 2);
+    }
+
+    #[test]
+    fn a_registry_without_such_tables_gets_them_and_a_misshapen_one_is_refused() {
+        let table = || {
+            let mut t = Table::new();
+            t["id"] = value("X");
+            t
+        };
+        assert_eq!(
+            extend_registry("# only a comment\n", vec![("sensor", table())]).unwrap(),
+            "# only a comment\n[[sensor]]\nid = \"X\"\n"
+        );
+        let err = extend_registry("sensor = 3\n", vec![("sensor", table())]).unwrap_err();
+        assert!(err.to_string().contains("not an array of tables"), "{err}");
+    }
 }

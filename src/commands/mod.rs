@@ -4,10 +4,13 @@ mod forecast;
 mod gateway;
 mod import;
 mod ingest;
+mod plan;
 mod registry;
 mod serve;
 mod simulate;
 mod token;
+
+use std::io::IsTerminal as _;
 
 use tracing_subscriber::EnvFilter;
 
@@ -23,6 +26,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Some(file) = cli.registry {
         config.registry = Some(file);
+    }
+    if let Some(format) = cli.log_format {
+        config.log.format = format;
     }
     init_logging(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -45,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backtest(args) => runtime.block_on(forecast::backtest(&config, args)),
         Command::Train(args) => runtime.block_on(forecast::train(&config, args)),
         Command::Score(args) => runtime.block_on(forecast::score(&config, args)),
+        Command::Plan(args) => runtime.block_on(plan::run(&config, args)),
         Command::Eval(cmd) => forecast::eval(cmd),
         Command::Serve(args) => runtime.block_on(serve::run(&config, args)),
         Command::Demo(args) => runtime.block_on(demo::run(&config, args)),
@@ -61,8 +68,12 @@ fn init_logging(config: &Config) {
         format!("{},rumqttd=off", config.log.level)
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // Colours only for a person at a terminal: `caretaker score 2>&1 | less` shows
+    // plain text.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = match config.log.format {
         LogFormat::Text => builder.try_init(),

@@ -22,7 +22,9 @@ use crate::context::Context;
 pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let listen = args.listen.unwrap_or_else(|| config.api.listen.clone());
-    let every = Duration::from_secs(args.score_every.unwrap_or(config.api.score_every_s));
+    let every = args
+        .score_every
+        .unwrap_or(Duration::from_secs(config.api.score_every_s));
     let services = Services::start(config, &ctx, &listen, args.broker.as_deref(), every).await?;
     println!(
         "API: http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",

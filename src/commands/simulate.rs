@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use caretaker_core::{ReadingBatch, Timestamp};
-use caretaker_data::simulate::{Simulation, SimulationParams, SimulationSummary};
+use caretaker_data::simulate::{LiveClock, Simulation, SimulationParams, SimulationSummary};
 use caretaker_ingest::files::{
     ReadingsCsvWriter, ReadingsParquetWriter, write_events_csv, write_events_parquet,
 };
@@ -57,7 +57,9 @@ async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {
             kb as f64 / 1024.0
         )),
     );
-    std::fs::copy(&ctx.registry_path, out.join("registry.toml"))
+    let registry = std::fs::read(&ctx.registry_path)
+        .with_context(|| format!("reading the registry {}", ctx.registry_path.display()))?;
+    write_atomically(&out.join("registry.toml"), &registry)
         .with_context(|| format!("copying the registry to {}", out.display()))?;
     println!("{summary}");
     println!("written to {}", out.display());
@@ -98,7 +100,7 @@ fn write_history(sim: &Simulation, out: &Path, csv: bool) -> anyhow::Result<Simu
         stream.fill_until(day, &mut batch);
         progress.inc(1);
         if batch.len() >= ROW_GROUP || stream.is_done() {
-            for &s in &batch.sensor {
+            for &s in batch.sensors() {
                 reporting[s as usize] = true;
             }
             parquet.write(registry, &batch)?;
@@ -135,7 +137,15 @@ fn peak_memory() -> Option<u64> {
 fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    write_atomically(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes `bytes` to `path` with `atomic-write-file` (a hidden temporary name,
+/// fsync, rename, folder fsync), as the readings and events files are written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.commit()
 }
 
 async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
@@ -150,27 +160,35 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
         speed.is_finite() && speed > 0.0,
         "--speed must be positive, got {speed}"
     );
+    let replay = args.replay;
+    let oldest_accepted = Duration::from_secs(u64::from(config.ingest.max_age_days) * 86_400);
+    anyhow::ensure!(
+        replay < oldest_accepted,
+        "--replay must be shorter than ingest.max_age_days ({} days): ingest refuses older readings",
+        config.ingest.max_age_days
+    );
     let credentials = match (args.username, args.password) {
         (Some(u), Some(p)) => Some((u, p)),
         (Some(u), None) => Some((u, String::new())),
         _ => config.mqtt.credentials(),
     };
-    let now = Timestamp::now();
-    let start = Timestamp::from_millis(now.millis() - now.millis().rem_euclid(Timestamp::MINUTE));
-    let span_ms = match args.duration {
-        Some(d) => (d.as_secs_f64() * speed * 1000.0) as i64 + Timestamp::MINUTE,
-        None => 366 * Timestamp::DAY,
+    let clock = LiveClock::new(Timestamp::now(), replay.as_millis() as i64, speed);
+    let end = match args.duration {
+        Some(d) => clock
+            .sim_now(d.as_millis() as i64)
+            .plus_millis(Timestamp::MINUTE),
+        None => clock.sim_start().plus_millis(366 * Timestamp::DAY),
     };
     let params = SimulationParams {
         seed: args.seed.unwrap_or(config.simulate.seed),
-        start,
-        end: start.plus_millis(span_ms),
+        start: clock.sim_start(),
+        end,
     };
     let sim = Simulation::new(ctx.registry.clone(), params);
     let publisher = Publisher::connect(&broker, "caretaker-simulated-gateways", credentials)
         .await
         .with_context(|| format!("cannot publish to {broker}"))?;
-    println!("publishing simulated readings to {broker} at {speed}x; Ctrl-C stops");
+    println!("{}", describe_replay(&clock, replay, speed, &broker));
     let began = Instant::now();
     let mut stream = sim.readings();
     let mut batch = ReadingBatch::default();
@@ -184,8 +202,7 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
             _ = tick.tick() => {}
         }
         let elapsed = began.elapsed();
-        let sim_now = start.plus_millis((elapsed.as_secs_f64() * speed * 1000.0) as i64);
-        stream.fill_until(sim_now, &mut batch);
+        stream.fill_until(clock.sim_now(elapsed.as_millis() as i64), &mut batch);
         readings += batch.len() as u64;
         for message in encode_batch(&ctx.registry, &batch, &mut fcnt) {
             publisher.publish(message).await?;
@@ -199,4 +216,18 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
     publisher.close().await?;
     println!("published {readings} readings in {messages} messages");
     Ok(())
+}
+
+/// What `simulate live` is about to do, in a sentence.
+fn describe_replay(clock: &LiveClock, replay: Duration, speed: f64, broker: &BrokerUrl) -> String {
+    let pace = match clock.catches_up_after_ms() {
+        Some(ms) if ms > 0 => format!(
+            "replaying the last {} at {speed}x, in real time after {}",
+            humantime::format_duration(replay),
+            humantime::format_duration(Duration::from_secs((ms as u64).div_ceil(1000))),
+        ),
+        Some(_) => "in real time".to_owned(),
+        None => format!("{speed}x real time, behind the wall clock"),
+    };
+    format!("publishing simulated readings to {broker}, {pace}; Ctrl-C stops")
 }

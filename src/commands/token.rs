@@ -1,15 +1,15 @@
 //! `caretaker token add|list|revoke`: API bearer tokens.
-use caretaker_core::{Role, Timestamp, UnitId};
+use caretaker_core::{Timestamp, UnitId};
 
 use crate::cli::TokenCommand;
 use crate::config::Config;
 use crate::context::Context;
 
+/// Adds, lists or revokes API tokens.
 pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     match cmd {
         TokenCommand::Add { role, unit, label } => {
-            let role = Role::parse(&role)?;
             let unit = unit.as_deref().map(UnitId::parse).transpose()?;
             if let Some(u) = &unit {
                 anyhow::ensure!(

@@ -80,9 +80,10 @@ pub async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Prometheus counters of ingest (no token needed; serve on loopback or behind a proxy).
+/// Ingest's counters, gauges and histograms (no token needed; serve on loopback or
+/// behind a proxy); empty where this process runs no ingest.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let body = state
         .ingest_metrics
@@ -92,7 +93,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            caretaker_ingest::metrics::CONTENT_TYPE,
         )],
         body,
     )

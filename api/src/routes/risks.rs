@@ -53,6 +53,12 @@ pub async fn plan(
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> Result<Json<PlanView>, ApiError> {
     caller.require_committee()?;
+    Ok(Json(budget_plan(&state, q.budget).await?))
+}
+
+/// The plan `GET /api/v1/plan` answers for `budget`, from the open orders in the
+/// store, for callers other than HTTP (`caretaker plan`).
+pub async fn budget_plan(state: &AppState, budget: f64) -> Result<PlanView, ApiError> {
     let filter = WorkOrderFilter {
         states: vec![
             WorkOrderState::Proposed,
@@ -78,16 +84,16 @@ pub async fn plan(
         .collect();
     let currency = state.registry.coop().currency.clone();
     let plan =
-        plan_budget(&items, q.budget, &currency).map_err(|e| ApiError::invalid(e.to_string()))?;
+        plan_budget(&items, budget, &currency).map_err(|e| ApiError::invalid(e.to_string()))?;
     let chosen = plan
         .chosen
         .iter()
         .filter_map(|id| orders.iter().find(|o| o.id.to_string() == *id))
         .map(|o| WorkOrderView::new(o, None))
         .collect();
-    Ok(Json(PlanView {
+    Ok(PlanView {
         currency,
         plan,
         chosen,
-    }))
+    })
 }

@@ -49,6 +49,7 @@
 //! in reporting times, dropouts, gateway outages, stuck values, drift, flat
 //! Zigbee batteries and random loss (see `faults`).
 mod faults;
+mod live_clock;
 mod modes;
 mod signals;
 mod stream;
@@ -63,6 +64,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 pub use faults::{FaultKind, SensorFault};
+pub use live_clock::LiveClock;
 pub use modes::{FailureMode, KindProfile, profile};
 pub use stream::ReadingStream;
 pub use timeline::{AvertedTruth, FailureTruth};

@@ -13,6 +13,8 @@ use super::timeline::Episode;
 
 /// Simulation time step.
 const STEP_MS: i64 = Timestamp::MINUTE;
+/// Largest random delay of a native sensor's report after it is due.
+const NATIVE_JITTER_MS: i64 = 2_000;
 
 impl Draw for ChaCha8Rng {
     fn uniform(&mut self) -> f64 {
@@ -91,6 +93,11 @@ fn draw_traits(sim: &Simulation, i: usize) -> Traits {
 }
 
 impl<'a> ReadingStream<'a> {
+    /// How far past `until` a reading of [`ReadingStream::fill_until`] may be
+    /// timed: the stream works a minute at a time and native sensors report up
+    /// to two seconds late.
+    pub const LOOKAHEAD_MS: i64 = STEP_MS + NATIVE_JITTER_MS;
+
     pub(super) fn new(sim: &'a Simulation) -> Self {
         let start = sim.params.start;
         let equipment = (0..sim.registry.equipment().len())
@@ -139,7 +146,7 @@ impl<'a> ReadingStream<'a> {
                         let mut device = stream_rng(sim.params.seed, &format!("zigbee/{}", z.name));
                         (device.gen_range(0..600) * Timestamp::SECOND, 0)
                     }
-                    None => (rng.gen_range(0..interval_ms), 2_000),
+                    None => (rng.gen_range(0..interval_ms), NATIVE_JITTER_MS),
                 };
                 SensorCursor {
                     index: i as u32,
@@ -202,7 +209,10 @@ impl<'a> ReadingStream<'a> {
                         &moment,
                         ts,
                     ) {
-                        out.push(s.index, ts, v);
+                        // Clamped into the physical range and rounded: finite, unless
+                        // a model of the simulator is broken.
+                        out.push(s.index, ts, v)
+                            .expect("a simulated value is finite");
                     }
                 }
             }

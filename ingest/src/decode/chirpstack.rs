@@ -32,7 +32,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess};
 use super::json::{self, Key, MapVisit, ObjectOr, Scalar, Shape};
 use super::value::{Problem, Quoted, Sink, lenient_number, parse_ts};
 use super::{DecodeContext, Format, RejectReason, Rejection, Route, Verdict};
-use caretaker_core::ReadingBatch;
+use caretaker_core::{ReadingBatch, Registry, Timestamp};
 
 /// What to tell an operator who runs ChirpStack v3.
 const UPGRADE: &str =
@@ -215,6 +215,49 @@ pub(super) fn decode_uplink(
 
 /// Checks and appends the readings of an uplink; `Err` refuses it whole.
 fn readings(sink: &mut Sink<'_>, topic_eui: &str, up: Shape<Uplink<'_>>) -> Result<(), Rejection> {
+    let up = v4_uplink(up)?;
+    let eui = device_eui(&up, topic_eui)?;
+    let registry = sink.registry;
+    check_known_device(registry, eui)?;
+    let fields = match &up.object {
+        None | Some(Shape::Null) => {
+            sink.ignore("ChirpStack uplink without a decoded object");
+            return Ok(());
+        }
+        Some(Shape::Other(kind)) => {
+            return Err(Rejection::new(
+                RejectReason::WrongType,
+                format!(
+                    "ChirpStack uplink from {}: object is {kind}, expected a JSON object",
+                    eui.to_ascii_lowercase()
+                ),
+            ));
+        }
+        Some(Shape::Object(fields)) => fields,
+    };
+    let mapped = mapped_fields(registry, eui, fields);
+    if mapped.is_empty() {
+        return Ok(());
+    }
+    let ts = uplink_time(sink, up.time.as_ref(), eui)?;
+    let at = |field, sensor: usize| At {
+        eui,
+        field,
+        sensor: registry.sensors()[sensor].id.as_str(),
+    };
+    for (field, sensor, value) in mapped {
+        let binary = registry.sensors()[sensor].metric.is_binary();
+        match lenient_number(value, binary) {
+            Ok(None) => {}
+            Ok(Some(v)) => sink.offer(sensor, ts, v, at(field, sensor)),
+            Err(problem) => sink.reject(problem.about(at(field, sensor))),
+        }
+    }
+    Ok(())
+}
+
+/// The uplink, if it is a JSON object of ChirpStack v4.
+fn v4_uplink(up: Shape<Uplink<'_>>) -> Result<Uplink<'_>, Rejection> {
     let up = match up {
         Shape::Object(up) => up,
         Shape::Null => {
@@ -239,6 +282,12 @@ fn readings(sink: &mut Sink<'_>, topic_eui: &str, up: Shape<Uplink<'_>>) -> Resu
             ),
         ));
     }
+    Ok(up)
+}
+
+/// The device's EUI: `deviceInfo.devEui`, else the topic's; 16 hex digits, and the
+/// same as the topic's.
+fn device_eui<'a>(up: &'a Uplink<'_>, topic_eui: &'a str) -> Result<&'a str, Rejection> {
     let eui: &str = match &up.device_info {
         None | Some(Shape::Null) | Some(Shape::Object(None | Some(Scalar::Null))) => topic_eui,
         Some(Shape::Object(Some(Scalar::Str(eui)))) => eui,
@@ -286,46 +335,38 @@ fn readings(sink: &mut Sink<'_>, topic_eui: &str, up: Shape<Uplink<'_>>) -> Resu
             ),
         ));
     }
-    let registry = sink.registry;
+    Ok(eui)
+}
+
+/// Refuses a device that no sensor of the registry is on.
+fn check_known_device(registry: &Registry, eui: &str) -> Result<(), Rejection> {
     let known = registry.sensors().iter().any(|s| {
         s.address
             .lorawan
             .as_ref()
             .is_some_and(|l| l.dev_eui.eq_ignore_ascii_case(eui))
     });
-    if !known {
-        return Err(Rejection::new(
-            RejectReason::UnknownSensor,
-            format!(
-                "LoRaWAN device {} is not in the registry",
-                eui.to_ascii_lowercase()
-            ),
-        ));
+    if known {
+        return Ok(());
     }
-    let at = |field, sensor: usize| At {
-        eui,
-        field,
-        sensor: registry.sensors()[sensor].id.as_str(),
-    };
-    let fields = match up.object {
-        None | Some(Shape::Null) => {
-            sink.ignore("ChirpStack uplink without a decoded object");
-            return Ok(());
-        }
-        Some(Shape::Other(kind)) => {
-            return Err(Rejection::new(
-                RejectReason::WrongType,
-                format!(
-                    "ChirpStack uplink from {}: object is {kind}, expected a JSON object",
-                    eui.to_ascii_lowercase()
-                ),
-            ));
-        }
-        Some(Shape::Object(fields)) => fields,
-    };
-    // One value per sensor (the last wins); nulls, objects and arrays give none.
+    Err(Rejection::new(
+        RejectReason::UnknownSensor,
+        format!(
+            "LoRaWAN device {} is not in the registry",
+            eui.to_ascii_lowercase()
+        ),
+    ))
+}
+
+/// The fields the registry maps to a sensor of the device, one per sensor (the
+/// last wins), as (field, sensor index, value); nulls, objects and arrays give none.
+fn mapped_fields<'f, 'de>(
+    registry: &Registry,
+    eui: &str,
+    fields: &'f Fields<'de>,
+) -> Vec<(&'f str, usize, &'f Scalar<'de>)> {
     let mut mapped: Vec<(&str, usize, &Scalar<'_>)> = Vec::new();
-    for (field, value) in &fields {
+    for (field, value) in fields {
         if matches!(value, Scalar::Null | Scalar::Object | Scalar::Array) {
             continue;
         }
@@ -336,26 +377,24 @@ fn readings(sink: &mut Sink<'_>, topic_eui: &str, up: Shape<Uplink<'_>>) -> Resu
             }
         }
     }
-    if mapped.is_empty() {
-        return Ok(());
-    }
-    let ts = match &up.time {
+    mapped
+}
+
+/// The readings' time: `time`, checked against the accepted window, else when the
+/// message arrived.
+fn uplink_time(
+    sink: &Sink<'_>,
+    time: Option<&Scalar<'_>>,
+    eui: &str,
+) -> Result<Timestamp, Rejection> {
+    let ts = match time {
         None | Some(Scalar::Null) => Ok(sink.received_at),
         Some(time) => parse_ts(time, "time").and_then(|ts| sink.window.check(ts, "time")),
     };
-    let ts = ts.map_err(|problem: Problem| {
+    ts.map_err(|problem: Problem| {
         problem.about(format_args!(
             "ChirpStack uplink from {}",
             eui.to_ascii_lowercase()
         ))
-    })?;
-    for (field, sensor, value) in mapped {
-        let binary = registry.sensors()[sensor].metric.is_binary();
-        match lenient_number(value, binary) {
-            Ok(None) => {}
-            Ok(Some(v)) => sink.offer(sensor, ts, v, at(field, sensor)),
-            Err(problem) => sink.reject(problem.about(at(field, sensor))),
-        }
-    }
-    Ok(())
+    })
 }

@@ -325,9 +325,9 @@ fn context<'a>(registry: &'a Registry, bases: &'a [String], at: &str) -> DecodeC
 fn render(registry: &Registry, verdict: &Verdict, out: &ReadingBatch) -> String {
     let mut text = String::new();
     for i in 0..out.len() {
-        let sensor = &registry.sensors()[out.sensor[i] as usize].id;
-        let ts = Timestamp::from_millis(out.ts_ms[i]);
-        writeln!(text, "{sensor} {ts} {}", out.value[i]).unwrap();
+        let sensor = &registry.sensors()[out.sensors()[i] as usize].id;
+        let ts = Timestamp::from_millis(out.ts_ms()[i]);
+        writeln!(text, "{sensor} {ts} {}", out.values()[i]).unwrap();
     }
     for r in &verdict.rejected {
         writeln!(text, "rejected {}: {}", r.reason, r.detail).unwrap();
@@ -817,14 +817,14 @@ fn decode_keeps_earlier_readings_of_the_batch_it_appends_to() {
     let bases = bases();
     let ctx = context(&registry, &bases, AT);
     let mut out = ReadingBatch::default();
-    out.push(0, Timestamp::parse(AT).unwrap(), 1.0);
+    out.push(0, Timestamp::parse(AT).unwrap(), 1.0).unwrap();
     let good = br#"{"sensor": "A-BLR-1-supply", "ts": "2024-01-31T11:00:00Z", "value": 70.5}"#;
     assert_eq!(decode(NATIVE, good, &ctx, &mut out).accepted, 1);
     let cut = br#"[{"sensor": "A-BLR-1-supply", "ts": "2024-01-31T11:00:00Z", "value": 70.5}"#;
     let verdict = decode(NATIVE, cut, &ctx, &mut out);
     assert_eq!(verdict.accepted, 0);
     assert_eq!(verdict.rejected[0].reason, RejectReason::InvalidJson);
-    assert_eq!(out.value, [1.0, 70.5]);
+    assert_eq!(out.values(), [1.0, 70.5]);
 }
 
 #[test]
@@ -1516,7 +1516,7 @@ proptest! {
         let bases = bases();
         let ctx = context(&registry, &bases, AT);
         let mut out = ReadingBatch::default();
-        out.push(0, ctx.received_at, 70.0);
+        out.push(0, ctx.received_at, 70.0).unwrap();
         let verdict = decode(&topic, &payload, &ctx, &mut out);
         prop_assert_eq!(verdict.accepted, out.len() - 1);
         prop_assert!(verdict.ignored.is_none() || (verdict.accepted == 0 && verdict.rejected.is_empty()));
@@ -1525,8 +1525,8 @@ proptest! {
             ctx.received_at.millis() + ctx.max_future_ms,
         );
         for i in 1..out.len() {
-            let sensor = &registry.sensors()[out.sensor[i] as usize];
-            let (value, ts) = (out.value[i], out.ts_ms[i]);
+            let sensor = &registry.sensors()[out.sensors()[i] as usize];
+            let (value, ts) = (out.values()[i], out.ts_ms()[i]);
             let (min, max) = sensor.metric.physical_range();
             prop_assert!(value.is_finite() && (min..=max).contains(&value), "{} = {value}", sensor.id);
             prop_assert!(!sensor.metric.is_binary() || value == 0.0 || value == 1.0);

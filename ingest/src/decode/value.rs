@@ -3,8 +3,8 @@
 //! - [`Window`]: a reading's time must lie in `[received_at - max_age_ms,
 //!   received_at + max_future_ms]`;
 //! - [`parse_ts`]: RFC 3339 text or integer epoch milliseconds;
-//! - [`check_value`]: finite, within the metric's physical range, 0 or 1 for
-//!   an on/off metric;
+//! - [`check_value`]: the metric's value rule (finite, within the physical
+//!   range, 0 or 1 for an on/off metric), shared with imports;
 //! - [`lenient_number`]: the number a gateway meant (`"100.00"`, `true`), for
 //!   Zigbee2MQTT and ChirpStack; native payloads are strict instead;
 //! - [`Sink`]: the readings and rejections of one message, undone whole if
@@ -12,7 +12,7 @@
 //! - [`Quoted`]: user text in a rejection, escaped and cut short.
 use std::fmt;
 
-use caretaker_core::{ReadingBatch, Registry, Timestamp};
+use caretaker_core::{ReadingBatch, Registry, Timestamp, ValueError};
 
 use super::json::Scalar;
 use super::{DecodeContext, RejectReason, Rejection, Verdict};
@@ -255,34 +255,17 @@ pub(crate) fn fast_rfc3339(text: &str) -> Option<i64> {
     )
 }
 
-/// `value` if sensor `sensor` can physically read it: finite, within its
-/// metric's physical range, and 0 or 1 for an on/off metric.
+/// `value` if sensor `sensor` can physically read it, by the one rule of
+/// live ingest and imports, [`Metric::check_value`](caretaker_core::Metric::check_value).
 pub(crate) fn check_value(registry: &Registry, sensor: usize, value: f64) -> Result<f64, Problem> {
-    if !value.is_finite() {
-        return Err(Problem::new(
-            RejectReason::NonFinite,
-            format!("value {value} is not a finite number"),
-        ));
-    }
     let metric = registry.sensors()[sensor].metric;
-    let (lo, hi) = metric.physical_range();
-    if metric.is_binary() && value != 0.0 && value != 1.0 {
-        return Err(Problem::new(
-            RejectReason::OutOfRange,
-            format!("value {value} is neither 0 nor 1, as {metric} must be"),
-        ));
-    }
-    if !(lo..=hi).contains(&value) {
-        return Err(Problem::new(
-            RejectReason::OutOfRange,
-            format!(
-                "value {value} is outside the physical range of {metric}, {lo} to {hi} {}",
-                metric.unit()
-            ),
-        ));
-    }
-    // -0.0 becomes 0.0.
-    Ok(value + 0.0)
+    metric.check_value(value).map_err(|e| {
+        let reason = match e {
+            ValueError::NonFinite => RejectReason::NonFinite,
+            ValueError::NotOnOff(_) | ValueError::OutOfRange(_) => RejectReason::OutOfRange,
+        };
+        Problem::new(reason, format!("value {value} {e}"))
+    })
 }
 
 /// The number a Zigbee2MQTT or ChirpStack field means: a number, a numeric
@@ -338,11 +321,18 @@ impl<'a> Sink<'a> {
         }
     }
 
-    /// Appends a checked reading.
-    pub(crate) fn push(&mut self, sensor: usize, ts: Timestamp, value: f64) {
+    /// Appends a checked reading (the batch, like [`check_value`], refuses what is
+    /// not finite).
+    fn push(&mut self, sensor: usize, ts: Timestamp, value: f64) -> Result<(), Problem> {
         // A registry holds far fewer than 2^32 sensors.
-        self.out.push(sensor as u32, ts, value);
+        self.out.push(sensor as u32, ts, value).map_err(|_| {
+            Problem::new(
+                RejectReason::NonFinite,
+                format!("value {value} {}", ValueError::NonFinite),
+            )
+        })?;
         self.verdict.accepted += 1;
+        Ok(())
     }
 
     /// Checks `value` for `sensor` and appends it, or refuses it; `subject`
@@ -354,9 +344,10 @@ impl<'a> Sink<'a> {
         value: f64,
         subject: impl fmt::Display,
     ) {
-        match check_value(self.registry, sensor, value) {
-            Ok(v) => self.push(sensor, ts, v),
-            Err(problem) => self.reject(problem.about(subject)),
+        let appended =
+            check_value(self.registry, sensor, value).and_then(|v| self.push(sensor, ts, v));
+        if let Err(problem) = appended {
+            self.reject(problem.about(subject));
         }
     }
 
@@ -370,9 +361,7 @@ impl<'a> Sink<'a> {
 
     /// Forgets everything this message added.
     pub(crate) fn rollback(&mut self) {
-        self.out.sensor.truncate(self.start);
-        self.out.ts_ms.truncate(self.start);
-        self.out.value.truncate(self.start);
+        self.out.truncate(self.start);
         self.verdict = Verdict::default();
     }
 
