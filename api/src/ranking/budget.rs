@@ -12,7 +12,12 @@
 //!   relaxation) bound, which prunes only branches that provably cannot beat
 //!   the best plan found, so it is exact too. It is fast on realistic
 //!   inputs (1,000 orders, budgets of millions), though like every exact
-//!   method it can be slow on contrived ones.
+//!   method it can be slow on contrived ones: so it visits at most a given
+//!   number of nodes ([`DEFAULT_MAX_NODES`] unless told otherwise). It starts
+//!   from the greedy plan (best ratio of benefit to cost first) and only
+//!   improves on it; when the node budget runs out it returns the best plan
+//!   found so far, which then may not be the best, and says so
+//!   ([`BudgetPlan::cut_short`]).
 //!
 //! Orders whose expected benefit is zero or less are never chosen. Orders
 //! costing nothing (after rounding) with a positive benefit are always chosen.
@@ -29,6 +34,10 @@ pub const MAX_AMOUNT: f64 = 1e15;
 
 /// Largest `orders × (budget units + 1)` solved by dynamic programming.
 pub const DP_CELLS: u64 = 50_000_000;
+
+/// Nodes the branch and bound visits at most by default: a few hundred
+/// milliseconds with a thousand orders.
+pub const DEFAULT_MAX_NODES: u64 = 1_000_000;
 
 /// A candidate work order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +95,9 @@ pub struct BudgetPlan {
     pub deferred: Vec<Deferred>,
     /// Total risk of deferring the orders left out.
     pub deferred_risk: f64,
+    /// Whether the search stopped at its node budget: the plan fits the budget
+    /// and is at least as good as the greedy one, but may not be the best.
+    pub cut_short: bool,
 }
 
 /// Why no plan could be made.
@@ -151,9 +163,20 @@ fn check(items: &[BudgetItem], budget: f64) -> Result<(), BudgetError> {
 }
 
 /// The plan with the largest total expected benefit whose cost fits `budget`;
-/// `currency` is used in the reasons.
+/// `currency` is used in the reasons. The search visits at most
+/// [`DEFAULT_MAX_NODES`] nodes.
 pub fn plan(items: &[BudgetItem], budget: f64, currency: &str) -> Result<BudgetPlan, BudgetError> {
-    plan_with(items, budget, currency, DP_CELLS)
+    plan_limited(items, budget, currency, DEFAULT_MAX_NODES)
+}
+
+/// [`plan`], with the branch and bound visiting at most `max_nodes` nodes.
+pub fn plan_limited(
+    items: &[BudgetItem],
+    budget: f64,
+    currency: &str,
+    max_nodes: u64,
+) -> Result<BudgetPlan, BudgetError> {
+    plan_with(items, budget, currency, DP_CELLS, max_nodes)
 }
 
 fn plan_with(
@@ -161,6 +184,7 @@ fn plan_with(
     budget: f64,
     currency: &str,
     dp_cells: u64,
+    max_nodes: u64,
 ) -> Result<BudgetPlan, BudgetError> {
     check(items, budget)?;
     let capacity = budget.floor() as u64;
@@ -173,7 +197,8 @@ fn plan_with(
         .map(|&i| (costs[i], items[i].benefit))
         .collect();
     let mut take = vec![false; items.len()];
-    for (k, taken) in solve(&knapsack, capacity, dp_cells).into_iter().enumerate() {
+    let (solution, cut_short) = solve(&knapsack, capacity, dp_cells, max_nodes);
+    for (k, taken) in solution.into_iter().enumerate() {
         take[candidates[k]] = taken;
     }
 
@@ -192,6 +217,7 @@ fn plan_with(
         leftover,
         deferred: Vec::new(),
         deferred_risk: 0.0,
+        cut_short,
     };
     for (i, it) in items.iter().enumerate() {
         if take[i] {
@@ -226,8 +252,9 @@ fn plan_with(
     Ok(plan)
 }
 
-/// Which of `items` (cost, benefit > 0, cost ≤ capacity) to take.
-fn solve(items: &[(u64, f64)], capacity: u64, dp_cells: u64) -> Vec<bool> {
+/// Which of `items` (cost, benefit > 0, cost ≤ capacity) to take, and whether
+/// the search was cut short at `max_nodes`.
+fn solve(items: &[(u64, f64)], capacity: u64, dp_cells: u64, max_nodes: u64) -> (Vec<bool>, bool) {
     let mut take = vec![false; items.len()];
     // Free orders are always worth taking; the rest compete for the budget.
     let paid: Vec<usize> = (0..items.len()).filter(|&i| items[i].0 > 0).collect();
@@ -236,17 +263,17 @@ fn solve(items: &[(u64, f64)], capacity: u64, dp_cells: u64) -> Vec<bool> {
     }
     let sub: Vec<(u64, f64)> = paid.iter().map(|&i| items[i]).collect();
     let total = sub.iter().fold(0_u64, |t, it| t.saturating_add(it.0));
-    let chosen = if total <= capacity {
-        vec![true; sub.len()]
+    let (chosen, cut_short) = if total <= capacity {
+        (vec![true; sub.len()], false)
     } else if (sub.len() as u64).saturating_mul(capacity.saturating_add(1)) <= dp_cells {
-        by_dynamic_programming(&sub, capacity)
+        (by_dynamic_programming(&sub, capacity), false)
     } else {
-        BranchAndBound::solve(&sub, capacity)
+        BranchAndBound::solve(&sub, capacity, max_nodes)
     };
     for (k, c) in chosen.into_iter().enumerate() {
         take[paid[k]] = c;
     }
-    take
+    (take, cut_short)
 }
 
 /// Classic DP: `best[x]` is the largest benefit with cost ≤ x; one bit per
@@ -279,17 +306,23 @@ fn by_dynamic_programming(items: &[(u64, f64)], capacity: u64) -> Vec<bool> {
 }
 
 /// Depth-first search over items sorted by benefit per unit of cost,
-/// pruning a branch when even its fractional (LP) bound cannot beat the best plan so far.
+/// pruning a branch when even its fractional (LP) bound cannot beat the best plan so far,
+/// and stopping after a number of nodes.
 struct BranchAndBound {
     /// (cost, benefit, original index), best ratio first; every cost > 0.
     items: Vec<(u64, f64, usize)>,
     current: Vec<bool>,
     best: f64,
     best_set: Vec<bool>,
+    /// Nodes still allowed.
+    nodes_left: u64,
+    /// Whether a node was skipped because none were left.
+    cut_short: bool,
 }
 
 impl BranchAndBound {
-    fn solve(items: &[(u64, f64)], capacity: u64) -> Vec<bool> {
+    /// The chosen items, and whether the search stopped at `max_nodes`.
+    fn solve(items: &[(u64, f64)], capacity: u64, max_nodes: u64) -> (Vec<bool>, bool) {
         let mut sorted: Vec<(u64, f64, usize)> = items
             .iter()
             .enumerate()
@@ -300,18 +333,21 @@ impl BranchAndBound {
                 .total_cmp(&(a.1 / a.0 as f64))
                 .then(a.2.cmp(&b.2))
         });
+        let (best_set, best) = greedy(&sorted, capacity);
         let mut search = Self {
             current: vec![false; sorted.len()],
-            best_set: vec![false; sorted.len()],
+            best_set,
+            best,
             items: sorted,
-            best: 0.0,
+            nodes_left: max_nodes,
+            cut_short: false,
         };
         search.visit(0, capacity, 0.0);
         let mut take = vec![false; items.len()];
         for (k, &(_, _, original)) in search.items.iter().enumerate() {
             take[original] = search.best_set[k];
         }
-        take
+        (take, search.cut_short)
     }
 
     /// The linear-relaxation bound: fill greedily by ratio from `from`, then
@@ -329,6 +365,11 @@ impl BranchAndBound {
     }
 
     fn visit(&mut self, i: usize, room: u64, value: f64) {
+        if self.nodes_left == 0 {
+            self.cut_short = true;
+            return;
+        }
+        self.nodes_left -= 1;
         if value > self.best {
             self.best = value;
             self.best_set.clone_from(&self.current);
@@ -344,6 +385,25 @@ impl BranchAndBound {
         }
         self.visit(i + 1, room, value);
     }
+}
+
+/// The greedy plan over items sorted best ratio first: take each that still
+/// fits. Returns the choice and its benefit.
+fn greedy(sorted: &[(u64, f64, usize)], capacity: u64) -> (Vec<bool>, f64) {
+    let mut room = capacity;
+    let mut value = 0.0;
+    let take = sorted
+        .iter()
+        .map(|&(cost, benefit, _)| {
+            let fits = cost <= room;
+            if fits {
+                room -= cost;
+                value += benefit;
+            }
+            fits
+        })
+        .collect();
+    (take, value)
 }
 
 #[cfg(test)]
@@ -403,7 +463,7 @@ mod tests {
             item("c", 5.0, 20.0),
         ];
         for cells in [DP_CELLS, 0] {
-            let p = plan_with(&items, 10.0, "CAD", cells).unwrap();
+            let p = plan_with(&items, 10.0, "CAD", cells, DEFAULT_MAX_NODES).unwrap();
             assert_eq!(p.chosen, ["b", "c"]);
             assert_eq!(p.total_benefit, 40.0);
             assert_eq!(
@@ -503,8 +563,8 @@ mod tests {
     #[test]
     fn dynamic_programming_and_branch_and_bound_agree() {
         let items = random_items(80, 7);
-        let dp = plan_with(&items, 60_000.0, "CAD", u64::MAX).unwrap();
-        let bb = plan_with(&items, 60_000.0, "CAD", 0).unwrap();
+        let dp = plan_with(&items, 60_000.0, "CAD", u64::MAX, DEFAULT_MAX_NODES).unwrap();
+        let bb = plan_with(&items, 60_000.0, "CAD", 0, DEFAULT_MAX_NODES).unwrap();
         assert!((dp.total_benefit - bb.total_benefit).abs() < 1e-6);
         assert!(dp.total_cost <= 60_000.0 && bb.total_cost <= 60_000.0);
     }
@@ -515,6 +575,36 @@ mod tests {
         let p = plan(&items, 1_000_000.0, "CAD").unwrap();
         assert!(p.total_cost <= 1_000_000.0);
         assert_eq!(p.chosen.len() + p.deferred.len(), 1_000);
+        assert!(!p.cut_short, "a realistic instance is solved exactly");
+    }
+
+    #[test]
+    fn a_search_cut_short_returns_a_valid_plan_at_least_as_good_as_greedy() {
+        let items = random_items(300, 5);
+        let budget = 400_000.0;
+        let exact = plan_with(&items, budget, "CAD", 0, u64::MAX).unwrap();
+        assert!(!exact.cut_short);
+        let mut by_ratio: Vec<&BudgetItem> = items.iter().filter(|it| it.benefit > 0.0).collect();
+        by_ratio.sort_by(|a, b| (b.benefit / b.cost).total_cmp(&(a.benefit / a.cost)));
+        let (mut room, mut greedy) = (budget, 0.0);
+        for it in by_ratio {
+            if it.cost <= room {
+                room -= it.cost;
+                greedy += it.benefit;
+            }
+        }
+        for max_nodes in [0, 1, 10, 1_000] {
+            let p = plan_with(&items, budget, "CAD", 0, max_nodes).unwrap();
+            assert!(p.cut_short, "{max_nodes} nodes");
+            assert!(p.total_cost <= budget);
+            assert_eq!(p.chosen.len() + p.deferred.len(), items.len());
+            assert!(p.total_benefit >= greedy - 1e-6, "{max_nodes} nodes");
+            assert!(p.total_benefit <= exact.total_benefit + 1e-6);
+        }
+        // Dynamic programming is never cut short.
+        let dp = plan_with(&items, budget, "CAD", u64::MAX, 0).unwrap();
+        assert!(!dp.cut_short);
+        assert!((dp.total_benefit - exact.total_benefit).abs() < 1e-6);
     }
 
     /// The best total benefit over every subset, with the same rounding.
@@ -549,7 +639,7 @@ mod tests {
                 .collect();
             let expected = brute_force(&items, budget);
             for cells in [DP_CELLS, 0] {
-                let p = plan_with(&items, budget, "CAD", cells).unwrap();
+                let p = plan_with(&items, budget, "CAD", cells, DEFAULT_MAX_NODES).unwrap();
                 prop_assert!(p.total_cost <= budget);
                 prop_assert!((p.total_benefit - expected).abs() <= 1e-9 * expected.max(1.0));
                 let recomputed: f64 = p
