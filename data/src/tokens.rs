@@ -86,6 +86,18 @@ impl Store {
         row.map(|r| self.token_from_row(&r)).transpose()
     }
 
+    /// Whether the token with this id exists and is not revoked: one lookup by
+    /// primary key, cheap enough to make on every request.
+    pub async fn token_active(&self, id: i64) -> Result<bool, StoreError> {
+        let active: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM api_tokens WHERE id = ? AND revoked_at_ms IS NULL")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.db())?;
+        Ok(active.is_some())
+    }
+
     /// Every token, revoked ones included, oldest first.
     pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let rows = sqlx::query(&format!(

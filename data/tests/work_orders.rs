@@ -660,9 +660,13 @@ async fn tokens_are_found_by_secret_until_revoked() {
         .unwrap();
     assert!(!stored.contains(&secret));
 
+    assert!(store.token_active(committee.id).await.unwrap());
     assert!(store.revoke_token(committee.id, at(2)).await.unwrap());
     assert!(!store.revoke_token(committee.id, at(3)).await.unwrap());
     assert_eq!(store.token_for_secret(&secret).await.unwrap(), None);
+    assert!(!store.token_active(committee.id).await.unwrap());
+    assert!(store.token_active(resident.id).await.unwrap());
+    assert!(!store.token_active(999).await.unwrap());
     let all = store.tokens().await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].revoked_at, Some(at(2)));
