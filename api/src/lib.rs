@@ -5,7 +5,8 @@
 //! - [`auth`]: who is calling and what their role lets them do;
 //! - [`board`]: forecasts weighed into the expected benefit of acting now, and the
 //!   work orders proposed from them;
-//! - [`ranking`]: the weighing itself, the budget plan and residents' notices.
+//! - [`ranking`]: the weighing itself, the budget plan and residents' notices;
+//! - [`throttle`]: per-token report limits and per-address failed-login lockouts.
 //!
 //! Only this crate speaks HTTP.
 #![deny(missing_docs)]
@@ -16,10 +17,12 @@ pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod log_text;
 pub mod openapi;
 pub mod ranking;
 pub mod routes;
 pub mod state;
+pub mod throttle;
 pub mod views;
 
 pub use routes::router;
