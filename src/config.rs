@@ -204,16 +204,51 @@ pub struct ApiConfig {
     pub request_timeout_s: f64,
     /// Requests handled at once; more get 429.
     pub max_concurrent: usize,
+    /// Heavy requests (readings series, budget plans) handled at once; more get 503.
+    pub max_heavy: usize,
+    /// Problem reports one resident token may send per hour; more get 429.
+    pub reports_per_hour: u32,
+    /// Unknown or revoked tokens one client address may present within a minute
+    /// before it gets 429 for `auth_lockout_s`.
+    pub auth_failures_per_minute: u32,
+    /// Seconds a client address is refused after too many failed logins.
+    pub auth_lockout_s: u64,
+    /// Most nodes the budget plan's branch and bound visits; beyond, the best
+    /// plan found so far is returned, marked `cut_short`.
+    pub plan_max_nodes: u64,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
+        let limits = caretaker_api::Limits::default();
         Self {
             listen: "127.0.0.1:8080".into(),
             score_every_s: 3600,
-            max_body_bytes: 64 * 1024,
-            request_timeout_s: 10.0,
-            max_concurrent: 512,
+            max_body_bytes: limits.max_body_bytes,
+            request_timeout_s: limits.request_timeout_s,
+            max_concurrent: limits.max_concurrent,
+            max_heavy: limits.max_heavy,
+            reports_per_hour: limits.reports_per_hour,
+            auth_failures_per_minute: limits.auth_failures_per_minute,
+            auth_lockout_s: limits.auth_lockout_s,
+            plan_max_nodes: limits.plan_max_nodes,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// The API's request limits from this configuration.
+    pub fn limits(&self) -> caretaker_api::Limits {
+        caretaker_api::Limits {
+            max_body_bytes: self.max_body_bytes,
+            request_timeout_s: self.request_timeout_s,
+            max_concurrent: self.max_concurrent,
+            max_heavy: self.max_heavy,
+            reports_per_hour: self.reports_per_hour,
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            auth_lockout_s: self.auth_lockout_s,
+            plan_max_nodes: self.plan_max_nodes,
+            ..caretaker_api::Limits::default()
         }
     }
 }
@@ -294,6 +329,12 @@ impl Config {
         anyhow::ensure!(
             self.api.max_concurrent >= 1 && self.api.max_body_bytes >= 1024,
             "api.max_concurrent must be at least 1 and api.max_body_bytes at least 1024"
+        );
+        anyhow::ensure!(
+            self.api.max_heavy >= 1
+                && self.api.reports_per_hour >= 1
+                && self.api.auth_failures_per_minute >= 1,
+            "api.max_heavy, api.reports_per_hour and api.auth_failures_per_minute must be at least 1"
         );
         caretaker_core::Timestamp::parse(&self.simulate.start)
             .with_context(|| format!("simulate.start {:?}", self.simulate.start))?;

@@ -2,14 +2,23 @@
 //! resident, the one unit it is bound to. Every handler takes a [`Caller`] and
 //! checks the role it needs ([`Caller::require`]) and, for objects that belong to
 //! a unit, ownership ([`Caller::may_see_unit`]).
+//!
+//! A token is checked against the store on every request (a cached token by id,
+//! for its revocation), so a revoked token is refused at once. Unknown or revoked
+//! tokens are failed logins: logged, and counted per client address; too many
+//! within a minute and the address gets 429 for [`crate::Limits::auth_lockout_s`].
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use caretaker_core::{Role, UnitId};
+use caretaker_data::ApiToken;
 
 use crate::error::ApiError;
+use crate::log_text::for_log;
 use crate::state::AppState;
 
 /// The authenticated caller of a request.
@@ -71,31 +80,16 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer TOKEN`"))?;
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.len() <= 128)
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`")
-            })?;
-        let hash = caretaker_data::sha256_hex(secret.as_bytes());
-        let token = match state.tokens.get(&hash) {
-            Some(token) => token,
-            None => {
-                let token = state
-                    .store
-                    .token_for_secret(secret)
-                    .await?
-                    .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
-                state.tokens.put(hash, token.clone());
-                token
-            }
+        let client = client_address(parts);
+        if let Some(wait) = state.login_throttle.blocked(client, Instant::now()) {
+            return Err(ApiError::too_many_requests(
+                "too many unknown or revoked tokens from this address; retry later",
+                wait,
+            ));
+        }
+        let secret = bearer_secret(parts)?;
+        let Some(token) = active_token(state, secret).await? else {
+            return Err(refuse(state, parts, client));
         };
         Ok(Caller {
             token_id: token.id,
@@ -104,4 +98,81 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             label: token.label,
         })
     }
+}
+
+/// The secret of the `Authorization: Bearer TOKEN` header (401 if missing or malformed).
+fn bearer_secret(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer TOKEN`"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`"))
+}
+
+/// The active token whose secret this is. A cached token is trusted only after
+/// a check by id that it is still not revoked (one primary-key lookup), so a
+/// revocation takes effect on the next request, whichever process made it.
+async fn active_token(state: &AppState, secret: &str) -> Result<Option<ApiToken>, ApiError> {
+    let hash = caretaker_data::sha256_hex(secret.as_bytes());
+    if let Some(token) = state.tokens.get(&hash) {
+        if state.store.token_active(token.id).await? {
+            return Ok(Some(token));
+        }
+        state.tokens.forget(token.id);
+        return Ok(None);
+    }
+    let token = state.store.token_for_secret(secret).await?;
+    if let Some(token) = &token {
+        state.tokens.put(hash, token.clone());
+    }
+    Ok(token)
+}
+
+/// A failed login: counted against the client address, logged (without the
+/// secret, client-supplied text escaped), and answered 401.
+fn refuse(state: &AppState, parts: &Parts, client: IpAddr) -> ApiError {
+    let limits = &state.limits;
+    let lockout = Duration::from_secs(limits.auth_lockout_s);
+    let user_agent = parts
+        .headers
+        .get(USER_AGENT)
+        .map(|v| for_log(&String::from_utf8_lossy(v.as_bytes())))
+        .unwrap_or_default();
+    tracing::warn!(
+        client = %client,
+        method = %parts.method,
+        path = %for_log(parts.uri.path()),
+        user_agent = %user_agent,
+        "refused an unknown or revoked API token"
+    );
+    let locked = state.login_throttle.record_failure(
+        client,
+        limits.auth_failures_per_minute,
+        lockout,
+        Instant::now(),
+    );
+    if locked {
+        tracing::warn!(
+            client = %client,
+            failures = limits.auth_failures_per_minute,
+            lockout_s = limits.auth_lockout_s,
+            "too many failed logins from one address; refusing it for a while"
+        );
+    }
+    ApiError::unauthorized("unknown or revoked token")
+}
+
+/// The client's address (the TCP peer; behind a reverse proxy, the proxy's).
+/// Unspecified when the server was started without connection info.
+fn client_address(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }

@@ -3,15 +3,22 @@
 //! proposed from it.
 //!
 //! [`refresh`] takes a new set of forecasts (from periodic scoring); [`reassess`]
-//! weighs the last set again with fresh evidence (a resident report). Both keep
-//! one open order per piece of equipment and origin up to date:
+//! weighs the last set again with fresh evidence (resident reports: off the
+//! request path, by [`reassess_on_signal`], at most once per
+//! [`REASSESS_DELAY`]). Both keep one open order per piece of equipment and
+//! origin up to date:
 //! - an order is proposed when acting now is expected to save money;
 //! - its origin says what made it worth doing: the forecast, resident reports
 //!   (when their evidence floor, not the model, sets the probability), or sensor
 //!   health problems;
 //! - a deferred or dismissed order comes back when the risk has grown since the
 //!   decision ([`risk_grew`]).
-use std::collections::HashMap;
+//!
+//! A unit's reports about one piece of equipment count once per UTC day as
+//! evidence, however many it sends; every report stays stored and listed.
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
 
 use caretaker_core::{EquipmentId, Event, EventKind, Timestamp, WorkOrderOrigin, WorkOrderState};
 use caretaker_data::{Proposal, ProposalChange, StoreError, WorkOrderFilter};
@@ -28,6 +35,10 @@ pub const EVIDENCE_DAYS: i64 = 30;
 /// Days of sensor-health alarms that count as a current sensor problem.
 pub const SENSOR_PROBLEM_DAYS: i64 = 7;
 
+/// How long the reassessment task waits after a signal, so that a burst of
+/// reports is weighed once.
+pub const REASSESS_DELAY: Duration = Duration::from_secs(1);
+
 /// One piece of equipment on the board.
 #[derive(Debug, Clone, Serialize)]
 pub struct RiskEntry {
@@ -35,7 +46,8 @@ pub struct RiskEntry {
     pub rank: usize,
     /// Whether it is broken now (failed, not yet repaired).
     pub down: bool,
-    /// Resident reports about it in the last [`EVIDENCE_DAYS`] days.
+    /// Resident reports about it in the last [`EVIDENCE_DAYS`] days, a unit
+    /// counted once per day.
     pub resident_reports: u32,
     /// Sensor-health problems of the last [`SENSOR_PROBLEM_DAYS`] days.
     pub sensor_problems: usize,
@@ -152,6 +164,26 @@ pub async fn reassess(state: &AppState) -> Result<RefreshSummary, StoreError> {
     refresh(state, board.scores.clone(), at.max(Timestamp::now())).await
 }
 
+/// Weighs the board again whenever [`AppState::reassess`] is signalled: waits
+/// [`REASSESS_DELAY`] so that the signals of a burst of reports are coalesced
+/// (a [`tokio::sync::Notify`] keeps at most one), then runs [`reassess`]; one
+/// reassessment at a time. Runs until aborted.
+pub async fn reassess_on_signal(state: Arc<AppState>) {
+    loop {
+        state.reassess.notified().await;
+        tokio::time::sleep(REASSESS_DELAY).await;
+        match reassess(&state).await {
+            Ok(summary) => tracing::debug!(
+                created = summary.created,
+                updated = summary.updated,
+                reopened = summary.reopened,
+                "weighed the ranking again after resident reports"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot weigh the ranking again after reports"),
+        }
+    }
+}
+
 /// Resident reports, sensor problems and last maintenance per equipment, as of a time.
 struct Evidence {
     reports: HashMap<String, u32>,
@@ -168,11 +200,14 @@ impl Evidence {
             sensor_problems: HashMap::new(),
             last_maintenance: HashMap::new(),
         };
+        let mut unit_days = HashSet::new();
         for e in events.iter().filter(|e| e.ts <= at) {
             let key = e.equipment.as_str().to_owned();
             match e.kind {
                 EventKind::ResidentReport if e.ts.millis() >= report_since => {
-                    *evidence.reports.entry(key).or_default() += 1;
+                    if first_of_its_unit_day(&mut unit_days, e) {
+                        *evidence.reports.entry(key).or_default() += 1;
+                    }
                 }
                 EventKind::Alarm
                     if e.ts.millis() >= alarm_since
@@ -192,6 +227,20 @@ impl Evidence {
         }
         evidence
     }
+}
+
+/// Whether a report is the first of its unit about its equipment on its UTC day
+/// (`seen` holds those already counted). A report without a unit (imported
+/// history) counts on its own.
+fn first_of_its_unit_day<'a>(
+    seen: &mut HashSet<(&'a str, &'a str, i64)>,
+    report: &'a Event,
+) -> bool {
+    let Some(unit) = &report.unit else {
+        return true;
+    };
+    let day = report.ts.millis().div_euclid(Timestamp::DAY);
+    seen.insert((report.equipment.as_str(), unit.as_str(), day))
 }
 
 /// Alarm codes ingest raises about sensors rather than equipment.
@@ -317,7 +366,56 @@ async fn propose(
 
 #[cfg(test)]
 mod tests {
+    use caretaker_core::UnitId;
+
     use super::*;
+
+    fn report(equipment: &str, unit: Option<&str>, ts: i64) -> Event {
+        Event {
+            ts: Timestamp::from_millis(ts),
+            equipment: EquipmentId::parse(equipment).unwrap(),
+            kind: EventKind::ResidentReport,
+            code: Some("no_heat".into()),
+            description: "cold".into(),
+            cost: None,
+            unit: unit.map(|u| UnitId::parse(u).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_unit_counts_once_per_equipment_per_day() {
+        let day0 = 20_000 * Timestamp::DAY;
+        let at = Timestamp::from_millis(day0 + 3 * Timestamp::DAY);
+        let count = |events: &[Event]| {
+            Evidence::from_events(events, at)
+                .reports
+                .get("A-BLR-1")
+                .copied()
+                .unwrap_or(0)
+        };
+        let burst: Vec<Event> = (0..45)
+            .map(|i| report("A-BLR-1", Some("A-101"), day0 + i * Timestamp::MINUTE))
+            .collect();
+        assert_eq!(count(&burst), 1);
+        let mut events = burst.clone();
+        // Another unit the same day, the same unit the next day (just after
+        // midnight UTC), and a report about other equipment.
+        events.push(report("A-BLR-1", Some("A-102"), day0 + 5));
+        events.push(report("A-BLR-1", Some("A-101"), day0 + Timestamp::DAY));
+        events.push(report("A-RP-01", Some("A-101"), day0 + 7));
+        assert_eq!(count(&events), 3);
+        // Imported reports without a unit count one by one.
+        events.push(report("A-BLR-1", None, day0 + 8));
+        events.push(report("A-BLR-1", None, day0 + 9));
+        assert_eq!(count(&events), 5);
+        // Reports older than the evidence window or after `at` do not count.
+        let old = day0 + 3 * Timestamp::DAY - (EVIDENCE_DAYS + 1) * Timestamp::DAY;
+        assert_eq!(count(&[report("A-BLR-1", Some("A-103"), old)]), 0);
+        assert_eq!(
+            count(&[report("A-BLR-1", Some("A-103"), at.millis() + 1)]),
+            0
+        );
+    }
 
     #[test]
     fn risk_grows_by_half_or_ten_points() {

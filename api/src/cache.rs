@@ -1,7 +1,8 @@
 //! Small in-memory caches that keep the hot reads off SQLite: bearer tokens
-//! (for a short time, so a revocation elsewhere takes effect within
-//! [`TOKEN_TTL`]) and serialized list responses (dropped whenever anything in
-//! this process writes to the operational store).
+//! (their role, unit and label, for [`TOKEN_TTL`]; whether a cached token is
+//! still active is checked in the store on every request, see [`crate::auth`])
+//! and serialized list responses (dropped whenever anything in this process
+//! writes to the operational store).
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +11,8 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use caretaker_data::ApiToken;
 
-/// How long a looked-up token is trusted without asking the database again.
+/// How long a looked-up token's role, unit and label are kept (its revocation is
+/// checked on every request regardless).
 pub const TOKEN_TTL: Duration = Duration::from_secs(30);
 
 /// Most entries each cache holds; it is emptied when full.

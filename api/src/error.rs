@@ -1,9 +1,11 @@
 //! Errors as every client sees them: an HTTP status and a JSON body
 //! `{"error": {"code": "...", "message": "..."}}` with a stable code and a message
 //! for people.
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use caretaker_data::StoreError;
 use serde::Serialize;
@@ -34,6 +36,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Message for people.
     pub message: String,
+    /// Seconds after which a retry may succeed, sent as `Retry-After` (429, 503).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -43,7 +47,21 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    /// The same error telling the client to retry after `wait` (rounded up to
+    /// whole seconds, at least 1).
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after_s = Some(seconds.max(1));
+        self
+    }
+
+    /// 429: this client sent too many requests of a kind; retry after `wait`.
+    pub fn too_many_requests(message: impl Into<String>, wait: Duration) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message).retry_after(wait)
     }
 
     /// 400: the request is malformed.
@@ -81,6 +99,11 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// 503: every slot for heavy requests is taken; retry after `wait`.
+    pub fn busy(message: impl Into<String>, wait: Duration) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message).retry_after(wait)
+    }
+
     /// 500: a fault on our side; the details go to the log, not the client.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "request failed");
@@ -100,7 +123,13 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

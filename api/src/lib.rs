@@ -53,15 +53,21 @@ async fn render_metrics(State(ingest): State<Arc<IngestMetrics>>) -> impl IntoRe
     )
 }
 
-/// Serves the whole API on `listener` until `shutdown` resolves.
+/// Serves the whole API on `listener` until `shutdown` resolves, with the
+/// background task that weighs the board again after resident reports
+/// ([`board::reassess_on_signal`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let reassessing = tokio::spawn(board::reassess_on_signal(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    reassessing.abort();
+    served
 }
 
 /// Serves `/metrics` and `/health` on `addr` in the background; returns the bound address.

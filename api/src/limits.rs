@@ -38,6 +38,7 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
             "too_many_requests",
             "too many requests at once; retry shortly",
         )
+        .retry_after(Duration::from_secs(1))
         .into_response();
     };
     match tokio::time::timeout(guard.timeout, next.run(request)).await {

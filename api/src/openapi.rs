@@ -1,6 +1,12 @@
 //! The OpenAPI document, assembled from the handlers' annotations and the
-//! schemas of what they take and return: it cannot drift from the code.
+//! schemas of what they take and return: it cannot drift from the code. The
+//! responses every endpoint behind a token may give (401, and 429 to an address
+//! locked out after failed logins) are added to each by [`AuthResponses`].
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Object, Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{admin, orders, readings, registry, residents, risks};
@@ -20,7 +26,7 @@ use crate::routes::{admin, orders, readings, registry, residents, risks};
         admin::tokens, admin::add_token, admin::revoke_token,
         admin::gateways, admin::add_gateway, admin::revoke_gateway,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &AuthResponses)
 )]
 pub struct ApiDoc;
 
@@ -34,4 +40,54 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// Adds 401 and 429 (with `Retry-After`) to every operation behind a token.
+struct AuthResponses;
+
+impl Modify for AuthResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.security.is_some() {
+                    add_auth_responses(operation);
+                }
+            }
+        }
+    }
+}
+
+fn add_auth_responses(operation: &mut Operation) {
+    let error = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+    let responses = &mut operation.responses.responses;
+    responses.entry("401".into()).or_insert_with(|| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("No token, or an unknown or revoked one")
+                .content("application/json", error())
+                .build(),
+        )
+    });
+    responses.entry("429".into()).or_insert_with(|| {
+        let mut retry_after = Header::new(Object::with_type(Type::Integer));
+        retry_after.description = Some("Seconds to wait before retrying".into());
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(
+                    "Too many requests: this address sent too many unknown or revoked tokens \
+                     within a minute (`api.auth_failures_per_minute`) and is refused for \
+                     `api.auth_lockout_s`, or more than `api.max_concurrent` requests run at once",
+                )
+                .content("application/json", error())
+                .header("Retry-After", retry_after)
+                .build(),
+        )
+    });
 }

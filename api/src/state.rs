@@ -1,15 +1,19 @@
 //! What every handler shares: the operational store, the registry, the readings
-//! folder, the ranking policy and the current risk board.
+//! folder, the ranking policy, the current risk board, and the limits and
+//! throttles that keep one client from overloading the service.
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use caretaker_core::Registry;
 use caretaker_data::Store;
 use caretaker_ingest::metrics::IngestMetrics;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::board::RiskBoard;
 use crate::cache::{ResponseCache, TokenCache};
 use crate::ranking::RankingPolicy;
+use crate::ranking::budget::DEFAULT_MAX_NODES;
+use crate::throttle::{LoginThrottle, RateLimiter};
 
 /// Limits on what one request may ask for.
 #[derive(Debug, Clone)]
@@ -26,6 +30,18 @@ pub struct Limits {
     pub max_concurrent: usize,
     /// Most points a readings query returns (it downsamples to fit).
     pub max_points: usize,
+    /// Heavy requests (readings series, budget plans) handled at once; more get 503.
+    pub max_heavy: usize,
+    /// Problem reports one resident token may send per hour; more get 429.
+    pub reports_per_hour: u32,
+    /// Unknown or revoked tokens one client address may present within a minute
+    /// before it is refused (429) for [`Limits::auth_lockout_s`].
+    pub auth_failures_per_minute: u32,
+    /// How long a client address is refused after too many failed logins, seconds.
+    pub auth_lockout_s: u64,
+    /// Most nodes the budget plan's branch and bound visits before it returns the
+    /// best plan found so far (marked `cut_short`).
+    pub plan_max_nodes: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +53,11 @@ impl Default for Limits {
             request_timeout_s: 10.0,
             max_concurrent: 512,
             max_points: 5_000,
+            max_heavy: 4,
+            reports_per_hour: 10,
+            auth_failures_per_minute: 10,
+            auth_lockout_s: 300,
+            plan_max_nodes: DEFAULT_MAX_NODES,
         }
     }
 }
@@ -59,6 +80,14 @@ pub struct AppState {
     pub tokens: TokenCache,
     /// Serialized list responses, dropped on every write.
     pub responses: ResponseCache,
+    /// Problem reports sent per resident token (by token id), per hour.
+    pub report_limiter: RateLimiter<i64>,
+    /// Failed logins by client address.
+    pub login_throttle: LoginThrottle,
+    /// Signalled when new evidence (a report) calls for weighing the board again;
+    /// the reassessment task started by [`crate::serve`] waits on it.
+    pub reassess: Notify,
+    heavy: OnceLock<Arc<Semaphore>>,
     board: RwLock<Arc<RiskBoard>>,
 }
 
@@ -74,6 +103,10 @@ impl AppState {
             ingest_metrics: None,
             tokens: TokenCache::default(),
             responses: ResponseCache::default(),
+            report_limiter: RateLimiter::default(),
+            login_throttle: LoginThrottle::default(),
+            reassess: Notify::new(),
+            heavy: OnceLock::new(),
             board: RwLock::new(Arc::new(RiskBoard::default())),
         }
     }
@@ -81,6 +114,14 @@ impl AppState {
     /// The current risk board.
     pub fn board(&self) -> Arc<RiskBoard> {
         self.board.read().expect("board lock").clone()
+    }
+
+    /// The permits for heavy requests: [`Limits::max_heavy`] of them, sized on
+    /// first use (set `limits` before serving).
+    pub fn heavy_permits(&self) -> Arc<Semaphore> {
+        self.heavy
+            .get_or_init(|| Arc::new(Semaphore::new(self.limits.max_heavy.max(1))))
+            .clone()
     }
 
     /// Replaces the risk board.

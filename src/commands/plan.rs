@@ -39,11 +39,13 @@ struct PlanExport {
 
 pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
-    let state = AppState::new(
+    let mut state = AppState::new(
         ctx.store.clone(),
         Arc::new(ctx.registry.clone()),
         ctx.data.readings_dir(),
     );
+    // The same node budget as the API's plans.
+    state.limits = config.api.limits();
     let (as_of, model_version) = if args.no_score {
         (None, None)
     } else {

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use caretaker_api::AppState;
 use caretaker_api::board;
-use caretaker_api::{AppState, Limits};
 use caretaker_core::Timestamp;
 use caretaker_data::DataDir;
 use caretaker_ingest::metrics::IngestMetrics;
@@ -76,12 +76,7 @@ impl Services {
             ctx.data.readings_dir(),
         );
         state.ingest_metrics = Some(metrics);
-        state.limits = Limits {
-            max_body_bytes: config.api.max_body_bytes,
-            request_timeout_s: config.api.request_timeout_s,
-            max_concurrent: config.api.max_concurrent,
-            ..Limits::default()
-        };
+        state.limits = config.api.limits();
         let state = Arc::new(state);
         if let Some(mut health) = ingest.take_health_events() {
             // Sensor health alarms become events the ranking weighs.

@@ -1,10 +1,14 @@
-//! A sensor's readings over a time range, downsampled to buckets.
+//! A sensor's readings over a time range, downsampled to buckets: never more
+//! than the server's point limit, only the sensor's rows read from the store,
+//! and a bounded number of such reads at once.
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use caretaker_core::{SensorId, Timestamp};
 use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
@@ -30,10 +34,20 @@ pub struct ReadingsQuery {
 }
 
 /// A sensor's readings between two times, as bucket means with min and max.
+/// The series never holds more than the server's point limit (5,000), raw or
+/// bucketed. Reading the store is heavy: at most `api.max_heavy` such requests
+/// run at once, others get 503 with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/sensors/{id}/readings", tag = "readings",
     params(("id" = String, Path, description = "Sensor id"), ReadingsQuery),
-    responses((status = 200, body = ReadingSeries), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+    responses((status = 200, body = ReadingSeries),
+        (status = 400, body = ErrorBody, description = "`from` not before `to`, or times or \
+            `every` out of range (overflow)"),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A range over 400 days, or more points \
+            than the limit"),
+        (status = 503, body = ErrorBody, description = "Every slot for heavy requests \
+            (`api.max_heavy`) is taken",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
     security(("bearer" = [])))]
 pub async fn readings(
     State(state): State<Arc<AppState>>,
@@ -56,41 +70,28 @@ pub async fn readings(
             })
             .transpose()
     };
-    let to = parse("to", &q.to)?.unwrap_or_else(Timestamp::now);
-    let from = parse("from", &q.from)?.unwrap_or(to.plus_millis(-Timestamp::DAY));
-    if from >= to {
-        return Err(ApiError::invalid("`from` must be before `to`"));
-    }
-    if to.millis() - from.millis() > MAX_RANGE_DAYS * Timestamp::DAY {
-        return Err(ApiError::invalid(format!(
-            "a query covers at most {MAX_RANGE_DAYS} days"
-        )));
-    }
-    let max_points = state.limits.max_points as i64;
-    let span_s = (to.millis() - from.millis()) / 1000;
-    let every = match q.every {
-        Some(e) if e < 0 => return Err(ApiError::invalid("`every` must be 0 or more seconds")),
-        Some(0) => 0,
-        Some(e) if span_s / e > max_points => {
-            return Err(ApiError::invalid(format!(
-                "`every` = {e} s gives more than {max_points} points; use at least {} s",
-                (span_s + max_points - 1) / max_points
-            )));
-        }
-        Some(e) => e,
-        None => (span_s + max_points - 1) / max_points.max(60),
-    };
+    let window = Window::new(
+        parse("from", &q.from)?,
+        parse("to", &q.to)?,
+        Timestamp::now(),
+        q.every,
+        state.limits.max_points,
+    )?;
+    let _permit = heavy_permit(&state)?;
     let root = state.readings_dir.clone();
+    let (from, to) = (window.from, window.to);
     let rows = tokio::task::spawn_blocking(move || {
         caretaker_ingest::store::sensor_readings(&root, &sensor, from, to)
     })
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    if every == 0 && rows.len() > state.limits.max_points {
+    let points = downsample(&rows, from.millis(), window.every_ms());
+    if points.len() > state.limits.max_points {
         return Err(ApiError::invalid(format!(
-            "{} raw readings in that range, more than {max_points}: give `every` or a shorter range",
-            rows.len()
+            "{} raw readings in that range, more than {}: give `every` or a shorter range",
+            points.len(),
+            state.limits.max_points
         )));
     }
     Ok(Json(ReadingSeries {
@@ -98,9 +99,111 @@ pub async fn readings(
         unit,
         from: from.to_string(),
         to: to.to_string(),
-        every_s: every,
-        points: downsample(&rows, from.millis(), every * 1000),
+        every_s: window.every_s,
+        points,
     }))
+}
+
+/// One of the [`Limits::max_heavy`](crate::Limits::max_heavy) permits for a
+/// heavy request, held until dropped; 503 with `Retry-After` when all are taken.
+pub fn heavy_permit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    state.heavy_permits().try_acquire_owned().map_err(|_| {
+        ApiError::busy(
+            "the server is answering as many heavy requests (readings, plans) as it may; \
+             retry shortly",
+            Duration::from_secs(1),
+        )
+    })
+}
+
+/// A checked readings query: the range and the bucket width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start, inclusive.
+    pub from: Timestamp,
+    /// End, exclusive (after `from`, at most [`MAX_RANGE_DAYS`] later).
+    pub to: Timestamp,
+    /// Bucket width in seconds; 0 for raw readings.
+    pub every_s: i64,
+}
+
+impl Window {
+    /// Checks a query: `to` defaults to `now` and `from` to a day before `to`;
+    /// `every` defaults to the smallest whole number of seconds that keeps the
+    /// series within `max_points` buckets. All arithmetic is checked: an
+    /// inverted or empty range, or a time or width whose arithmetic overflows, is
+    /// 400; a range over [`MAX_RANGE_DAYS`], a negative `every` or one giving more
+    /// than `max_points` buckets is 422.
+    pub fn new(
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        now: Timestamp,
+        every: Option<i64>,
+        max_points: usize,
+    ) -> Result<Self, ApiError> {
+        let overflow = |what: &str| ApiError::bad_request(format!("{what} is out of range"));
+        let to = to.unwrap_or(now);
+        let from = match from {
+            Some(from) => from,
+            None => Timestamp::from_millis(
+                to.millis()
+                    .checked_sub(Timestamp::DAY)
+                    .ok_or_else(|| overflow("`to`"))?,
+            ),
+        };
+        if from >= to {
+            return Err(ApiError::bad_request("`from` must be before `to`"));
+        }
+        let span_ms = to
+            .millis()
+            .checked_sub(from.millis())
+            .ok_or_else(|| overflow("the range from `from` to `to`"))?;
+        if span_ms > MAX_RANGE_DAYS * Timestamp::DAY {
+            return Err(ApiError::invalid(format!(
+                "a query covers at most {MAX_RANGE_DAYS} days"
+            )));
+        }
+        let max_points = i64::try_from(max_points.max(1)).unwrap_or(i64::MAX);
+        let every_s = match every {
+            Some(e) if e < 0 => return Err(ApiError::invalid("`every` must be 0 or more seconds")),
+            Some(0) => 0,
+            Some(e) => {
+                let every_ms = e
+                    .checked_mul(Timestamp::SECOND)
+                    .ok_or_else(|| overflow("`every`"))?;
+                if buckets(span_ms, every_ms) > max_points {
+                    return Err(ApiError::invalid(format!(
+                        "`every` = {e} s gives more than {max_points} points; use at least {} s",
+                        smallest_width_s(span_ms, max_points)
+                    )));
+                }
+                e
+            }
+            None => smallest_width_s(span_ms, max_points),
+        };
+        Ok(Self { from, to, every_s })
+    }
+
+    /// The bucket width in milliseconds (0: raw); cannot overflow once checked.
+    pub fn every_ms(&self) -> i64 {
+        self.every_s * Timestamp::SECOND
+    }
+}
+
+/// Buckets of `every_ms` (> 0) starting at the range's start that cover `span_ms` (> 0).
+fn buckets(span_ms: i64, every_ms: i64) -> i64 {
+    ceil_div(span_ms, every_ms)
+}
+
+/// The smallest whole number of seconds (at least 1) whose buckets cover
+/// `span_ms` (> 0, at most [`MAX_RANGE_DAYS`]) in at most `max_points`.
+fn smallest_width_s(span_ms: i64, max_points: i64) -> i64 {
+    ceil_div(ceil_div(span_ms, max_points), Timestamp::SECOND).max(1)
+}
+
+/// `a / b` rounded up, for `a ≥ 0` and `b > 0`, without overflow.
+fn ceil_div(a: i64, b: i64) -> i64 {
+    a / b + i64::from(a % b != 0)
 }
 
 /// Buckets of `every_ms` from `start_ms` (raw points when 0): mean, min, max, count.
@@ -146,7 +249,81 @@ pub fn downsample(rows: &[(i64, f64)], start_ms: i64, every_ms: i64) -> Vec<Read
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
+
+    const NOW: Timestamp = Timestamp::from_millis(1_750_000_000_000);
+
+    fn window(
+        from: Option<i64>,
+        to: Option<i64>,
+        every: Option<i64>,
+    ) -> Result<Window, StatusCode> {
+        Window::new(
+            from.map(Timestamp::from_millis),
+            to.map(Timestamp::from_millis),
+            NOW,
+            every,
+            5_000,
+        )
+        .map_err(|e| e.status)
+    }
+
+    #[test]
+    fn overflowing_or_inverted_queries_are_400_and_never_wrap() {
+        let day = Timestamp::DAY;
+        let from = NOW.millis() - day;
+        let bad = StatusCode::BAD_REQUEST;
+        assert_eq!(window(Some(from), None, Some(i64::MAX)), Err(bad));
+        assert_eq!(
+            window(Some(from), None, Some(i64::MAX / 1000 + 1)),
+            Err(bad)
+        );
+        assert_eq!(window(Some(NOW.millis()), Some(from), None), Err(bad));
+        assert_eq!(window(Some(from), Some(from), None), Err(bad));
+        assert_eq!(window(None, Some(i64::MIN + 5), None), Err(bad));
+        assert_eq!(window(Some(i64::MIN), Some(i64::MAX), None), Err(bad));
+        // The largest width that does not overflow is one bucket.
+        let w = window(Some(from), None, Some(i64::MAX / 1000)).unwrap();
+        assert_eq!(w.every_ms(), i64::MAX / 1000 * 1000);
+        assert_eq!(
+            downsample(&[(from, 1.0), (from + 5, 3.0)], from, w.every_ms()).len(),
+            1
+        );
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        assert_eq!(window(Some(from), None, Some(-1)), Err(unprocessable));
+        assert_eq!(window(Some(0), Some(401 * day), None), Err(unprocessable));
+    }
+
+    #[test]
+    fn a_width_giving_one_bucket_too_many_is_refused_and_the_default_fits() {
+        // 5,000 s and half a second: 5 000 one-second buckets do not cover it.
+        let (from, to) = (0, 5_000_500);
+        assert!(window(Some(from), Some(to), Some(1)).is_err());
+        let w = window(Some(from), Some(to), None).unwrap();
+        assert_eq!(w.every_s, 2);
+        for span in [
+            1,
+            999,
+            1_000,
+            86_400_000,
+            5_000_000 * 18 + 1,
+            400 * Timestamp::DAY,
+        ] {
+            let w = window(Some(0), Some(span), None).unwrap();
+            assert!(w.every_s >= 1);
+            assert!(buckets(span, w.every_ms()) <= 5_000, "{span}: {w:?}");
+            assert!(
+                w.every_s == 1 || buckets(span, w.every_ms() - 1_000) > 5_000,
+                "{span}: {w:?} is not the smallest"
+            );
+        }
+        assert_eq!(
+            window(Some(0), Some(3_600_000), Some(0)).unwrap().every_s,
+            0
+        );
+    }
 
     #[test]
     fn buckets_hold_mean_min_max_and_count() {

@@ -2,6 +2,7 @@
 //! A resident sees only their own unit: another unit's notice or report is
 //! "not found", whether asked by id or by query.
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +12,6 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::board;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -141,10 +141,15 @@ pub struct NewReport {
 }
 
 /// Reports a problem for a unit; it becomes evidence on the equipment serving it
-/// and the ranking is weighed again at once.
+/// (a unit counts once per equipment and day) and the ranking is weighed again
+/// shortly after, in the background. A resident token may send
+/// `api.reports_per_hour` reports an hour; more get 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "residents", request_body = NewReport,
     responses((status = 201, body = ReportView), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+        (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "More reports from this resident token \
+            in the last hour than `api.reports_per_hour`",
+            headers(("Retry-After" = u64, description = "Seconds until a report is accepted again")))),
     security(("bearer" = [])))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
@@ -182,15 +187,14 @@ pub async fn report(
                 ))
             })?,
     };
+    limit_reports(&state, &caller)?;
     let now = Timestamp::now();
     let id = state
         .store
         .report_problem(&unit, &equipment.id, body.category.name(), text, now)
         .await?;
     state.responses.invalidate();
-    if let Err(e) = board::reassess(&state).await {
-        tracing::error!(error = %e, "cannot weigh the ranking again after a report");
-    }
+    state.reassess.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(ReportView {
@@ -202,6 +206,27 @@ pub async fn report(
             text: text.to_owned(),
         }),
     ))
+}
+
+/// Refuses (429) a resident token's report beyond `reports_per_hour` in the last hour.
+fn limit_reports(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    if caller.role != Role::Resident {
+        return Ok(());
+    }
+    let per_hour = state.limits.reports_per_hour;
+    let hour = Duration::from_secs(3600);
+    state
+        .report_limiter
+        .try_acquire(caller.token_id, per_hour, hour, Instant::now())
+        .map_err(|wait| {
+            ApiError::too_many_requests(
+                format!(
+                    "a resident may send {per_hour} reports an hour; the committee has \
+                     received the earlier ones"
+                ),
+                wait,
+            )
+        })
 }
 
 /// Problems reported for one unit, newest first.

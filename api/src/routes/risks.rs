@@ -11,7 +11,9 @@ use utoipa::IntoParams;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
-use crate::ranking::{BudgetItem, plan as plan_budget};
+use crate::ranking::BudgetItem;
+use crate::ranking::budget::plan_limited;
+use crate::routes::readings::heavy_permit;
 use crate::state::AppState;
 use crate::views::{PlanView, RiskList, RiskView, WorkOrderView};
 
@@ -43,9 +45,13 @@ pub struct PlanQuery {
 
 /// The set of open orders (proposed, deferred or approved) that maximises the
 /// expected benefit within a budget, and what falls below the line with the risk
-/// of deferring it.
+/// of deferring it. The search is bounded (`api.plan_max_nodes`); `plan.cut_short`
+/// says when it stopped there with the best plan found so far.
 #[utoipa::path(get, path = "/api/v1/plan", tag = "work orders", params(PlanQuery),
-    responses((status = 200, body = PlanView), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = PlanView), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "Every slot for heavy requests \
+            (`api.max_heavy`) is taken",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))),
     security(("bearer" = [])))]
 pub async fn plan(
     State(state): State<Arc<AppState>>,
@@ -53,11 +59,13 @@ pub async fn plan(
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> Result<Json<PlanView>, ApiError> {
     caller.require_committee()?;
+    let _permit = heavy_permit(&state)?;
     Ok(Json(budget_plan(&state, q.budget).await?))
 }
 
 /// The plan `GET /api/v1/plan` answers for `budget`, from the open orders in the
-/// store, for callers other than HTTP (`caretaker plan`).
+/// store, for callers other than HTTP (`caretaker plan`). The search runs on a
+/// blocking thread, visiting at most `state.limits.plan_max_nodes` nodes.
 pub async fn budget_plan(state: &AppState, budget: f64) -> Result<PlanView, ApiError> {
     let filter = WorkOrderFilter {
         states: vec![
@@ -83,8 +91,12 @@ pub async fn budget_plan(state: &AppState, budget: f64) -> Result<PlanView, ApiE
         })
         .collect();
     let currency = state.registry.coop().currency.clone();
-    let plan =
-        plan_budget(&items, budget, &currency).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let max_nodes = state.limits.plan_max_nodes;
+    let unit = currency.clone();
+    let plan = tokio::task::spawn_blocking(move || plan_limited(&items, budget, &unit, max_nodes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     let chosen = plan
         .chosen
         .iter()
