@@ -204,10 +204,12 @@ impl Evidence {
         for e in events.iter().filter(|e| e.ts <= at) {
             let key = e.equipment.as_str().to_owned();
             match e.kind {
-                EventKind::ResidentReport if e.ts.millis() >= report_since => {
-                    if first_of_its_unit_day(&mut unit_days, e) {
-                        *evidence.reports.entry(key).or_default() += 1;
-                    }
+                // A later report of the same unit, equipment and day falls through to `_`.
+                EventKind::ResidentReport
+                    if e.ts.millis() >= report_since
+                        && first_of_its_unit_day(&mut unit_days, e) =>
+                {
+                    *evidence.reports.entry(key).or_default() += 1;
                 }
                 EventKind::Alarm
                     if e.ts.millis() >= alarm_since
