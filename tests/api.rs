@@ -668,3 +668,388 @@ fn the_openapi_document_lists_every_route() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["error"]["code"], "not_found");
 }
+
+// Nobody can flood or overload the service: report limits and their weight,
+// readings queries, token revocation, failed logins, bounded plans.
+
+/// A data directory holding half a year of simulated history and a trained model.
+fn trained_coop(dir: &Path) -> std::path::PathBuf {
+    let sim = dir.join("sim");
+    let data = dir.join("data");
+    run_ok(
+        caretaker(&data)
+            .args(["simulate", "history", "--years", "0.5", "--out"])
+            .arg(&sim),
+    );
+    for (what, file) in [
+        ("readings", "readings.parquet"),
+        ("events", "events.parquet"),
+    ] {
+        run_ok(caretaker(&data).args(["import", what]).arg(sim.join(file)));
+    }
+    run_ok(caretaker(&data).args(["train", "--no-backtest"]));
+    data
+}
+
+/// The risk board's entry for `equipment` once the board was weighed at or after
+/// `since` (epoch ms), or as it stands after `patience` if it was not (a board
+/// weighed on the request path was weighed before `since`).
+fn board_entry(
+    api: &ServeProcess,
+    token: &str,
+    equipment: &str,
+    since: i64,
+    patience: Duration,
+) -> Value {
+    let deadline = Instant::now() + patience;
+    loop {
+        let board = api.call("GET", "/api/v1/risks", Some(token), None).json();
+        let as_of = board["as_of"]
+            .as_str()
+            .and_then(|t| caretaker_core::Timestamp::parse(t).ok());
+        let weighed = as_of.is_some_and(|t| t.millis() >= since);
+        if weighed || (as_of.is_some() && Instant::now() > deadline) {
+            let entry = board["risks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["assessment"]["equipment"] == equipment);
+            return entry
+                .unwrap_or_else(|| panic!("{equipment} not on the board: {board}"))
+                .clone();
+        }
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(120),
+            "the API never scored: {board}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn now_ms() -> i64 {
+    caretaker_core::Timestamp::now().millis()
+}
+
+#[test]
+fn forty_five_reports_from_one_unit_about_one_equipment_weigh_as_much_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = trained_coop(dir.path());
+    let committee = add_token(&data, "committee", None);
+    let resident = add_token(&data, "resident", Some("A-101"));
+    // The per-hour limit is raised here: this test is about the evidence, not the limit.
+    let api = ServeProcess::start(&data, &[("CARETAKER_API__REPORTS_PER_HOUR", "100")]);
+    // Distinct texts: the store keeps one event per equipment, time (ms) and text.
+    let send = |i: usize| {
+        let report = format!(r#"{{"category":"no_heat","text":"The radiators are cold ({i})"}}"#);
+        let r = api.call("POST", "/api/v1/reports", Some(&resident), Some(&report));
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["equipment"].as_str().unwrap().to_owned()
+    };
+    let patience = Duration::from_secs(30);
+    board_entry(&api, &committee, "A-BLR-1", 0, patience);
+
+    let equipment = send(0);
+    let once = board_entry(&api, &committee, &equipment, now_ms(), patience);
+    let floor = once["assessment"]["evidence_floor"].as_f64().unwrap();
+    // One report stands for 5% (1 − 0.95); two would be 9.75%.
+    assert!((0.05 - 1e-12..0.0975).contains(&floor), "{once}");
+
+    for i in 1..45 {
+        assert_eq!(send(i), equipment);
+    }
+    let burst = board_entry(&api, &committee, &equipment, now_ms(), patience);
+    assert_eq!(
+        burst["assessment"]["evidence_floor"].as_f64().unwrap(),
+        floor,
+        "{burst}"
+    );
+    // Every report is kept for the committee (beside the simulated history's).
+    let stored = api
+        .call("GET", "/api/v1/reports?unit=A-101", Some(&committee), None)
+        .json();
+    let burst = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("The radiators are cold")
+        })
+        .count();
+    assert_eq!(burst, 45);
+}
+
+#[test]
+fn a_resident_token_gets_429_on_its_eleventh_report_in_an_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let api = ServeProcess::start(&data, &[]);
+    let report = r#"{"category":"no_heat","text":"cold"}"#;
+    for i in 0..10 {
+        let began = Instant::now();
+        let r = api.call(
+            "POST",
+            "/api/v1/reports",
+            Some(&t.resident_101),
+            Some(report),
+        );
+        assert_eq!(r.status, 201, "report {i}: {}", r.body);
+        assert!(
+            began.elapsed() < Duration::from_secs(2),
+            "a report waits for the ranking"
+        );
+    }
+    let r = api.call(
+        "POST",
+        "/api/v1/reports",
+        Some(&t.resident_101),
+        Some(report),
+    );
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "too_many_requests");
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((3_000..=3_600).contains(&wait), "{wait}");
+    // The limit is per token: another resident, and the committee, still report.
+    let r = api.call(
+        "POST",
+        "/api/v1/reports",
+        Some(&t.resident_301),
+        Some(report),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = api.call(
+        "POST",
+        "/api/v1/reports",
+        Some(&t.committee),
+        Some(r#"{"category":"no_heat","text":"cold","unit":"A-101"}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let stored = api
+        .call(
+            "GET",
+            "/api/v1/reports?unit=A-101",
+            Some(&t.committee),
+            None,
+        )
+        .json();
+    assert_eq!(
+        stored.as_array().unwrap().len(),
+        11,
+        "the refused report is not stored"
+    );
+}
+
+#[test]
+fn readings_queries_that_overflow_or_run_backwards_are_400() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let api = ServeProcess::start(&data, &[]);
+    let base = "/api/v1/sensors/A-BLR-1-supply/readings";
+    for query in [
+        "from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z&every=9223372036854775807",
+        "from=2024-01-01T00:00:00Z&to=2024-01-01T00:00:01Z&every=9223372036854775807",
+        "from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z",
+        "from=2024-01-02T00:00:00Z&to=2024-01-02T00:00:00Z",
+        "from=-9223372036854775808&to=9223372036854775807",
+    ] {
+        let r = api.call("GET", &format!("{base}?{query}"), Some(&t.committee), None);
+        assert_eq!(r.status, 400, "{query}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], "bad_request", "{query}");
+    }
+    // The largest width that does not overflow is one bucket; still answered.
+    let r = api.call(
+        "GET",
+        &format!("{base}?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z&every=9223372036854775"),
+        Some(&t.committee),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json()["points"].as_array().unwrap().len() <= 1);
+    assert_eq!(api.call("GET", "/health", None, None).status, 200);
+    // The document lists the new answers.
+    let doc = api.call("GET", "/api/v1/openapi.json", None, None).json();
+    let responses = |path: &str, method: &str| doc["paths"][path][method]["responses"].clone();
+    let readings = responses("/api/v1/sensors/{id}/readings", "get");
+    for status in ["400", "401", "429", "503"] {
+        assert!(readings[status].is_object(), "{status} missing: {readings}");
+    }
+    let reports = responses("/api/v1/reports", "post");
+    assert!(
+        reports["429"]["headers"]["Retry-After"].is_object(),
+        "{reports}"
+    );
+}
+
+#[test]
+fn a_token_revoked_from_another_process_is_refused_on_the_very_next_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let out = run_ok(caretaker(&data).args(["token", "add", "--role", "committee"]));
+    let mut lines = out.lines();
+    let id = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let secret = lines.next().unwrap().trim().to_owned();
+    let api = ServeProcess::start(&data, &[]);
+    for _ in 0..3 {
+        let r = api.call("GET", "/api/v1/work-orders", Some(&secret), None);
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // `caretaker token revoke` writes the store directly, as from another machine's shell.
+    run_ok(caretaker(&data).args(["token", "revoke", &id]));
+    let r = api.call("GET", "/api/v1/work-orders", Some(&secret), None);
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "unauthorized");
+    // Other tokens are unaffected.
+    let r = api.call("GET", "/api/v1/work-orders", Some(&t.committee), None);
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn failed_logins_from_one_address_are_throttled_and_logged_without_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let log = dir.path().join("serve.log");
+    let api = ServeProcess::start_logging_to(&data, &[], &log);
+    // Requests without a token are not login attempts.
+    for _ in 0..20 {
+        assert_eq!(api.call("GET", "/api/v1/me", None, None).status, 401);
+    }
+    // A bad token whose User-Agent carries a tab (the one control character HTTP
+    // lets through in a header value).
+    let raw = |token: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", api.port)).unwrap();
+        write!(
+            s,
+            "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             User-Agent: evil\tagent\r\nAuthorization: Bearer {token}\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        response
+    };
+    for i in 0..10 {
+        let response = raw(&format!("not-a-token-{i}"));
+        assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    }
+    let r = api.call("GET", "/api/v1/me", Some("not-a-token-10"), None);
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "too_many_requests");
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait), "{wait}");
+    // The address is refused for a while, whatever token it sends.
+    let r = api.call("GET", "/api/v1/me", Some(&t.committee), None);
+    assert_eq!(r.status, 429, "{}", r.body);
+
+    drop(api);
+    let log = std::fs::read_to_string(&log).unwrap();
+    let refusals: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("refused an unknown or revoked API token"))
+        .collect();
+    assert_eq!(refusals.len(), 10, "{log}");
+    assert!(refusals[0].contains("127.0.0.1"), "{}", refusals[0]);
+    assert!(refusals[0].contains("evil\\x09agent"), "{}", refusals[0]);
+    assert!(!log.contains('\t'), "{log}");
+    assert!(!log.contains("not-a-token"), "a secret was logged");
+    assert!(log.contains("too many failed logins"), "{log}");
+}
+
+#[test]
+fn a_plan_cut_short_by_its_node_budget_is_still_a_valid_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let api = ServeProcess::start(&data, &[("CARETAKER_API__PLAN_MAX_NODES", "50")]);
+    let equipment: Vec<String> = api
+        .call("GET", "/api/v1/equipment", Some(&t.committee), None)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    // Open orders as the ranking proposes them: 2 origins per piece of equipment,
+    // costs of 2,000 to 40,000 with varied benefits. 80 orders and a budget of a
+    // million are beyond dynamic programming (50 million cells): branch and bound.
+    let db = data.join("caretaker.sqlite");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let count = runtime.block_on(async {
+        let store = caretaker_data::Store::open(&db).await.unwrap();
+        let origins = [
+            caretaker_core::WorkOrderOrigin::Forecast,
+            caretaker_core::WorkOrderOrigin::SensorHealth,
+        ];
+        let mut count = 0;
+        for (i, id) in equipment.iter().take(40).enumerate() {
+            for (k, origin) in origins.into_iter().enumerate() {
+                let n = (i * 2 + k) as f64;
+                let cost = 2_000.0 + (n * 7_919.0) % 38_000.0;
+                let benefit = cost * (0.2 + (n * 0.618_033_988_7) % 1.0);
+                let proposal = caretaker_data::Proposal {
+                    equipment: caretaker_core::EquipmentId::parse(id).unwrap(),
+                    origin,
+                    title: format!("Service {id}"),
+                    probability: Some(0.3),
+                    horizon_days: Some(30),
+                    expected_benefit: Some(benefit),
+                    estimated_cost: Some(cost),
+                    assessment: json!({"expected_cost_of_waiting": benefit + cost}),
+                    explanation: "test".into(),
+                };
+                store
+                    .upsert_proposal(&proposal, caretaker_core::Timestamp::now(), |_, _| false)
+                    .await
+                    .unwrap();
+                count += 1;
+            }
+        }
+        count
+    });
+    assert_eq!(count, 80);
+    let r = api.call(
+        "GET",
+        "/api/v1/plan?budget=1000000",
+        Some(&t.committee),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let plan = &r.json()["plan"];
+    assert_eq!(plan["cut_short"], true, "{plan}");
+    let chosen = plan["chosen"].as_array().unwrap().len();
+    assert!(chosen > 0, "{plan}");
+    assert_eq!(chosen + plan["deferred"].as_array().unwrap().len(), count);
+    let total_cost = plan["total_cost"].as_f64().unwrap();
+    assert!(total_cost <= 1_000_000.0, "{plan}");
+    assert_eq!(plan["leftover"].as_f64().unwrap(), 1_000_000.0 - total_cost);
+    // The document describes the field.
+    let doc = api.call("GET", "/api/v1/openapi.json", None, None).json();
+    assert!(
+        doc["components"]["schemas"]["BudgetPlan"]["properties"]["cut_short"].is_object(),
+        "{}",
+        doc["components"]["schemas"]["BudgetPlan"]
+    );
+}

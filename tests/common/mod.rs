@@ -417,16 +417,28 @@ pub fn base_time() -> i64 {
 /// Milliseconds between the readings of a ledger (sequence n is at `base + n * STEP_MS`).
 pub const STEP_MS: i64 = 1_000;
 
-/// A response: status and body.
+/// A response: status, headers and body.
 #[derive(Debug)]
 pub struct HttpResponse {
     /// HTTP status.
     pub status: u16,
+    /// The status line and headers, as received.
+    pub head: String,
     /// Body text.
     pub body: String,
 }
 
 impl HttpResponse {
+    /// The value of a header (name case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
     /// The body as JSON (panics with the body if it is not).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
@@ -480,7 +492,11 @@ pub fn http(
     } else {
         rest.to_owned()
     };
-    HttpResponse { status, body }
+    HttpResponse {
+        status,
+        head: head.to_owned(),
+        body,
+    }
 }
 
 fn dechunk(mut rest: &str) -> String {
@@ -524,6 +540,16 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `caretaker serve` on `data_dir` with extra environment; waits for /health.
     pub fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(data_dir, envs, Stdio::inherit())
+    }
+
+    /// [`ServeProcess::start`], with the server's log (stderr) written to `log`.
+    pub fn start_logging_to(data_dir: &Path, envs: &[(&str, &str)], log: &Path) -> Self {
+        let file = std::fs::File::create(log).expect("log file created");
+        Self::start_with_stderr(data_dir, envs, Stdio::from(file))
+    }
+
+    fn start_with_stderr(data_dir: &Path, envs: &[(&str, &str)], stderr: Stdio) -> Self {
         let port = free_port();
         let mut cmd = caretaker(data_dir);
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -533,7 +559,7 @@ impl ServeProcess {
             )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(stderr);
         for (k, v) in envs {
             cmd.env(k, v);
         }
