@@ -14,6 +14,9 @@ use crate::{Store, StoreError};
 /// Longest problem report accepted, in characters.
 const MAX_REPORT_CHARS: usize = 2_000;
 
+/// Identical reports (same equipment and text) stored within one millisecond, at most.
+const MAX_SAME_MS_REPORTS: i64 = 100;
+
 /// A plain-language notice to the residents of one unit about a work order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Notice {
@@ -265,20 +268,32 @@ impl Store {
                 "the report is longer than {MAX_REPORT_CHARS} characters"
             )));
         }
-        sqlx::query_scalar(
-            "INSERT INTO events (ts_ms, equipment_id, kind, code, description, cost, unit_id, \
-             source, recorded_at_ms) VALUES (?, ?, ?, ?, ?, NULL, ?, 'resident', ?) RETURNING id",
-        )
-        .bind(now.millis())
-        .bind(equipment.as_str())
-        .bind(EventKind::ResidentReport.name())
-        .bind(category)
-        .bind(text)
-        .bind(unit.as_str())
-        .bind(now.millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(self.db())
+        // The same text about the same equipment in the same millisecond (a
+        // double submission, two residents) is still a report of its own: it is
+        // stored a millisecond later rather than refused by the events' unique key.
+        for offset in 0..MAX_SAME_MS_REPORTS {
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO events (ts_ms, equipment_id, kind, code, description, cost, unit_id, \
+                 source, recorded_at_ms) VALUES (?, ?, ?, ?, ?, NULL, ?, 'resident', ?) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(now.millis() + offset)
+            .bind(equipment.as_str())
+            .bind(EventKind::ResidentReport.name())
+            .bind(category)
+            .bind(text)
+            .bind(unit.as_str())
+            .bind(now.millis())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.db())?;
+            if let Some(id) = id {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::Invalid(format!(
+            "more than {MAX_SAME_MS_REPORTS} identical reports about {equipment} at once"
+        )))
     }
 
     /// How many problem reports about `equipment` were made at or after `since`.

@@ -686,6 +686,23 @@ async fn tokens_are_found_by_secret_until_revoked() {
 }
 
 #[tokio::test]
+async fn identical_reports_in_the_same_millisecond_are_each_stored() {
+    let (_dir, store) = open().await;
+    let boiler = eq("A-BLR-1");
+    let mut ids = Vec::new();
+    for u in ["A-101", "A-101", "A-102"] {
+        let id = store
+            .report_problem(&unit(u), &boiler, "no_heat", "cold", at(0))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(store.open_reports(&boiler, at(0)).await.unwrap(), 3);
+}
+
+#[tokio::test]
 async fn resident_reports_are_events_of_their_unit() {
     let (_dir, store) = open().await;
     let boiler = eq("A-BLR-1");
