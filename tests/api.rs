@@ -787,14 +787,15 @@ fn a_resident_token_gets_429_on_its_eleventh_report_in_an_hour() {
     let data = dir.path().join("data");
     let t = setup(&data);
     let api = ServeProcess::start(&data, &[]);
-    let report = r#"{"category":"no_heat","text":"cold"}"#;
+    // Distinct texts: the store keeps one event per equipment, time (ms) and text.
+    let report = |i: usize| format!(r#"{{"category":"no_heat","text":"cold ({i})"}}"#);
     for i in 0..10 {
         let began = Instant::now();
         let r = api.call(
             "POST",
             "/api/v1/reports",
             Some(&t.resident_101),
-            Some(report),
+            Some(&report(i)),
         );
         assert_eq!(r.status, 201, "report {i}: {}", r.body);
         assert!(
@@ -806,7 +807,7 @@ fn a_resident_token_gets_429_on_its_eleventh_report_in_an_hour() {
         "POST",
         "/api/v1/reports",
         Some(&t.resident_101),
-        Some(report),
+        Some(&report(10)),
     );
     assert_eq!(r.status, 429, "{}", r.body);
     assert_eq!(r.json()["error"]["code"], "too_many_requests");
@@ -821,7 +822,7 @@ fn a_resident_token_gets_429_on_its_eleventh_report_in_an_hour() {
         "POST",
         "/api/v1/reports",
         Some(&t.resident_301),
-        Some(report),
+        Some(&report(11)),
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let r = api.call(
