@@ -309,12 +309,20 @@ pub struct IngestArgs {
 /// `caretaker gateway ...`.
 #[derive(Debug, Subcommand)]
 pub enum GatewayCommand {
-    /// Create credentials for a gateway; the password is printed once, only its hash is kept.
+    /// Create credentials for a gateway the registry declares (or one revoked
+    /// before); the password is printed once, only its hash is kept.
     Add {
-        /// Gateway name: its MQTT user name and its topic segment (caretaker/NAME/readings).
+        /// Gateway name: its MQTT user name and client id, and its topic segment
+        /// (caretaker/NAME/readings).
         name: String,
     },
-    /// Revoke a gateway's credentials.
+    /// Issue a gateway a new password; the old one stops working at once and a
+    /// gateway connected with it is disconnected within seconds.
+    Rotate {
+        /// Gateway name.
+        name: String,
+    },
+    /// Revoke a gateway's credentials; a connected gateway is disconnected within seconds.
     Revoke {
         /// Gateway name.
         name: String,
@@ -392,7 +400,17 @@ pub struct LiveArgs {
     /// Seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// MQTT user name (default from the configuration).
+    /// Log in as each gateway of the registry, with passwords issued now in the
+    /// data directory (a gateway's earlier password stops working): what the
+    /// embedded listener needs, where each gateway publishes only its own sensors.
+    #[arg(long, conflicts_with_all = ["credentials", "username"])]
+    pub issue_credentials: bool,
+    /// Log in as each gateway of the registry with the passwords in FILE, one
+    /// `NAME PASSWORD` line per gateway.
+    #[arg(long, value_name = "FILE", conflicts_with = "username")]
+    pub credentials: Option<std::path::PathBuf>,
+    /// MQTT user name of one connection publishing for every gateway (a broker
+    /// that allows it); default from the configuration.
     #[arg(long)]
     pub username: Option<String>,
     /// MQTT password (default from the configuration; prefer CARETAKER_MQTT__PASSWORD).

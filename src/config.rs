@@ -50,8 +50,6 @@ impl Default for Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
-    /// Zigbee2MQTT base topics to subscribe to.
-    pub zigbee_base_topics: Vec<String>,
     /// Largest payload accepted (bytes); larger ones are quarantined.
     pub max_payload_bytes: usize,
     /// Readings older than this many days (before arrival) are quarantined.
@@ -66,18 +64,23 @@ pub struct IngestConfig {
     pub compact_min_files: usize,
     /// Where `/metrics` is served while `caretaker ingest` runs (empty: nowhere).
     pub metrics_listen: String,
+    /// Most megabytes of quarantine written a day; the refusals beyond are only counted.
+    pub quarantine_max_mb_per_day: u64,
+    /// Days of quarantine files kept.
+    pub quarantine_keep_days: u32,
 }
 
 impl Default for IngestConfig {
     fn default() -> Self {
         Self {
-            zigbee_base_topics: vec!["zigbee2mqtt".into()],
             max_payload_bytes: 256 * 1024,
             max_age_days: 90,
             max_future_s: 600,
             flush_interval_s: 10.0,
             flush_readings: 50_000,
             compact_min_files: 24,
+            quarantine_max_mb_per_day: 64,
+            quarantine_keep_days: 90,
             metrics_listen: "127.0.0.1:9464".into(),
         }
     }

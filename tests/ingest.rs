@@ -173,7 +173,7 @@ fn mosquitto_readings_survive_an_ingest_restart_and_are_stored_once() {
         (from..to)
             .map(|seq| {
                 native(
-                    "gw",
+                    "gateway-a",
                     &[("A-CP-1-vibration", base + seq * common::STEP_MS, 2.0)],
                 )
             })

@@ -33,7 +33,7 @@ fn ledger_messages(base: i64, from: i64, to: i64, per_message: usize) -> Vec<(St
                     )
                 })
                 .collect();
-            native("gw", &readings)
+            native("gateway-a", &readings)
         })
         .collect()
 }

@@ -12,19 +12,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    IngestProcess, Mosquitto, add_gateway, caretaker, free_port, metric, run_ok, stored_readings,
+    IngestProcess, Mosquitto, caretaker, free_port, metric, run_ok, stored_readings,
 };
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
 /// Runs `simulate live` against the broker on `port` for `duration`; returns
 /// how many readings it published.
-fn simulate_live(data: &Path, port: u16, args: &[&str], credentials: Option<(&str, &str)>) -> u64 {
+fn simulate_live(data: &Path, port: u16, args: &[&str], issue_credentials: bool) -> u64 {
     let mut cmd = caretaker(data);
     cmd.args(["simulate", "live", "--broker"])
         .arg(format!("mqtt://127.0.0.1:{port}"))
         .args(args);
-    if let Some((user, password)) = credentials {
-        cmd.args(["--username", user, "--password", password]);
+    if issue_credentials {
+        // Each simulated gateway logs in as itself, as the embedded listener requires.
+        cmd.arg("--issue-credentials");
     }
     let out = run_ok(&mut cmd);
     out.lines()
@@ -65,22 +66,11 @@ fn expect_all_stored(ingest: &IngestProcess, n: u64) {
 fn live_into_ingest(external: Option<&Mosquitto>, speed_args: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let (port, credentials) = match external {
-        Some(broker) => (broker.port, None),
-        None => {
-            let password = add_gateway(&data, "gateway-a");
-            (free_port(), Some(password))
-        }
-    };
+    let port = external.map_or_else(free_port, |broker| broker.port);
     let ingest = IngestProcess::start(&data, port, external.is_some(), &[]);
     let mut args = vec!["--duration", "10s"];
     args.extend_from_slice(speed_args);
-    let published = simulate_live(
-        &data,
-        port,
-        &args,
-        credentials.as_deref().map(|p| ("gateway-a", p)),
-    );
+    let published = simulate_live(&data, port, &args, external.is_none());
     assert!(published > 100, "only {published} readings published");
     expect_all_stored(&ingest, published);
     ingest.stop();

@@ -31,7 +31,8 @@ pub use kind::EquipmentKind;
 pub use metric::{Metric, ValueError};
 pub use reading::{BatchReading, Reading, ReadingBatch};
 pub use registry::{
-    Building, Coop, Equipment, LorawanAddress, Registry, Sensor, SensorAddress, Unit, ZigbeeAddress,
+    Building, Coop, Equipment, Gateway, GatewayProtocol, LorawanAddress, Registry, Sensor,
+    SensorAddress, Unit, ZigbeeAddress, topic_matches,
 };
 pub use role::Role;
 pub use time::Timestamp;

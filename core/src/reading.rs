@@ -101,6 +101,33 @@ impl ReadingBatch {
         self.value.extend_from_slice(&other.value);
     }
 
+    /// Keeps the readings from index `start` on whose sensor `keep` accepts, in
+    /// order, and hands each one dropped to `dropped`; readings before `start`
+    /// are untouched.
+    pub fn retain_from(
+        &mut self,
+        start: usize,
+        mut keep: impl FnMut(u32) -> bool,
+        mut dropped: impl FnMut(BatchReading),
+    ) {
+        let mut kept = start;
+        for i in start..self.len() {
+            if keep(self.sensor[i]) {
+                self.sensor[kept] = self.sensor[i];
+                self.ts_ms[kept] = self.ts_ms[i];
+                self.value[kept] = self.value[i];
+                kept += 1;
+            } else {
+                dropped(BatchReading {
+                    sensor: self.sensor[i],
+                    ts: Timestamp::from_millis(self.ts_ms[i]),
+                    value: self.value[i],
+                });
+            }
+        }
+        self.truncate(kept);
+    }
+
     /// Number of readings.
     pub fn len(&self) -> usize {
         self.ts_ms.len()
@@ -160,6 +187,20 @@ impl ReadingBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retain_from_keeps_order_and_reports_what_it_drops() {
+        let mut batch = ReadingBatch::default();
+        for (sensor, ts) in [(0, 1), (1, 2), (2, 3), (1, 4), (3, 5)] {
+            batch.push(sensor, Timestamp::from_millis(ts), ts as f64).unwrap();
+        }
+        let mut dropped = Vec::new();
+        batch.retain_from(1, |s| s != 1, |r| dropped.push(r.ts.millis()));
+        assert_eq!(batch.sensors(), &[0, 2, 3]);
+        assert_eq!(batch.ts_ms(), &[1, 3, 5]);
+        assert_eq!(batch.values(), &[1.0, 3.0, 5.0]);
+        assert_eq!(dropped, vec![2, 4]);
+    }
 
     #[test]
     fn a_batch_refuses_what_is_not_a_number_and_stays_as_it_was() {

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap as HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::{BuildingId, EquipmentId, EquipmentKind, Metric, SensorId, UnitId};
+use crate::{BuildingId, EquipmentId, EquipmentKind, GatewayName, Metric, SensorId, UnitId};
 
 /// The co-op as a whole.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +30,77 @@ pub struct Building {
     pub address: String,
     /// Floors above ground.
     pub floors: u32,
+}
+
+/// What a gateway publishes, and so the MQTT topics it may publish on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "speaks", rename_all = "snake_case")]
+pub enum GatewayProtocol {
+    /// Caretaker's JSON on `caretaker/<name>/readings`.
+    Native,
+    /// A Zigbee2MQTT bridge publishing device messages under its base topic.
+    Zigbee2mqtt {
+        /// The bridge's base topic (`zigbee2mqtt`).
+        base_topic: String,
+    },
+    /// A ChirpStack v4 integration publishing uplinks of its applications
+    /// on `application/<id>/device/<devEUI>/event/up`.
+    Chirpstack {
+        /// The ChirpStack application ids whose uplinks it publishes.
+        applications: Vec<String>,
+    },
+}
+
+/// A sensor gateway: who may publish readings of the sensors it owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gateway {
+    /// Its name: its MQTT user name and client id, and in `caretaker/<name>/...`.
+    pub name: GatewayName,
+    /// What it publishes.
+    #[serde(flatten)]
+    pub protocol: GatewayProtocol,
+}
+
+impl Gateway {
+    /// The topic filters it may publish on (MQTT wildcards).
+    pub fn topic_filters(&self) -> Vec<String> {
+        let mut filters = vec![format!("caretaker/{}/#", self.name)];
+        match &self.protocol {
+            GatewayProtocol::Native => {}
+            GatewayProtocol::Zigbee2mqtt { base_topic } => filters.push(format!("{base_topic}/#")),
+            GatewayProtocol::Chirpstack { applications } => filters
+                .extend(applications.iter().map(|a| format!("application/{a}/#"))),
+        }
+        filters
+    }
+
+    /// Whether it may publish on `topic`.
+    pub fn may_publish(&self, topic: &str) -> bool {
+        self.topic_filters()
+            .iter()
+            .any(|filter| topic_matches(filter, topic))
+    }
+}
+
+/// Whether an MQTT topic filter (`+` one level, `#` the rest) matches a topic.
+pub fn topic_matches(filter: &str, topic: &str) -> bool {
+    let mut levels = topic.split('/');
+    for part in filter.split('/') {
+        match part {
+            "#" => return true,
+            "+" => {
+                if levels.next().is_none() {
+                    return false;
+                }
+            }
+            literal => {
+                if levels.next() != Some(literal) {
+                    return false;
+                }
+            }
+        }
+    }
+    levels.next().is_none()
 }
 
 /// A dwelling unit.
@@ -116,6 +187,8 @@ pub struct Sensor {
     pub interval_s: u32,
     /// How gateways address it.
     pub address: SensorAddress,
+    /// The gateway that owns it: the only one whose readings of it are stored.
+    pub gateway: GatewayName,
 }
 
 /// The whole co-op: buildings, units, equipment and sensors, indexed for lookups.
@@ -126,6 +199,7 @@ pub struct Registry {
     units: Vec<Unit>,
     equipment: Vec<Equipment>,
     sensors: Vec<Sensor>,
+    gateways: Vec<Gateway>,
     #[serde(skip)]
     index: Index,
 }
@@ -138,19 +212,24 @@ struct Index {
     native: HashMap<String, usize>,
     zigbee: HashMap<(String, String), usize>,
     lorawan: HashMap<(String, String), usize>,
+    gateway: HashMap<GatewayName, usize>,
 }
 
 impl Registry {
     /// Indexes parts whose references the caller has already checked: every
-    /// id unique, every building, unit and equipment reference known.
+    /// id unique, every building, unit, equipment and gateway reference known.
     pub fn from_checked_parts(
         coop: Coop,
         buildings: Vec<Building>,
         units: Vec<Unit>,
         equipment: Vec<Equipment>,
         sensors: Vec<Sensor>,
+        gateways: Vec<Gateway>,
     ) -> Self {
         let mut index = Index::default();
+        for (i, g) in gateways.iter().enumerate() {
+            index.gateway.insert(g.name.clone(), i);
+        }
         for (i, u) in units.iter().enumerate() {
             index.unit.insert(u.id.clone(), i);
         }
@@ -176,8 +255,39 @@ impl Registry {
             units,
             equipment,
             sensors,
+            gateways,
             index,
         }
+    }
+
+    /// All gateways.
+    pub fn gateways(&self) -> &[Gateway] {
+        &self.gateways
+    }
+
+    /// A gateway by name.
+    pub fn gateway(&self, name: &str) -> Option<&Gateway> {
+        let name = GatewayName::parse(name).ok()?;
+        self.index.gateway.get(&name).map(|&i| &self.gateways[i])
+    }
+
+    /// The gateway whose topics include `topic`, if exactly one does; the
+    /// publisher a topic implies on a broker that enforces each gateway's topics.
+    pub fn gateway_for_topic(&self, topic: &str) -> Option<&Gateway> {
+        let mut owners = self.gateways.iter().filter(|g| g.may_publish(topic));
+        let first = owners.next()?;
+        owners.next().is_none().then_some(first)
+    }
+
+    /// The Zigbee2MQTT base topics of the registry's bridges.
+    pub fn zigbee_base_topics(&self) -> Vec<String> {
+        self.gateways
+            .iter()
+            .filter_map(|g| match &g.protocol {
+                GatewayProtocol::Zigbee2mqtt { base_topic } => Some(base_topic.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The co-op.
@@ -259,5 +369,43 @@ impl Registry {
             .enumerate()
             .filter(move |(_, s)| s.equipment == equipment)
             .map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_filters_match_as_mqtt_does() {
+        assert!(topic_matches("caretaker/gw/#", "caretaker/gw/readings"));
+        assert!(topic_matches("caretaker/gw/#", "caretaker/gw"));
+        assert!(!topic_matches("caretaker/gw/#", "caretaker/gw2/readings"));
+        assert!(topic_matches("a/+/c", "a/b/c"));
+        assert!(!topic_matches("a/+/c", "a/b/c/d"));
+        assert!(!topic_matches("a/b", "a/b/c"));
+        assert!(!topic_matches("a/b/c", "a/b"));
+    }
+
+    #[test]
+    fn a_gateway_publishes_under_its_own_topics_only() {
+        let bridge = Gateway {
+            name: GatewayName::parse("zigbee-bridge").unwrap(),
+            protocol: GatewayProtocol::Zigbee2mqtt {
+                base_topic: "zigbee2mqtt".into(),
+            },
+        };
+        assert!(bridge.may_publish("zigbee2mqtt/Maple Court/roof/leak 1"));
+        assert!(bridge.may_publish("caretaker/zigbee-bridge/readings"));
+        assert!(!bridge.may_publish("caretaker/gateway-a/readings"));
+        assert!(!bridge.may_publish("zigbee2mqtt2/x"));
+        let lora = Gateway {
+            name: GatewayName::parse("lorawan").unwrap(),
+            protocol: GatewayProtocol::Chirpstack {
+                applications: vec!["app-1".into()],
+            },
+        };
+        assert!(lora.may_publish("application/app-1/device/00/event/up"));
+        assert!(!lora.may_publish("application/app-2/device/00/event/up"));
     }
 }

@@ -360,8 +360,8 @@ impl Store {
         rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
-    /// Registers a gateway with the hash of its password; fails if the name is taken.
-    /// Returns `false` if a gateway of that name exists (revoked or not).
+    /// Registers a gateway with the hash of its password, or issues a revoked
+    /// gateway's name again. Returns `false` if an active gateway has the name.
     pub async fn add_gateway(
         &self,
         name: &GatewayName,
@@ -369,7 +369,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let added = sqlx::query(
             "INSERT INTO gateways (name, password_hash, created_at_ms) VALUES (?, ?, ?) \
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, \
+             created_at_ms = excluded.created_at_ms, revoked_at_ms = NULL \
+             WHERE gateways.revoked_at_ms IS NOT NULL",
         )
         .bind(name.as_str())
         .bind(password_hash)
@@ -404,6 +406,38 @@ impl Store {
         .map_err(self.db())?
         .rows_affected();
         Ok(changed == 1)
+    }
+
+    /// Gives an active gateway a new password hash (the old password stops
+    /// working); returns whether it was active.
+    pub async fn rotate_gateway(
+        &self,
+        name: &GatewayName,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE gateways SET password_hash = ? WHERE name = ? AND revoked_at_ms IS NULL",
+        )
+        .bind(password_hash)
+        .bind(name.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(self.db())?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// The password hash of every active gateway, by name.
+    pub async fn gateway_password_hashes(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, password_hash FROM gateways WHERE revoked_at_ms IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db())?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Names of the active gateways, sorted.

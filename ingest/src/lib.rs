@@ -1,7 +1,8 @@
 //! Readings in and out of Caretaker: MQTT, payload formats, the Parquet store.
 //!
-//! - [`service`]: the ingest pipeline (subscriber, write-ahead log, acks, store);
-//! - [`broker`]: the embedded MQTT broker (rumqttd);
+//! - [`service`]: the ingest pipeline (listener or subscriber, write-ahead log, acks, store);
+//! - [`listener`]: the embedded MQTT listener gateways log in to, which knows who
+//!   published each message and acks it once durable;
 //! - [`decode`]: payload formats gateways speak (native JSON, Zigbee2MQTT,
 //!   ChirpStack v4), with validation and reasons for quarantine;
 //! - [`store`]: the Parquet readings store, partitioned by day, one row per key;
@@ -16,7 +17,6 @@
 #![deny(missing_docs)]
 
 mod ack_queue;
-pub mod broker;
 pub mod decode;
 mod error;
 mod fault;
@@ -24,6 +24,7 @@ pub mod files;
 pub mod health;
 pub mod import;
 mod key_index;
+pub mod listener;
 mod memory;
 pub mod metrics;
 pub mod payload;

@@ -11,13 +11,17 @@
 //! | `caretaker_mqtt_messages_received_total` | counter | MQTT messages received |
 //! | `caretaker_mqtt_messages_acked_total` | counter | messages acknowledged, after their readings were durable |
 //! | `caretaker_mqtt_messages_ignored_total` | counter | messages carrying no readings (bridge, availability, status) |
-//! | `caretaker_mqtt_connections_total` | counter | connections established to the broker |
+//! | `caretaker_mqtt_connections_total` | counter | connections established to the broker (1 for the embedded listener) |
+//! | `caretaker_gateway_sessions` | gauge | gateways connected to the embedded listener |
+//! | `caretaker_gateway_logins_refused_total` | counter | logins the embedded listener refused |
+//! | `caretaker_gateway_subscriptions_refused_total` | counter | subscriptions refused: outside the gateway's own topics |
 //! | `caretaker_readings_stored_total` | counter | readings stored (new keys) |
 //! | `caretaker_readings_duplicate_total` | counter | readings dropped as repeats of a stored key and value |
 //! | `caretaker_readings_conflict_total` | counter | readings dropped: key stored with another value |
 //! | `caretaker_flushes_total` | counter | flushes to Parquet |
 //! | `caretaker_write_errors_total` | counter | failed writes to the log, quarantine or Parquet (retried) |
 //! | `caretaker_quarantined_total{reason}` | counter | quarantined, one series per [`RejectReason`] |
+//! | `caretaker_quarantine_dropped_total` | counter | quarantine lines not written: the day's file was at its size cap |
 //! | `caretaker_flush_seconds_total` | counter | time spent flushing |
 //! | `caretaker_wal_bytes` | gauge | bytes in the write-ahead log |
 //! | `caretaker_mqtt_messages_waiting` | gauge | messages received, waiting to be decoded |
@@ -58,6 +62,14 @@ pub struct IngestMetrics {
     registry: Registry,
     /// MQTT messages received.
     pub messages_received: Counter,
+    /// Quarantine lines not written because the day's file was full.
+    pub quarantine_dropped: Counter,
+    /// Gateways connected to the embedded listener.
+    pub gateway_sessions: Level,
+    /// Logins the embedded listener refused.
+    pub gateway_logins_refused: Counter,
+    /// Subscriptions refused for lying outside a gateway's own topics.
+    pub gateway_subscriptions_refused: Counter,
     /// MQTT messages acknowledged (after their readings were durable).
     pub messages_acked: Counter,
     /// Messages skipped as carrying no readings (bridge, availability, status...).
@@ -131,6 +143,21 @@ impl IngestMetrics {
             "mqtt_connections",
             "Connections established to the broker",
         );
+        let gateway_logins_refused = counter(
+            &mut registry,
+            "gateway_logins_refused",
+            "Logins the embedded MQTT listener refused",
+        );
+        let gateway_subscriptions_refused = counter(
+            &mut registry,
+            "gateway_subscriptions_refused",
+            "Subscriptions refused because they reach beyond the gateway's own topics",
+        );
+        let quarantine_dropped = counter(
+            &mut registry,
+            "quarantine_dropped",
+            "Quarantine lines not written because the day's file reached its size cap",
+        );
         let readings_stored = counter(
             &mut registry,
             "readings_stored",
@@ -181,6 +208,11 @@ impl IngestMetrics {
             g
         };
         let wal_bytes = level(&mut registry, "wal_bytes", "Bytes in the write-ahead log");
+        let gateway_sessions = level(
+            &mut registry,
+            "gateway_sessions",
+            "Gateways connected to the embedded MQTT listener",
+        );
         let messages_waiting = level(
             &mut registry,
             "mqtt_messages_waiting",
@@ -235,6 +267,10 @@ impl IngestMetrics {
         Self {
             registry,
             messages_received,
+            quarantine_dropped,
+            gateway_sessions,
+            gateway_logins_refused,
+            gateway_subscriptions_refused,
             messages_acked,
             messages_ignored,
             connections,
@@ -355,6 +391,11 @@ mod tests {
         "caretaker_quarantined_total{reason=\"out_of_range\"}",
         "caretaker_quarantined_total{reason=\"unsupported_format\"}",
         "caretaker_quarantined_total{reason=\"unknown_topic\"}",
+        "caretaker_quarantined_total{reason=\"wrong_gateway\"}",
+        "caretaker_quarantine_dropped_total",
+        "caretaker_gateway_sessions",
+        "caretaker_gateway_logins_refused_total",
+        "caretaker_gateway_subscriptions_refused_total",
         "caretaker_wal_bytes",
         "caretaker_mqtt_messages_waiting",
         "caretaker_mqtt_acks_waiting",

@@ -10,30 +10,22 @@
 //! - **ChirpStack v4** uplinks on `application/<id>/device/<devEUI>/event/up`:
 //!   decoded fields in `object`, mapped through the registry by devEUI and field.
 //!
-//! This module encodes them for the simulated gateways.
+//! This module encodes them for the simulated gateways, each as the registry's
+//! gateway that owns the sensor would.
 use std::collections::BTreeMap;
 
-use caretaker_core::{BuildingId, Metric, ReadingBatch, Registry, Timestamp};
+use caretaker_core::{GatewayProtocol, Metric, ReadingBatch, Registry, Timestamp};
 use serde_json::{Map, Value, json};
 
-/// Base topic of the simulated Zigbee2MQTT bridge.
-pub const ZIGBEE_BASE_TOPIC: &str = "zigbee2mqtt";
-
-/// ChirpStack application id of the simulated LoRaWAN sensors.
-pub const CHIRPSTACK_APPLICATION: &str = "6f1c9a52-3b7e-4d0a-9c55-2e8f7a1b4c3d";
-
-/// One MQTT message: topic and payload.
+/// One MQTT message: the gateway that publishes it, topic and payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// The gateway that publishes it (its MQTT login).
+    pub gateway: String,
     /// Topic.
     pub topic: String,
     /// Payload bytes (JSON).
     pub payload: Vec<u8>,
-}
-
-/// The native gateway name of a building (`gateway-a`), also its MQTT user name.
-pub fn native_gateway(building: &BuildingId) -> String {
-    format!("gateway-{}", building.as_str().to_ascii_lowercase())
 }
 
 /// The native readings topic of a gateway.
@@ -45,65 +37,82 @@ fn number(value: f64) -> Value {
     serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
 }
 
-/// Encodes a batch of readings as the co-op's gateways would publish it:
-/// Zigbee sensors as Zigbee2MQTT device messages, LoRaWAN sensors as
-/// ChirpStack v4 uplinks, the rest as native JSON batches, one per building gateway.
+/// Encodes a batch of readings as the co-op's gateways would publish it, each
+/// sensor's readings by the gateway that owns it: native JSON batches, one per
+/// native gateway; Zigbee2MQTT device messages under the bridge's base topic;
+/// ChirpStack v4 uplinks of the integration's first application.
 pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -> Vec<Message> {
-    let mut native: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    // (device, ts) -> keys, so each device message carries one moment's state.
-    let mut zigbee: BTreeMap<(&str, i64), Map<String, Value>> = BTreeMap::new();
-    let mut lorawan: BTreeMap<(&str, i64), Map<String, Value>> = BTreeMap::new();
+    let mut native: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    // (gateway, device, ts) -> keys, so each device message carries one moment's state.
+    let mut zigbee: BTreeMap<(&str, &str, i64), Map<String, Value>> = BTreeMap::new();
+    let mut lorawan: BTreeMap<(&str, &str, i64), Map<String, Value>> = BTreeMap::new();
     for i in 0..batch.len() {
         let sensor = &registry.sensors()[batch.sensors()[i] as usize];
         let (ts, value) = (batch.ts_ms()[i], batch.values()[i]);
-        if let Some(z) = &sensor.address.zigbee {
-            // A device reports all its keys at once: one message per device and time.
-            let v = if sensor.metric == Metric::WaterLeak {
-                Value::Bool(value >= 0.5)
-            } else {
-                number(value)
-            };
-            let entry = zigbee.entry((z.name.as_str(), ts)).or_default();
-            entry.insert(z.key.clone(), v);
-            entry.insert(
-                "last_seen".into(),
-                Value::String(Timestamp::from_millis(ts).to_string()),
-            );
-        } else if let Some(l) = &sensor.address.lorawan {
-            let entry = lorawan.entry((l.dev_eui.as_str(), ts)).or_default();
-            entry.insert(l.field.clone(), number(value));
-        } else {
-            let building = registry
-                .equipment_by_id(&sensor.equipment)
-                .map(|e| native_gateway(&e.building))
-                .unwrap_or_else(|| "gateway".into());
-            let id = sensor
-                .address
-                .native
-                .as_deref()
-                .unwrap_or(sensor.id.as_str());
-            native.entry(building).or_default().push(json!({
-                "sensor": id,
-                "ts": Timestamp::from_millis(ts).to_string(),
-                "value": number(value),
-            }));
+        let Some(gateway) = registry.gateway(sensor.gateway.as_str()) else {
+            continue;
+        };
+        match (&gateway.protocol, &sensor.address.zigbee, &sensor.address.lorawan) {
+            (GatewayProtocol::Zigbee2mqtt { .. }, Some(z), _) => {
+                // A device reports all its keys at once: one message per device and time.
+                let v = if sensor.metric == Metric::WaterLeak {
+                    Value::Bool(value >= 0.5)
+                } else {
+                    number(value)
+                };
+                let entry = zigbee.entry((gateway.name.as_str(), z.name.as_str(), ts)).or_default();
+                entry.insert(z.key.clone(), v);
+                entry.insert(
+                    "last_seen".into(),
+                    Value::String(Timestamp::from_millis(ts).to_string()),
+                );
+            }
+            (GatewayProtocol::Chirpstack { .. }, _, Some(l)) => {
+                let entry = lorawan.entry((gateway.name.as_str(), l.dev_eui.as_str(), ts)).or_default();
+                entry.insert(l.field.clone(), number(value));
+            }
+            _ => {
+                let id = sensor
+                    .address
+                    .native
+                    .as_deref()
+                    .unwrap_or(sensor.id.as_str());
+                native.entry(gateway.name.as_str()).or_default().push(json!({
+                    "sensor": id,
+                    "ts": Timestamp::from_millis(ts).to_string(),
+                    "value": number(value),
+                }));
+            }
         }
     }
     let mut out = Vec::new();
     for (gateway, readings) in native {
         out.push(Message {
-            topic: native_topic(&gateway),
+            gateway: gateway.to_owned(),
+            topic: native_topic(gateway),
             payload: serde_json::to_vec(&json!({ "readings": readings })).expect("JSON encodes"),
         });
     }
-    for ((device, _), mut state) in zigbee {
+    for ((gateway, device, _), mut state) in zigbee {
+        let Some(GatewayProtocol::Zigbee2mqtt { base_topic }) =
+            registry.gateway(gateway).map(|g| &g.protocol)
+        else {
+            continue;
+        };
         state.insert("linkquality".into(), json!(96));
         out.push(Message {
-            topic: format!("{ZIGBEE_BASE_TOPIC}/{device}"),
+            gateway: gateway.to_owned(),
+            topic: format!("{base_topic}/{device}"),
             payload: serde_json::to_vec(&state).expect("JSON encodes"),
         });
     }
-    for ((dev_eui, ts), object) in lorawan {
+    for ((gateway, dev_eui, ts), object) in lorawan {
+        let Some(GatewayProtocol::Chirpstack { applications }) =
+            registry.gateway(gateway).map(|g| &g.protocol)
+        else {
+            continue;
+        };
+        let application = applications.first().map_or("", String::as_str);
         *fcnt = fcnt.wrapping_add(1);
         let uplink = json!({
             "deduplicationId": format!("{dev_eui}-{ts}"),
@@ -111,7 +120,7 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
             "deviceInfo": {
                 "tenantId": "52f14cd4-c6f1-4fbd-8f87-4025e1d49242",
                 "tenantName": "Co-op",
-                "applicationId": CHIRPSTACK_APPLICATION,
+                "applicationId": application,
                 "applicationName": "sump-levels",
                 "deviceProfileName": "ultrasonic-level",
                 "deviceName": format!("level-{dev_eui}"),
@@ -124,7 +133,8 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
             "object": object,
         });
         out.push(Message {
-            topic: format!("application/{CHIRPSTACK_APPLICATION}/device/{dev_eui}/event/up"),
+            gateway: gateway.to_owned(),
+            topic: format!("application/{application}/device/{dev_eui}/event/up"),
             payload: serde_json::to_vec(&uplink).expect("JSON encodes"),
         });
     }

@@ -1,4 +1,5 @@
 //! Publishing to an MQTT broker, as a gateway does (used by the simulated gateways).
+use std::collections::HashMap;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, Transport};
@@ -139,5 +140,76 @@ impl Publisher {
                 message: e.to_string(),
             }),
         }
+    }
+}
+
+/// How simulated gateways log in to the broker.
+#[derive(Debug, Clone)]
+pub enum GatewayLogins {
+    /// One connection publishes for every gateway, with these credentials or
+    /// none (a broker that lets one client publish every gateway's topics).
+    Shared(Option<(String, String)>),
+    /// One connection per gateway, logged in as the gateway (user name and
+    /// client id its name) with its password, by gateway name.
+    PerGateway(HashMap<String, String>),
+}
+
+/// Publishers for simulated gateways: each message goes out on its gateway's connection.
+pub struct GatewayPublishers {
+    shared: Option<Publisher>,
+    each: HashMap<String, Publisher>,
+}
+
+impl GatewayPublishers {
+    /// Connects as `logins` says; with [`GatewayLogins::PerGateway`], one
+    /// connection per gateway of `gateways` (all must have a password).
+    pub async fn connect(
+        broker: &BrokerUrl,
+        logins: GatewayLogins,
+        gateways: &[String],
+    ) -> Result<Self, IngestError> {
+        match logins {
+            GatewayLogins::Shared(credentials) => Ok(Self {
+                shared: Some(
+                    Publisher::connect(broker, "caretaker-simulated-gateways", credentials).await?,
+                ),
+                each: HashMap::new(),
+            }),
+            GatewayLogins::PerGateway(passwords) => {
+                let mut each = HashMap::new();
+                for name in gateways {
+                    let password = passwords.get(name).ok_or_else(|| IngestError::Mqtt {
+                        broker: broker.to_string(),
+                        message: format!("no password for gateway {name}"),
+                    })?;
+                    let publisher =
+                        Publisher::connect(broker, name, Some((name.clone(), password.clone())))
+                            .await?;
+                    each.insert(name.clone(), publisher);
+                }
+                Ok(Self { shared: None, each })
+            }
+        }
+    }
+
+    /// Queues a message on its gateway's connection.
+    pub async fn publish(&self, message: Message) -> Result<(), IngestError> {
+        let publisher = self
+            .shared
+            .as_ref()
+            .or_else(|| self.each.get(&message.gateway))
+            .ok_or_else(|| IngestError::Mqtt {
+                broker: String::new(),
+                message: format!("no connection for gateway {}", message.gateway),
+            })?;
+        publisher.publish(message).await
+    }
+
+    /// Closes every connection (see [`Publisher::close`]).
+    pub async fn close(self) -> Result<(), IngestError> {
+        for publisher in self.shared.into_iter().chain(self.each.into_values()) {
+            publisher.close().await?;
+        }
+        Ok(())
     }
 }

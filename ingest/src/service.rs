@@ -1,7 +1,10 @@
-//! The ingest pipeline: MQTT subscriber → decode or quarantine → write-ahead
+//! The ingest pipeline: MQTT messages → decode or quarantine → write-ahead
 //! log → acknowledgement → Parquet store.
 //!
-//! One task drives the MQTT connection ([`crate::subscriber`]). The processing
+//! Messages come either from gateways connected to Caretaker's own listener
+//! ([`crate::listener`], which knows who sent each one and acks it directly), or
+//! from a subscription on another broker: one task drives that MQTT connection
+//! ([`crate::subscriber`]). The processing
 //! task takes the messages that have arrived, decodes them, appends the new
 //! readings to the write-ahead log and refused ones to the quarantine, fsyncs
 //! both, and only then queues the messages' acks for the connection task, in
@@ -9,39 +12,56 @@
 //! may be reused). Buffered readings go
 //! to Parquet on size or age; the log segments they came from are then deleted.
 use rustc_hash::FxHashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use caretaker_core::{Event, ReadingBatch, Registry, SensorId, Timestamp};
-use rumqttc::{AsyncClient, MqttOptions, Publish, Transport};
-use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use rumqttc::{AsyncClient, MqttOptions, Publish, QoS, Transport};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::IngestError;
 use crate::decode::{DecodeContext, decode};
 use crate::health::SensorHealth;
+use crate::listener::{GatewayLink, GatewayListener, ListenerSettings};
 use crate::metrics::IngestMetrics;
 use crate::publish::BrokerUrl;
-use crate::quarantine::Quarantine;
+use crate::quarantine::{Quarantine, QuarantineLimits, Recorded};
 use crate::store::{FlushBatch, FlushStats, PushResult, ReadingsStore};
 use crate::subscriber::{AckOutbox, Subscriber};
 use crate::wal::Wal;
 
-/// Everything the pipeline needs to know.
+/// Where messages come from.
 #[derive(Debug, Clone)]
-pub struct IngestSettings {
+pub enum MessageSource {
+    /// Gateways connect to Caretaker's own MQTT listener.
+    Listener(ListenerSettings),
+    /// A subscription on another broker, which must hold each gateway to its
+    /// own topics (the topic then says which gateway published).
+    Broker(BrokerSettings),
+}
+
+/// How to subscribe to another broker.
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
     /// The broker to subscribe to.
-    pub broker: BrokerUrl,
+    pub url: BrokerUrl,
     /// Stable client id: the broker keeps the session (and unacked messages) under it.
     pub client_id: String,
     /// User name and password on the broker.
     pub credentials: Option<(String, String)>,
     /// CA certificate (PEM) to trust for `mqtts://`; the system's roots if unset.
     pub tls_ca: Option<Vec<u8>>,
-    /// Zigbee2MQTT base topics to subscribe to.
-    pub zigbee_base_topics: Vec<String>,
+}
+
+/// Everything the pipeline needs to know.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// Where messages come from.
+    pub source: MessageSource,
     /// Largest payload accepted; larger ones are quarantined.
     pub max_payload: usize,
     /// Readings older than this (before arrival) are refused.
@@ -60,12 +80,26 @@ pub struct IngestSettings {
     pub readings_dir: PathBuf,
     /// The quarantine folder.
     pub quarantine_dir: PathBuf,
+    /// How much the quarantine keeps.
+    pub quarantine_limits: QuarantineLimits,
+}
+
+/// Where a message came from, and so where its ack goes.
+pub(crate) enum Origin {
+    /// The subscription on another broker: the connection it came on (its
+    /// packet id means nothing on another).
+    Broker { connection: u64 },
+    /// A gateway on the embedded listener.
+    Gateway {
+        link: Arc<GatewayLink>,
+        /// Its share of the gateway's unacknowledged messages, given back with the ack.
+        _inflight: Option<OwnedSemaphorePermit>,
+    },
 }
 
 /// A message as it arrived.
 pub(crate) struct Arrival {
-    /// The connection it came on (its packet id means nothing on another).
-    pub connection: u64,
+    pub origin: Origin,
     pub publish: Publish,
     pub received_at: Timestamp,
     /// The payload's share of [`MAX_WAITING_BYTES`], given back when the arrival is dropped.
@@ -75,7 +109,7 @@ pub(crate) struct Arrival {
 /// The running pipeline.
 pub struct IngestService {
     shutdown: watch::Sender<bool>,
-    poller: JoinHandle<()>,
+    source: SourceTask,
     processor: JoinHandle<Result<(), IngestError>>,
     metrics: Arc<IngestMetrics>,
     health_events: Option<mpsc::UnboundedReceiver<Event>>,
@@ -96,59 +130,67 @@ impl IngestService {
             tokio::task::spawn_blocking(move || recover(&recovery_settings, registry, &metrics))
                 .await
                 .map_err(|e| IngestError::Mqtt {
-                    broker: settings.broker.to_string(),
+                    broker: String::new(),
                     message: format!("recovery task failed: {e}"),
                 })??
         };
 
-        let mut options = MqttOptions::new(
-            settings.client_id.clone(),
-            settings.broker.host.clone(),
-            settings.broker.port,
-        );
-        options
-            .set_clean_session(false)
-            .set_manual_acks(true)
-            .set_keep_alive(Duration::from_secs(15))
-            .set_max_packet_size(settings.max_payload.max(1 << 16) * 4 + 4096, 1 << 20)
-            .set_inflight(1000);
-        if let Some((user, password)) = &settings.credentials {
-            options.set_credentials(user, password);
-        }
-        if settings.broker.tls {
-            options.set_transport(match &settings.tls_ca {
-                Some(ca) => Transport::tls(ca.clone(), None, None),
-                None => Transport::tls_with_default_config(),
-            });
-        }
-        let (client, eventloop) = AsyncClient::new(options, 4096);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (tx, rx) = mpsc::channel(MAX_WAITING);
         let (health_tx, health_events) = mpsc::unbounded_channel();
-        let connection = Arc::new(AtomicU64::new(0));
-        let mut topics = vec![
-            "caretaker/+/readings".to_owned(),
-            "application/+/device/+/event/+".to_owned(),
-        ];
-        topics.extend(settings.zigbee_base_topics.iter().map(|b| format!("{b}/#")));
         let outbox = Arc::new(AckOutbox::default());
-        let poller = tokio::spawn(
-            Subscriber {
-                eventloop,
-                client,
-                topics,
-                tx,
-                connection: connection.clone(),
-                outbox: outbox.clone(),
-                metrics: metrics.clone(),
+        let waiting_bytes = Arc::new(Semaphore::new(MAX_WAITING_BYTES));
+        let zigbee_base_topics = registry.zigbee_base_topics();
+        let source = match &settings.source {
+            MessageSource::Listener(listener) => {
+                // The payload limit is enforced by quarantine, visibly: let up to four
+                // times as much through the connection.
+                let max_packet = settings.max_payload.max(1 << 16) * 4 + 4096;
+                let listener = GatewayListener::start(
+                    listener.clone(),
+                    registry.clone(),
+                    max_packet,
+                    tx,
+                    waiting_bytes,
+                    metrics.clone(),
+                    shutdown_rx.clone(),
+                )
+                .await?;
+                // Ingest's one link to its gateways, for the connection count.
+                metrics.connections.inc();
+                SourceTask::Listener(listener)
             }
-            .run(shutdown_rx.clone()),
-        );
+            MessageSource::Broker(broker) => {
+                let (client, eventloop) = AsyncClient::new(
+                    broker_options(broker, settings.max_payload),
+                    4096,
+                );
+                let mut topics = vec![
+                    "caretaker/+/readings".to_owned(),
+                    "application/+/device/+/event/+".to_owned(),
+                ];
+                topics.extend(zigbee_base_topics.iter().map(|b| format!("{b}/#")));
+                SourceTask::Subscriber(tokio::spawn(
+                    Subscriber {
+                        eventloop,
+                        client,
+                        topics,
+                        tx,
+                        waiting_bytes,
+                        connection: Arc::new(AtomicU64::new(0)),
+                        outbox: outbox.clone(),
+                        metrics: metrics.clone(),
+                    }
+                    .run(shutdown_rx.clone()),
+                ))
+            }
+        };
         let registry_for_health = registry.clone();
         let processor = tokio::spawn(
             Processor {
                 settings,
                 registry,
+                zigbee_base_topics,
                 metrics: metrics.clone(),
                 outbox,
                 store,
@@ -166,11 +208,19 @@ impl IngestService {
         );
         Ok(Self {
             shutdown,
-            poller,
+            source,
             processor,
             metrics,
             health_events: Some(health_events),
         })
+    }
+
+    /// Where the embedded listener listens (its port, when it was asked for port 0).
+    pub fn listener_addr(&self) -> Option<SocketAddr> {
+        match &self.source {
+            SourceTask::Listener(listener) => Some(listener.listen),
+            SourceTask::Subscriber(_) => None,
+        }
     }
 
     /// The pipeline's counters.
@@ -197,7 +247,12 @@ impl IngestService {
                 message: format!("ingest task failed: {e}"),
             })
         });
-        let _ = self.poller.await;
+        match self.source {
+            SourceTask::Listener(listener) => listener.join().await,
+            SourceTask::Subscriber(task) => {
+                let _ = task.await;
+            }
+        }
         result
     }
 
@@ -210,6 +265,38 @@ impl IngestService {
             })
         })
     }
+}
+
+/// The task that brings messages in.
+enum SourceTask {
+    Listener(GatewayListener),
+    Subscriber(JoinHandle<()>),
+}
+
+/// The MQTT client options of ingest's subscription on another broker: a
+/// persistent session, manual acks.
+fn broker_options(broker: &BrokerSettings, max_payload: usize) -> MqttOptions {
+    let mut options = MqttOptions::new(
+        broker.client_id.clone(),
+        broker.url.host.clone(),
+        broker.url.port,
+    );
+    options
+        .set_clean_session(false)
+        .set_manual_acks(true)
+        .set_keep_alive(Duration::from_secs(15))
+        .set_max_packet_size(max_payload.max(1 << 16) * 4 + 4096, 1 << 20)
+        .set_inflight(1000);
+    if let Some((user, password)) = &broker.credentials {
+        options.set_credentials(user, password);
+    }
+    if broker.url.tls {
+        options.set_transport(match &broker.tls_ca {
+            Some(ca) => Transport::tls(ca.clone(), None, None),
+            None => Transport::tls_with_default_config(),
+        });
+    }
+    options
 }
 
 /// Cleans the store, replays the log into it and flushes, so that every
@@ -249,7 +336,7 @@ fn recover(
     }
     wal.remove_through(wal.current_segment() - 1)?;
     metrics.wal_bytes.set(wal.size_bytes());
-    let quarantine = Quarantine::open(&settings.quarantine_dir)?;
+    let quarantine = Quarantine::open(&settings.quarantine_dir, settings.quarantine_limits)?;
     Ok((store, wal, quarantine))
 }
 
@@ -262,6 +349,8 @@ struct Flushing {
 struct Processor {
     settings: IngestSettings,
     registry: Arc<Registry>,
+    /// The Zigbee2MQTT base topics of the registry's bridges.
+    zigbee_base_topics: Vec<String>,
     metrics: Arc<IngestMetrics>,
     /// Where acks of durable messages go to the connection task.
     outbox: Arc<AckOutbox>,
@@ -387,7 +476,11 @@ impl Processor {
                 max_age_ms,
                 max_future_ms,
                 max_payload: self.settings.max_payload,
-                zigbee_base_topics: &self.settings.zigbee_base_topics,
+                zigbee_base_topics: &self.zigbee_base_topics,
+                publisher: match &a.origin {
+                    Origin::Gateway { link, .. } => Some(link.name.as_str()),
+                    Origin::Broker { .. } => None,
+                },
             };
             let verdict = decode(&a.publish.topic, &a.publish.payload, &ctx, batch);
             ignored += u64::from(verdict.ignored.is_some());
@@ -438,14 +531,21 @@ impl Processor {
                 self.health.observe(r.sensor, r.ts.millis(), r.value);
             }
         }
+        let mut dropped = 0u64;
         for (index, rejection) in &refused {
             let a = &group[*index];
-            self.quarantine.record(
+            let gateway = match &a.origin {
+                Origin::Gateway { link, .. } => Some(link.name.as_str()),
+                Origin::Broker { .. } => None,
+            };
+            let recorded = self.quarantine.record(
                 a.received_at,
                 &a.publish.topic,
+                gateway,
                 &a.publish.payload,
                 rejection,
             )?;
+            dropped += u64::from(recorded == Recorded::Dropped);
         }
         self.quarantine.sync()?;
 
@@ -457,6 +557,7 @@ impl Processor {
             m.stored_reading_at(*newest);
         }
         m.messages_ignored.inc_by(ignored);
+        m.quarantine_dropped.inc_by(dropped);
         m.readings_stored.inc_by(fresh.len() as u64);
         m.readings_duplicate.inc_by(duplicates);
         m.readings_conflict.inc_by(conflicts);
@@ -469,7 +570,27 @@ impl Processor {
     /// Queues the acknowledgements of a processed group, in arrival order, for
     /// the connection task to write.
     fn acknowledge(&mut self, group: &mut Vec<Arrival>) {
-        let waiting = self.outbox.push_group(group.iter());
+        let mut sent = 0u64;
+        for a in group.iter() {
+            if let Origin::Gateway { link, .. } = &a.origin
+                && a.publish.qos != QoS::AtMostOnce
+                && link.acknowledge(&a.publish)
+            {
+                sent += 1;
+            }
+        }
+        if sent > 0 {
+            self.metrics.messages_acked.inc_by(sent);
+            if let Some(last) = group.last() {
+                let lag_ms = Timestamp::now().millis() - last.received_at.millis();
+                self.metrics.ack_lag_seconds.set(lag_ms.max(0) as f64 / 1e3);
+            }
+        }
+        let from_broker = group.iter().filter_map(|a| match a.origin {
+            Origin::Broker { connection } => Some((connection, &a.publish, a.received_at)),
+            Origin::Gateway { .. } => None,
+        });
+        let waiting = self.outbox.push_group(from_broker);
         self.metrics.acks_waiting.set(waiting as u64);
         group.clear();
     }

@@ -14,13 +14,14 @@ use std::time::Duration;
 
 use caretaker_core::Timestamp;
 use rumqttc::{
-    AsyncClient, Event as MqttEvent, EventLoop, Packet, PubAck, PubRec, QoS, Request, StateError,
+    AsyncClient, Event as MqttEvent, EventLoop, Packet, PubAck, PubRec, Publish, QoS, Request,
+    StateError,
 };
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 use crate::ack_queue::AckQueue;
 use crate::metrics::IngestMetrics;
-use crate::service::{Arrival, MAX_WAITING_BYTES};
+use crate::service::{Arrival, MAX_WAITING_BYTES, Origin};
 
 /// Acks of durable messages, queued by the processor and written by the
 /// connection task.
@@ -34,13 +35,16 @@ impl AckOutbox {
     /// Queues the acks of a processed group (messages in arrival order, with the
     /// connection each came on) and wakes the connection task.
     /// Returns how many acks wait.
-    pub(crate) fn push_group<'a>(&self, group: impl IntoIterator<Item = &'a Arrival>) -> usize {
+    pub(crate) fn push_group<'a>(
+        &self,
+        group: impl IntoIterator<Item = (u64, &'a Publish, Timestamp)>,
+    ) -> usize {
         let waiting = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             let mut last = None;
-            for a in group {
-                queue.push(a.connection, &a.publish);
-                last = Some(a.received_at);
+            for (connection, publish, received_at) in group {
+                queue.push(connection, publish);
+                last = Some(received_at);
             }
             if let Some(received_at) = last {
                 queue.end_group(received_at);
@@ -63,6 +67,8 @@ pub(crate) struct Subscriber {
     pub topics: Vec<String>,
     /// Where arriving messages go.
     pub tx: mpsc::Sender<Arrival>,
+    /// Payload bytes that may wait for the processor (shared with nothing else).
+    pub waiting_bytes: Arc<Semaphore>,
     /// The number of the current connection (1 for the first).
     pub connection: Arc<AtomicU64>,
     pub outbox: Arc<AckOutbox>,
@@ -79,12 +85,12 @@ impl Subscriber {
             client,
             topics,
             tx,
+            waiting_bytes,
             connection,
             outbox,
             metrics,
         } = self;
         let mut backoff = Duration::from_millis(100);
-        let waiting_bytes = Arc::new(Semaphore::new(MAX_WAITING_BYTES));
         let mut acks = Vec::new();
         loop {
             let current = connection.load(Ordering::SeqCst);
@@ -134,7 +140,7 @@ impl Subscriber {
                         },
                     };
                     let arrival = Arrival {
-                        connection: connection.load(Ordering::SeqCst),
+                        origin: Origin::Broker { connection: connection.load(Ordering::SeqCst) },
                         publish,
                         received_at: Timestamp::now(),
                         _budget: budget,

@@ -1,7 +1,7 @@
 //! Test helpers shared by this crate's unit tests.
 use caretaker_core::{
-    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Metric, Registry, Sensor,
-    SensorAddress, SensorId, Unit, UnitId,
+    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Gateway, GatewayName,
+    GatewayProtocol, Metric, Registry, Sensor, SensorAddress, SensorId, Unit, UnitId,
 };
 
 /// A one-building, one-unit, one-pump registry with the given sensors (id, metric).
@@ -19,6 +19,7 @@ pub(crate) fn registry(sensors: &[(&str, Metric)]) -> Registry {
             expected_range: metric.physical_range(),
             interval_s: 300,
             address: SensorAddress::default(),
+            gateway: GatewayName::parse("gateway-a").unwrap(),
         })
         .collect();
     Registry::from_checked_parts(
@@ -51,5 +52,9 @@ pub(crate) fn registry(sensors: &[(&str, Metric)]) -> Registry {
             serves: vec![u],
         }],
         sensors,
+        vec![Gateway {
+            name: GatewayName::parse("gateway-a").unwrap(),
+            protocol: GatewayProtocol::Native,
+        }],
     )
 }

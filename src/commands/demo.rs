@@ -11,17 +11,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use caretaker_api::board::RiskBoard;
-use caretaker_core::GatewayName;
 use caretaker_core::{ReadingBatch, Role, Timestamp, UnitId};
 use caretaker_data::simulate::{Simulation, SimulationParams};
-use caretaker_data::{new_secret, sha256_hex};
 use caretaker_ingest::payload::encode_batch;
-use caretaker_ingest::publish::{BrokerUrl, Publisher};
+use caretaker_ingest::publish::{BrokerUrl, GatewayLogins, GatewayPublishers};
 use caretaker_ingest::store::ReadingsStore;
 use caretaker_models::lifecycle::{TrainOptions, train as train_model};
 
 use crate::cli::DemoArgs;
 use crate::commands::forecast::history_of;
+use crate::commands::gateway::issue_passwords;
 use crate::commands::ingest::wait_for_stop;
 use crate::commands::serve::Services;
 use crate::config::Config;
@@ -41,11 +40,9 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
     let now = Timestamp::now();
     ensure_trained(&ctx, &config, &args, now, began).await?;
 
-    let gateway = GatewayName::parse(&format!("demo-{}", now.millis() / 1000))?;
-    let password = new_secret();
-    ctx.store
-        .add_gateway(&gateway, &sha256_hex(password.as_bytes()))
-        .await?;
+    // The simulated gateways log in as the registry's gateways, each publishing
+    // only its own sensors; a new start issues them new passwords, no new gateways.
+    let passwords = issue_passwords(&ctx.store, &ctx.registry).await?;
     let listen = args
         .listen
         .clone()
@@ -57,7 +54,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<()> {
         config.simulate.seed,
         now,
         broker,
-        (gateway.to_string(), password),
+        passwords,
     ));
 
     let board = first_board(&services).await;
@@ -285,7 +282,7 @@ async fn publish_live(
     seed: u64,
     start: Timestamp,
     broker: BrokerUrl,
-    credentials: (String, String),
+    passwords: std::collections::HashMap<String, String>,
 ) {
     let params = SimulationParams {
         seed,
@@ -293,14 +290,19 @@ async fn publish_live(
         end: start.plus_millis(366 * Timestamp::DAY),
     };
     let sim = Simulation::new(registry.clone(), params);
-    let publisher =
-        match Publisher::connect(&broker, "caretaker-demo-gateways", Some(credentials)).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "simulated gateways cannot connect");
-                return;
-            }
-        };
+    let gateways: Vec<String> = registry
+        .gateways()
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
+    let logins = GatewayLogins::PerGateway(passwords);
+    let publisher = match GatewayPublishers::connect(&broker, logins, &gateways).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "simulated gateways cannot connect");
+            return;
+        }
+    };
     let began = Instant::now();
     let mut stream = sim.readings();
     let mut batch = ReadingBatch::default();

@@ -1,21 +1,20 @@
-//! `caretaker ingest`: the ingest pipeline on its own, with the embedded broker unless told otherwise.
+//! `caretaker ingest`: the ingest pipeline on its own, with the embedded listener unless told otherwise.
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use caretaker_data::{Store, new_secret, secret_matches};
-use caretaker_ingest::broker::{AuthCheck, EmbeddedBroker};
+use caretaker_data::{Store, secret_matches};
+use caretaker_ingest::listener::{CredentialsFuture, GatewayCredentials, ListenerSettings};
 use caretaker_ingest::metrics::IngestMetrics;
 use caretaker_ingest::publish::BrokerUrl;
-use caretaker_ingest::service::{IngestService, IngestSettings};
+use caretaker_ingest::quarantine::QuarantineLimits;
+use caretaker_ingest::service::{BrokerSettings, IngestService, IngestSettings, MessageSource};
 
 use crate::cli::IngestArgs;
 use crate::config::Config;
 use crate::context::Context;
-
-/// The user name Caretaker's own subscriber uses on the embedded broker.
-const INTERNAL_USER: &str = "caretaker-ingest";
 
 pub async fn run(config: &Config, args: IngestArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
@@ -51,8 +50,8 @@ pub async fn run(config: &Config, args: IngestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the embedded broker (unless `broker` or the configuration names
-/// another) and the ingest pipeline on it.
+/// Starts the ingest pipeline on the embedded listener (unless `broker` or the
+/// configuration names another broker).
 pub async fn start(
     config: &Config,
     ctx: &Context,
@@ -62,35 +61,27 @@ pub async fn start(
     let external = broker
         .map(str::to_owned)
         .or_else(|| config.mqtt.broker.clone());
-    let (url, credentials) = match external {
-        Some(url) => (BrokerUrl::parse(&url)?, config.mqtt.credentials()),
-        None => {
-            let listen: SocketAddr = config.mqtt.embedded_listen.parse().with_context(|| {
+    let source = match external {
+        Some(url) => MessageSource::Broker(BrokerSettings {
+            url: BrokerUrl::parse(&url)?,
+            client_id: config.mqtt.client_id.clone(),
+            credentials: config.mqtt.credentials(),
+            tls_ca: match &config.mqtt.ca_file {
+                Some(path) => Some(
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            },
+        }),
+        None => MessageSource::Listener(ListenerSettings {
+            listen: config.mqtt.embedded_listen.parse().with_context(|| {
                 format!("mqtt.embedded_listen {:?}", config.mqtt.embedded_listen)
-            })?;
-            let internal_password = new_secret();
-            let auth = gateway_auth(ctx.store.clone(), internal_password.clone());
-            // Let oversize payloads through to Caretaker, which quarantines them visibly.
-            let broker =
-                EmbeddedBroker::start(listen, auth, config.ingest.max_payload_bytes * 4 + 4096)?;
-            (
-                BrokerUrl::parse(&format!("mqtt://{}", broker.listen))?,
-                Some((INTERNAL_USER.to_owned(), internal_password)),
-            )
-        }
-    };
-    let tls_ca = match &config.mqtt.ca_file {
-        Some(path) => {
-            Some(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
-        }
-        None => None,
+            })?,
+            credentials: Arc::new(StoreCredentials(ctx.store.clone())),
+        }),
     };
     let settings = IngestSettings {
-        broker: url.clone(),
-        client_id: config.mqtt.client_id.clone(),
-        credentials,
-        tls_ca,
-        zigbee_base_topics: config.ingest.zigbee_base_topics.clone(),
+        source,
         max_payload: config.ingest.max_payload_bytes,
         max_age: Duration::from_secs(u64::from(config.ingest.max_age_days) * 86_400),
         max_future: Duration::from_secs(u64::from(config.ingest.max_future_s)),
@@ -100,35 +91,47 @@ pub async fn start(
         wal_dir: ctx.data.wal_dir(),
         readings_dir: ctx.data.readings_dir(),
         quarantine_dir: ctx.data.quarantine_dir(),
+        quarantine_limits: QuarantineLimits {
+            max_bytes_per_day: config.ingest.quarantine_max_mb_per_day.saturating_mul(1 << 20),
+            keep_days: config.ingest.quarantine_keep_days,
+        },
     };
     let service = IngestService::start(settings, Arc::new(ctx.registry.clone()), metrics).await?;
-    tracing::info!(broker = %url, "ingest started");
+    match service.listener_addr() {
+        Some(listen) => tracing::info!(%listen, "ingest started; gateways log in here"),
+        None => tracing::info!("ingest started on the configured broker"),
+    }
     Ok(service)
 }
 
-/// Gateways authenticate with the credentials `caretaker gateway add` issued;
-/// Caretaker's own subscriber with a secret made for this run.
-fn gateway_auth(store: Store, internal_password: String) -> AuthCheck {
-    Arc::new(move |user: String, password: String| {
-        let store = store.clone();
-        let internal_password = internal_password.clone();
+/// Gateways' credentials as `caretaker gateway add|rotate|revoke` keep them in
+/// the operational store; a credentials stamp is the password hash.
+struct StoreCredentials(Store);
+
+impl GatewayCredentials for StoreCredentials {
+    fn login(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> CredentialsFuture<'_, Result<Option<String>, String>> {
+        let (name, password) = (name.to_owned(), password.to_owned());
         Box::pin(async move {
-            if user == INTERNAL_USER {
-                return password == internal_password;
-            }
-            match store.gateway_password_hash(&user).await {
-                Ok(Some(hash)) => secret_matches(&password, &hash),
-                Ok(None) => {
-                    tracing::warn!(%user, "MQTT connection refused: unknown gateway");
-                    false
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot check gateway credentials");
-                    false
-                }
+            match self.0.gateway_password_hash(&name).await {
+                Ok(Some(hash)) if secret_matches(&password, &hash) => Ok(Some(hash)),
+                Ok(_) => Ok(None),
+                Err(e) => Err(e.to_string()),
             }
         })
-    })
+    }
+
+    fn active(&self) -> CredentialsFuture<'_, Result<HashMap<String, String>, String>> {
+        Box::pin(async move {
+            self.0
+                .gateway_password_hashes()
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// Waits for Ctrl-C or SIGTERM.

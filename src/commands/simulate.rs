@@ -9,11 +9,12 @@ use caretaker_ingest::files::{
     ReadingsCsvWriter, ReadingsParquetWriter, write_events_csv, write_events_parquet,
 };
 use caretaker_ingest::payload::encode_batch;
-use caretaker_ingest::publish::{BrokerUrl, Publisher};
+use caretaker_ingest::publish::{BrokerUrl, GatewayLogins, GatewayPublishers};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{HistoryArgs, LiveArgs, SimulateCommand};
 use crate::config::Config;
+use crate::commands::gateway::{issue_passwords, read_passwords};
 use crate::context::Context;
 
 /// Readings per Parquet row group.
@@ -167,11 +168,23 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
         "--replay must be shorter than ingest.max_age_days ({} days): ingest refuses older readings",
         config.ingest.max_age_days
     );
-    let credentials = match (args.username, args.password) {
-        (Some(u), Some(p)) => Some((u, p)),
-        (Some(u), None) => Some((u, String::new())),
-        _ => config.mqtt.credentials(),
+    let logins = if args.issue_credentials {
+        GatewayLogins::PerGateway(issue_passwords(&ctx.store, &ctx.registry).await?)
+    } else if let Some(path) = &args.credentials {
+        GatewayLogins::PerGateway(read_passwords(path)?)
+    } else {
+        GatewayLogins::Shared(match (args.username, args.password) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (Some(u), None) => Some((u, String::new())),
+            _ => config.mqtt.credentials(),
+        })
     };
+    let gateways: Vec<String> = ctx
+        .registry
+        .gateways()
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
     let clock = LiveClock::new(Timestamp::now(), replay.as_millis() as i64, speed);
     let end = match args.duration {
         Some(d) => clock
@@ -185,7 +198,7 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
         end,
     };
     let sim = Simulation::new(ctx.registry.clone(), params);
-    let publisher = Publisher::connect(&broker, "caretaker-simulated-gateways", credentials)
+    let publisher = GatewayPublishers::connect(&broker, logins, &gateways)
         .await
         .with_context(|| format!("cannot publish to {broker}"))?;
     println!("{}", describe_replay(&clock, replay, speed, &broker));

@@ -333,6 +333,7 @@ mod tests {
                 equipment("B-BLR-1", "B", EquipmentKind::Boiler),
             ],
             vec![],
+            vec![],
         );
         let sole = |id: &str| is_sole_of_kind(&registry, &EquipmentId::parse(id).unwrap());
         assert_eq!(sole("A-ELV-1"), Some(false));

@@ -15,7 +15,10 @@
 //!
 //! Each format's module documents it in full. A message is judged in this order:
 //!
-//! 1. the topic: no known format → [`RejectReason::UnknownTopic`]; a message
+//! 1. the topic: no known format → [`RejectReason::UnknownTopic`]; a publisher
+//!    that may not publish there (the connection's gateway, on the embedded
+//!    listener; on another broker no declared gateway's topics include it) →
+//!    [`RejectReason::WrongGateway`]; a message
 //!    that carries no readings (a Zigbee2MQTT bridge or availability message, a
 //!    ChirpStack status event...) → [`Verdict::ignored`], whatever its payload;
 //!    a Zigbee2MQTT device not in the registry → [`RejectReason::UnknownSensor`];
@@ -26,7 +29,8 @@
 //!    [`RejectReason::InvalidJson`]; not the shape the format needs →
 //!    [`RejectReason::WrongType`]; a ChirpStack v3 payload →
 //!    [`RejectReason::UnsupportedFormat`];
-//! 3. each reading: sensor in the registry ([`RejectReason::UnknownSensor`]),
+//! 3. each reading: sensor in the registry ([`RejectReason::UnknownSensor`])
+//!    and owned by the publishing gateway ([`RejectReason::WrongGateway`]),
 //!    value of the right type ([`RejectReason::WrongType`]), finite
 //!    ([`RejectReason::NonFinite`], also for `"NaN"`, `"inf"` and numbers too
 //!    large for a 64-bit float such as `1e400`), within the metric's
@@ -41,7 +45,7 @@
 //! path (native batches) not per reading.
 use std::fmt;
 
-use caretaker_core::{ReadingBatch, Registry, Timestamp};
+use caretaker_core::{Gateway, ReadingBatch, Registry, Timestamp};
 
 mod chirpstack;
 mod json;
@@ -75,6 +79,9 @@ pub enum RejectReason {
     UnsupportedFormat,
     /// The topic matches no known format.
     UnknownTopic,
+    /// The publisher may not publish on the topic, or the sensor belongs to
+    /// another gateway.
+    WrongGateway,
 }
 
 impl RejectReason {
@@ -90,6 +97,7 @@ impl RejectReason {
         Self::OutOfRange,
         Self::UnsupportedFormat,
         Self::UnknownTopic,
+        Self::WrongGateway,
     ];
 
     /// The reason's name in quarantine files and metrics (`unknown_sensor`).
@@ -105,6 +113,7 @@ impl RejectReason {
             Self::OutOfRange => "out_of_range",
             Self::UnsupportedFormat => "unsupported_format",
             Self::UnknownTopic => "unknown_topic",
+            Self::WrongGateway => "wrong_gateway",
         }
     }
 }
@@ -161,6 +170,10 @@ pub struct DecodeContext<'a> {
     pub max_payload: usize,
     /// Zigbee2MQTT base topics (`zigbee2mqtt`, or whatever the bridge is configured with).
     pub zigbee_base_topics: &'a [String],
+    /// The gateway that published the message, when the connection says so (the
+    /// embedded listener); `None` on a broker that enforces each gateway's topics,
+    /// where the topic says who published.
+    pub publisher: Option<&'a str>,
 }
 
 /// What a topic calls for.
@@ -241,10 +254,19 @@ pub fn decode(
     ctx: &DecodeContext<'_>,
     out: &mut ReadingBatch,
 ) -> Verdict {
+    // Topic first, then who published it, then (unless it carries no readings) the payload.
     let format = match route(topic, ctx) {
-        Route::Decode(format) => format,
-        Route::Ignore(why) => return Verdict::ignored(why),
         Route::Reject(rejection) => return Verdict::rejected(rejection),
+        Route::Ignore(why) => Err(why),
+        Route::Decode(format) => Ok(format),
+    };
+    let gateway = match publisher(topic, ctx) {
+        Ok(gateway) => gateway,
+        Err(rejection) => return Verdict::rejected(rejection),
+    };
+    let format = match format {
+        Ok(format) => format,
+        Err(why) => return Verdict::ignored(why),
     };
     if payload.len() > ctx.max_payload {
         return Verdict::rejected(Rejection::new(
@@ -271,12 +293,61 @@ pub fn decode(
             ));
         }
     };
-    match format {
+    let start = out.len();
+    let mut verdict = match format {
         Format::Native => native::decode(text, ctx, out),
         Format::ZigbeeDevice(device) => zigbee::decode_device(device, text, ctx, out),
         Format::ZigbeeAttribute { device, attribute } => {
             zigbee::decode_attribute(device, attribute, text, ctx, out)
         }
         Format::ChirpStackUplink { dev_eui } => chirpstack::decode_uplink(dev_eui, text, ctx, out),
+    };
+    let sensors = ctx.registry.sensors();
+    out.retain_from(
+        start,
+        |sensor| sensors[sensor as usize].gateway == gateway.name,
+        |reading| {
+            let sensor = &sensors[reading.sensor as usize];
+            verdict.accepted -= 1;
+            verdict.rejected.push(Rejection::new(
+                RejectReason::WrongGateway,
+                format!(
+                    "sensor {} belongs to gateway {}, not {}",
+                    sensor.id, sensor.gateway, gateway.name
+                ),
+            ));
+        },
+    );
+    verdict
+}
+
+/// The gateway that published a message on `topic`: the connection's, which
+/// must be declared and may publish there; or, on a broker that enforces each
+/// gateway's topics, the one gateway whose topics include it.
+fn publisher<'r>(topic: &str, ctx: &DecodeContext<'r>) -> Result<&'r Gateway, Rejection> {
+    let wrong = |detail: String| Rejection::new(RejectReason::WrongGateway, detail);
+    match ctx.publisher {
+        Some(name) => {
+            let gateway = ctx.registry.gateway(name).ok_or_else(|| {
+                wrong(format!(
+                    "gateway {} is not declared in the registry",
+                    value::Quoted(name)
+                ))
+            })?;
+            if gateway.may_publish(topic) {
+                Ok(gateway)
+            } else {
+                Err(wrong(format!(
+                    "gateway {name} may not publish on topic {}",
+                    value::Quoted(topic)
+                )))
+            }
+        }
+        None => ctx.registry.gateway_for_topic(topic).ok_or_else(|| {
+            wrong(format!(
+                "no gateway in the registry publishes on topic {}",
+                value::Quoted(topic)
+            ))
+        }),
     }
 }

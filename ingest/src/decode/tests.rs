@@ -8,8 +8,9 @@
 use std::fmt::Write as _;
 
 use caretaker_core::{
-    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, LorawanAddress, Metric,
-    ReadingBatch, Registry, Sensor, SensorAddress, SensorId, Timestamp, ZigbeeAddress,
+    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Gateway, GatewayName,
+    GatewayProtocol, LorawanAddress, Metric, ReadingBatch, Registry, Sensor, SensorAddress,
+    SensorId, Timestamp, ZigbeeAddress,
 };
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -37,6 +38,8 @@ const SENSORS: &[(&str, Metric, Addr)] = &[
     ("A-BLR-1-pressure", Metric::Pressure, Native(None)),
     ("A-BLR-1-run", Metric::RunState, Native(None)),
     ("B-SUMP-1-level", Metric::WaterLevel, Native(Some("sump-b"))),
+    // The one sensor of gateway-b; every other native sensor is gateway-a's.
+    ("B-BLR-1-supply", Metric::SupplyTemperature, Native(None)),
     (
         "Z-BED-temp",
         Metric::AirTemperature,
@@ -241,12 +244,62 @@ const SENSORS: &[(&str, Metric, Addr)] = &[
     ),
 ];
 
+/// Application ids of the ChirpStack fixtures and cases.
+const APPLICATIONS: &[&str] = &[
+    "1",
+    "2",
+    "8",
+    "x",
+    "6f1c9a52",
+    "3ef9e6b9-ec54-4eda-86b8-a5fb46899f39",
+    "17c82e96-be03-4f38-aef3-f83d48582d97",
+    "635fda7b-0428-495e-812f-027490bcaf9d",
+    "a6876544-453b-4586-9df2-ab165acac6f6",
+];
+
+/// The test registry's gateways: two native ones, a Zigbee2MQTT bridge per base
+/// topic of the fixtures, and a ChirpStack integration of their applications.
+fn gateways() -> Vec<Gateway> {
+    let gateway = |name: &str, protocol| Gateway {
+        name: GatewayName::parse(name).unwrap(),
+        protocol,
+    };
+    let zigbee = |base: &str| GatewayProtocol::Zigbee2mqtt {
+        base_topic: base.into(),
+    };
+    vec![
+        gateway("gateway-a", GatewayProtocol::Native),
+        gateway("gateway-b", GatewayProtocol::Native),
+        gateway("zigbee-bridge", zigbee("zigbee2mqtt")),
+        gateway("cc1352-bridge", zigbee("zigbee2mqttcc1352")),
+        gateway("myzigbee-bridge", zigbee("myzigbee")),
+        gateway(
+            "lorawan-bridge",
+            GatewayProtocol::Chirpstack {
+                applications: APPLICATIONS.iter().map(|a| a.to_string()).collect(),
+            },
+        ),
+    ]
+}
+
+/// The gateway that owns a test sensor.
+fn owner(id: &str, addr: &Addr) -> &'static str {
+    match addr {
+        Native(_) if id == "B-BLR-1-supply" => "gateway-b",
+        Native(_) => "gateway-a",
+        Zigbee("plug_zigbee23", _) => "cc1352-bridge",
+        Zigbee(..) => "zigbee-bridge",
+        Lora(..) => "lorawan-bridge",
+    }
+}
+
 fn registry() -> Registry {
     let building = BuildingId::parse("A").unwrap();
     let equipment = EquipmentId::parse("A-TEST-1").unwrap();
     let sensors = SENSORS
         .iter()
         .map(|(id, metric, addr)| Sensor {
+            gateway: GatewayName::parse(owner(id, addr)).unwrap(),
             id: SensorId::parse(id).unwrap(),
             equipment: equipment.clone(),
             metric: *metric,
@@ -301,6 +354,7 @@ fn registry() -> Registry {
             serves: vec![],
         }],
         sensors,
+        gateways(),
     )
 }
 
@@ -318,6 +372,7 @@ fn context<'a>(registry: &'a Registry, bases: &'a [String], at: &str) -> DecodeC
         max_future_ms: MAX_FUTURE_MS,
         max_payload: MAX_PAYLOAD,
         zigbee_base_topics: bases,
+        publisher: None,
     }
 }
 
@@ -342,9 +397,24 @@ fn render(registry: &Registry, verdict: &Verdict, out: &ReadingBatch) -> String 
 /// with `expect` (indentation and blank lines aside).
 #[track_caller]
 fn check_at(topic: &str, payload: impl AsRef<[u8]>, at: &str, expect: &str) {
+    check_from(None, topic, payload, at, expect);
+}
+
+/// [`check_at`] for a message whose connection says which gateway published it.
+#[track_caller]
+fn check_from(
+    publisher: Option<&str>,
+    topic: &str,
+    payload: impl AsRef<[u8]>,
+    at: &str,
+    expect: &str,
+) {
     let registry = registry();
     let bases = bases();
-    let ctx = context(&registry, &bases, at);
+    let ctx = DecodeContext {
+        publisher,
+        ..context(&registry, &bases, at)
+    };
     let mut out = ReadingBatch::default();
     let verdict = decode(topic, payload.as_ref(), &ctx, &mut out);
     assert_eq!(
@@ -655,6 +725,67 @@ fn decode_chirpstack_fixtures() {
 // ---------------------------------------------------------------- native
 
 const NATIVE: &str = "caretaker/gateway-a/readings";
+
+// ---------------------------------------------------------------- ownership
+
+#[test]
+fn a_gateway_stores_only_its_own_sensors_on_its_own_topics() {
+    let own = r#"{"sensor": "A-BLR-1-supply", "ts": "2024-01-31T11:59:00Z", "value": 71.5}"#;
+    let other = r#"{"sensor": "B-BLR-1-supply", "ts": "2024-01-31T11:59:00Z", "value": 77.7}"#;
+    let both = format!("[{own}, {other}]");
+    // Own sensor on own topic: stored, whether the connection or the topic says who published.
+    for publisher in [None, Some("gateway-a")] {
+        check_from(publisher, NATIVE, own, AT, "A-BLR-1-supply 2024-01-31T11:59:00Z 71.5");
+    }
+    // Another gateway's sensor on its own topic: that reading is refused, the rest stored.
+    for publisher in [None, Some("gateway-a")] {
+        check_from(
+            publisher,
+            NATIVE,
+            &both,
+            AT,
+            "A-BLR-1-supply 2024-01-31T11:59:00Z 71.5
+             rejected wrong_gateway: sensor B-BLR-1-supply belongs to gateway gateway-b, not gateway-a",
+        );
+    }
+    // Another gateway's topic.
+    check_from(
+        Some("gateway-a"),
+        "caretaker/gateway-b/readings",
+        other,
+        AT,
+        r#"rejected wrong_gateway: gateway gateway-a may not publish on topic "caretaker/gateway-b/readings""#,
+    );
+    check_from(
+        Some("gateway-a"),
+        "zigbee2mqtt/Bedroom Temperature Sensor",
+        r#"{"temperature": 21.5}"#,
+        AT,
+        r#"rejected wrong_gateway: gateway gateway-a may not publish on topic "zigbee2mqtt/Bedroom Temperature Sensor""#,
+    );
+    // A gateway Caretaker has credentials for but the registry does not declare.
+    check_from(
+        Some("gw-x"),
+        "caretaker/gw-x/readings",
+        other,
+        AT,
+        r#"rejected wrong_gateway: gateway "gw-x" is not declared in the registry"#,
+    );
+    // Through a broker that enforces topics, a topic no declared gateway owns.
+    check(
+        "caretaker/gw-x/readings",
+        other,
+        r#"rejected wrong_gateway: no gateway in the registry publishes on topic "caretaker/gw-x/readings""#,
+    );
+    // A bridge's messages that carry no readings are still only its own to send.
+    check_from(
+        Some("zigbee-bridge"),
+        "zigbee2mqtt/bridge/state",
+        "online",
+        AT,
+        "ignored: zigbee2mqtt bridge message",
+    );
+}
 
 #[test]
 fn decode_native_single_reading() {
@@ -1206,6 +1337,11 @@ fn decode_rejects_with_every_reason() {
             "homeassistant/sensor/x/config",
             b"{}",
             RejectReason::UnknownTopic,
+        ),
+        (
+            "caretaker/gateway-a/readings",
+            br#"{"sensor": "B-BLR-1-supply", "ts": "2024-01-31T11:59:00Z", "value": 70}"#,
+            RejectReason::WrongGateway,
         ),
     ];
     let registry = registry();

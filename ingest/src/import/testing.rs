@@ -2,8 +2,8 @@
 //! small registry (a boiler with a supply temperature and a run state, a pump
 //! with two vibration sensors).
 use caretaker_core::{
-    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Metric, Registry, Sensor,
-    SensorAddress, SensorId, Timestamp, Unit, UnitId,
+    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, Gateway, GatewayName,
+    GatewayProtocol, Metric, Registry, Sensor, SensorAddress, SensorId, Timestamp, Unit, UnitId,
 };
 use chrono::NaiveDate;
 
@@ -44,6 +44,7 @@ pub(super) fn registry() -> Registry {
         expected_range: metric.physical_range(),
         interval_s: 300,
         address: SensorAddress::default(),
+        gateway: GatewayName::parse("gateway-a").unwrap(),
     };
     Registry::from_checked_parts(
         Coop {
@@ -68,5 +69,9 @@ pub(super) fn registry() -> Registry {
             sensor("A-PMP-1-vib-a", "A-PMP-1", Metric::VibrationRms),
             sensor("A-PMP-1-vib-b", "A-PMP-1", Metric::VibrationRms),
         ],
+        vec![Gateway {
+            name: GatewayName::parse("gateway-a").unwrap(),
+            protocol: GatewayProtocol::Native,
+        }],
     )
 }

@@ -7,15 +7,20 @@ use std::fmt;
 use std::path::Path;
 
 use caretaker_core::{
-    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, LorawanAddress, Metric,
-    Registry, Sensor, SensorAddress, SensorId, Unit, UnitId, ZigbeeAddress,
+    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, GatewayName,
+    LorawanAddress, Metric, Registry, Sensor, SensorAddress, SensorId, Unit, UnitId,
+    ZigbeeAddress,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod gateways;
+
+use gateways::{Gateways, RawGateway};
+
 /// The sample co-op's registry, shipped with Caretaker.
-pub const SAMPLE_REGISTRY: &str = include_str!("../sample-coop.toml");
+pub const SAMPLE_REGISTRY: &str = include_str!("../../sample-coop.toml");
 
 /// Name under which the sample registry is reported in errors.
 pub const SAMPLE_REGISTRY_NAME: &str = "<sample co-op>";
@@ -128,6 +133,8 @@ struct RawRegistry {
     equipment: Vec<RawEquipment>,
     #[serde(default)]
     sensor: Vec<RawSensor>,
+    #[serde(default)]
+    gateway: Vec<RawGateway>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +157,7 @@ struct RawBuilding {
     #[serde(default)]
     address: String,
     floors: Spanned<i64>,
+    gateway: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +206,7 @@ struct RawSensor {
     native: Option<Spanned<String>>,
     zigbee: Option<Spanned<RawZigbee>>,
     lorawan: Option<Spanned<RawLorawan>>,
+    gateway: Option<Spanned<String>>,
 }
 
 fn default_interval() -> Spanned<i64> {
@@ -223,6 +232,8 @@ struct RawLorawan {
 struct Buildings {
     ids: HashSet<BuildingId>,
     floors: HashMap<BuildingId, i64>,
+    /// The default gateway of each building that has one.
+    gateway: HashMap<BuildingId, GatewayName>,
 }
 
 /// A piece of equipment as checked: itself if usable, and the units it serves
@@ -311,10 +322,11 @@ impl Checker<'_> {
             name: raw.coop.name,
             currency: raw.coop.currency,
         };
+        let mut gateways = self.gateways(raw.gateway);
         let mut buildings = Buildings::default();
         let mut building_list = Vec::new();
         for b in raw.building {
-            building_list.extend(self.building(b, &mut buildings));
+            building_list.extend(self.building(b, &mut buildings, &gateways));
         }
         let mut unit_ids = HashSet::new();
         let mut units = Vec::new();
@@ -329,12 +341,16 @@ impl Checker<'_> {
             });
         }
         let mut equipment_ids = HashSet::new();
+        let mut equipment_building = HashMap::new();
         let mut served: HashSet<UnitId> = HashSet::new();
         let mut equipment = Vec::new();
         let today = chrono::Utc::now().date_naive();
         for e in raw.equipment {
             let checked = self.equipment(e, &mut equipment_ids, &buildings.ids, &units, today);
             served.extend(checked.serves.iter().cloned());
+            if let Some(e) = &checked.equipment {
+                equipment_building.insert(e.id.clone(), e.building.clone());
+            }
             equipment.extend(checked.equipment);
         }
         self.report_unserved_units(&units, &served);
@@ -342,19 +358,37 @@ impl Checker<'_> {
         let mut addresses = Addresses::default();
         let mut sensors = Vec::new();
         for s in raw.sensor {
-            sensors.extend(self.sensor(s, &mut sensor_ids, &equipment_ids, &mut addresses));
+            let owner = self.owner(&s, &mut gateways, &buildings, &equipment_building);
+            sensors.extend(self.sensor(s, &mut sensor_ids, &equipment_ids, &mut addresses, owner));
         }
-        Registry::from_checked_parts(coop, building_list, units, equipment, sensors)
+        self.report_idle_gateways(&gateways);
+        Registry::from_checked_parts(
+            coop,
+            building_list,
+            units,
+            equipment,
+            sensors,
+            gateways.into_list(),
+        )
     }
 
     /// Checks a building; `None` if its id is unusable.
-    fn building(&mut self, b: RawBuilding, seen: &mut Buildings) -> Option<Building> {
+    fn building(
+        &mut self,
+        b: RawBuilding,
+        seen: &mut Buildings,
+        gateways: &Gateways,
+    ) -> Option<Building> {
         let id = self.id(&b.id, "building", BuildingId::parse, &mut seen.ids);
         if *b.floors.get_ref() < 1 {
             self.report(&b.floors, "a building needs at least 1 floor");
         }
+        let gateway = b.gateway.as_ref().and_then(|g| self.gateway_reference(g, gateways));
         let id = id?;
         seen.floors.insert(id.clone(), *b.floors.get_ref());
+        if let Some(gateway) = gateway {
+            seen.gateway.insert(id.clone(), gateway);
+        }
         Some(Building {
             id,
             name: b.name,
@@ -507,13 +541,15 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks a sensor against the equipment and the addresses of earlier sensors.
+    /// Checks a sensor against the equipment and the addresses of earlier sensors;
+    /// `owner` is its gateway, already checked.
     fn sensor(
         &mut self,
         s: RawSensor,
         seen: &mut HashSet<SensorId>,
         equipment_ids: &HashSet<EquipmentId>,
         addresses: &mut Addresses,
+        owner: Option<GatewayName>,
     ) -> Option<Sensor> {
         let id = self.id(&s.id, "sensor", SensorId::parse, seen);
         let equipment =
@@ -544,6 +580,7 @@ impl Checker<'_> {
                 zigbee,
                 lorawan,
             },
+            gateway: owner?,
         })
     }
 
