@@ -241,7 +241,10 @@ def gateway_of(topic: str) -> str:
 
 
 def quarantine(data: Path) -> pl.DataFrame:
-    """Every quarantined message: received_at (UTC), topic, gateway, reason, detail, payload_bytes."""
+    """Every quarantined message: received_at (UTC), topic, gateway, reason, detail, payload_bytes.
+
+    ``gateway`` is the gateway logged in on Caretaker's own MQTT listener (the line's
+    ``gateway`` field); for a message from another broker, guessed from its topic."""
     rows = []
     for f in sorted((data / "quarantine").glob("*.jsonl")):
         with open(f, encoding="utf-8") as lines:
@@ -252,17 +255,22 @@ def quarantine(data: Path) -> pl.DataFrame:
     schema = {
         "received_at": pl.String,
         "topic": pl.String,
+        "sender": pl.String,
         "reason": pl.String,
         "detail": pl.String,
         "payload_bytes": pl.Int64,
     }
     frame = pl.DataFrame(
-        [{k: r.get(k) for k in schema} for r in rows], schema=schema
+        [{**{k: r.get(k) for k in schema}, "sender": r.get("gateway")} for r in rows],
+        schema=schema,
     )
     return frame.with_columns(
         pl.col("received_at").str.to_datetime(time_zone="UTC", time_unit="ms"),
-        pl.col("topic").map_elements(gateway_of, return_dtype=pl.String).alias("gateway"),
-    )
+        pl.coalesce(
+            pl.col("sender"),
+            pl.col("topic").map_elements(gateway_of, return_dtype=pl.String),
+        ).alias("gateway"),
+    ).drop("sender")
 
 
 def events(data: Path) -> pl.DataFrame:

@@ -97,7 +97,8 @@ while time.monotonic() < deadline:
     time.sleep(0.2)
 sys.exit("caretaker ingest did not connect to its broker within 60 s")
 EOF_READY
-  pub() { mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -u "$1" -P "$2" -t "$3" -m "$4"; }
+  # A gateway's client id is its name.
+  pub() { mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -i "$1" -u "$1" -P "$2" -t "$3" -m "$4"; }
   now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   a=(gateway-a "$pass_a" caretaker/gateway-a/readings)
   b=(gateway-b "$pass_b" caretaker/gateway-b/readings)
@@ -110,23 +111,25 @@ EOF_READY
   pub "${b[@]}" "{\"sensor\": \"B-BLR-1-supply\", \"ts\": \"$now\", \"value\": \"hot\"}"
   pub "${b[@]}" '{"sensor": "B-BLR-1-supply", "ts": "yesterday", "value": 61}'
   pub gateway-a "$pass_a" "zigbee2mqtt/Birch House/laundry/leak 9" '{"water_leak": true}'
-  # The broker acknowledges a publish on receipt: wait until ingest has refused all 11.
+  # gateway-a writing gateway-b's boiler.
+  pub "${a[@]}" "{\"sensor\": \"B-BLR-1-supply\", \"ts\": \"$now\", \"value\": 77.7}"
+  # Each publish is acknowledged once its refusal is durable; the counters confirm all 12.
   "$PY" - "$METRICS_PORT" <<'EOF_REFUSED' || { cat "$WORK/ingest.log" >&2; exit 1; }
 import sys, time, urllib.request
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
-    if sum(float(l.split()[-1]) for l in text.splitlines() if l.startswith("caretaker_quarantined_total{")) >= 11:
+    if sum(float(l.split()[-1]) for l in text.splitlines() if l.startswith("caretaker_quarantined_total{")) >= 12:
         sys.exit(0)
     time.sleep(0.2)
-sys.exit("caretaker ingest did not quarantine the 11 messages within 60 s")
+sys.exit("caretaker ingest did not quarantine the 12 messages within 60 s")
 EOF_REFUSED
   kill -TERM "$INGEST_PID"
   wait "$INGEST_PID" || { cat "$WORK/ingest.log" >&2; exit 1; }
   INGEST_PID=""
   refused="$(cat "$DATA"/quarantine/*.jsonl 2>/dev/null | wc -l)"
-  if [ "$refused" -ne 11 ]; then
-    echo "error: 11 messages sent to be refused, $refused in the quarantine" >&2
+  if [ "$refused" -ne 12 ]; then
+    echo "error: 12 messages sent to be refused, $refused in the quarantine" >&2
     exit 1
   fi
 else
