@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{IngestProcess, Mosquitto, add_gateway, base_time, free_port, metric, run_ok};
-use rumqttc::{Client, Connection, ConnectReturnCode, Event, MqttOptions, Packet, QoS};
+use rumqttc::{Client, ConnectReturnCode, Connection, Event, MqttOptions, Packet, QoS};
 
 /// A reading of `sensor` at `base + seq` minutes, on `gateway`'s native topic.
 fn reading(gateway: &str, sensor: &str, ts: i64) -> (String, Vec<u8>) {
@@ -31,7 +31,9 @@ impl Session {
         }
         let (client, mut connection) = Client::new(options, 16);
         match connection.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) if ack.code == ConnectReturnCode::Success => {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(ack))))
+                if ack.code == ConnectReturnCode::Success =>
+            {
                 Ok(Self { client, connection })
             }
             Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => Err(format!("{:?}", ack.code)),
@@ -42,7 +44,11 @@ impl Session {
 
     /// Publishes at QoS 1; whether the broker acknowledged it within a few seconds.
     fn publish(&mut self, (topic, payload): (String, Vec<u8>)) -> bool {
-        if self.client.publish(topic, QoS::AtLeastOnce, false, payload).is_err() {
+        if self
+            .client
+            .publish(topic, QoS::AtLeastOnce, false, payload)
+            .is_err()
+        {
             return false;
         }
         self.until(Duration::from_secs(5), |p| matches!(p, Packet::PubAck(_)))
@@ -63,7 +69,8 @@ impl Session {
 
     /// Whether any message arrives within `wait`.
     fn receives_anything(&mut self, wait: Duration) -> bool {
-        self.until(wait, |p| matches!(p, Packet::Publish(_))).is_some()
+        self.until(wait, |p| matches!(p, Packet::Publish(_)))
+            .is_some()
     }
 
     /// Whether the connection is closed by the broker within `wait`.
@@ -94,7 +101,10 @@ impl Session {
 
 /// Quarantined count for one reason.
 fn quarantined(text: &str, reason: &str) -> f64 {
-    metric(text, &format!("caretaker_quarantined_total{{reason=\"{reason}\"}}"))
+    metric(
+        text,
+        &format!("caretaker_quarantined_total{{reason=\"{reason}\"}}"),
+    )
 }
 
 /// The stored readings' keys as `(sensor, ts)`.
@@ -125,51 +135,84 @@ fn on_the_embedded_listener_a_gateway_stores_only_its_own_sensors_on_its_own_top
     assert!(a.publish(reading("gateway-b", "B-BLR-1-supply", t)));
     assert!(a.publish(reading("gateway-a", "B-BLR-1-supply", t + 60_000)));
     // A bridge's topic.
-    let z2m = ("zigbee2mqtt/Maple Court/roof/leak 1".to_owned(), br#"{"water_leak": true}"#.to_vec());
+    let z2m = (
+        "zigbee2mqtt/Maple Court/roof/leak 1".to_owned(),
+        br#"{"water_leak": true}"#.to_vec(),
+    );
     assert!(a.publish(z2m));
     // Nobody's readings to read.
     assert!(!a.subscribe("#"), "a gateway may subscribe to every topic");
     assert!(!a.subscribe("caretaker/gateway-b/readings"));
-    assert!(a.subscribe("caretaker/gateway-a/#"), "its own topics are its own");
+    assert!(
+        a.subscribe("caretaker/gateway-a/#"),
+        "its own topics are its own"
+    );
     let mut b = Session::open(port, "gateway-b", Some(("gateway-b", &pass_b))).unwrap();
     assert!(b.publish(reading("gateway-b", "B-BLR-1-supply", t + 120_000)));
-    assert!(!a.receives_anything(Duration::from_secs(1)), "gateway-a read gateway-b's readings");
+    assert!(
+        !a.receives_anything(Duration::from_secs(1)),
+        "gateway-a read gateway-b's readings"
+    );
 
     // Another's client id, or ingest's, is refused; so is a guessed password.
     assert_eq!(
-        Session::open(port, "gateway-b", Some(("gateway-a", &pass_a))).err().as_deref(),
+        Session::open(port, "gateway-b", Some(("gateway-a", &pass_a)))
+            .err()
+            .as_deref(),
         Some("BadClientId")
     );
     assert_eq!(
-        Session::open(port, "caretaker-ingest", Some(("gateway-a", &pass_a))).err().as_deref(),
+        Session::open(port, "caretaker-ingest", Some(("gateway-a", &pass_a)))
+            .err()
+            .as_deref(),
         Some("BadClientId")
     );
     assert!(Session::open(port, "gateway-a", Some(("gateway-a", "guess"))).is_err());
-    assert!(Session::open(port, "anyone", None).is_err(), "anonymous accepted");
+    assert!(
+        Session::open(port, "anyone", None).is_err(),
+        "anonymous accepted"
+    );
 
     // Rotation: the connected gateway is cut off within seconds, the old password refused.
     let new_a = run_ok(common::caretaker(&data).args(["gateway", "rotate", "gateway-a"]));
-    let new_a = new_a.lines().find_map(|l| l.strip_prefix("password: ")).unwrap().to_owned();
-    assert!(a.is_closed_within(Duration::from_secs(8)), "rotated gateway still connected");
+    let new_a = new_a
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        a.is_closed_within(Duration::from_secs(8)),
+        "rotated gateway still connected"
+    );
     assert!(Session::open(port, "gateway-a", Some(("gateway-a", &pass_a))).is_err());
     let mut a = Session::open(port, "gateway-a", Some(("gateway-a", &new_a))).unwrap();
     assert!(a.publish(reading("gateway-a", "A-BLR-1-supply", t + 180_000)));
 
     // Revocation: cut off within seconds; no new login.
     run_ok(common::caretaker(&data).args(["gateway", "revoke", "gateway-b"]));
-    assert!(b.is_closed_within(Duration::from_secs(8)), "revoked gateway still connected");
+    assert!(
+        b.is_closed_within(Duration::from_secs(8)),
+        "revoked gateway still connected"
+    );
     assert!(Session::open(port, "gateway-b", Some(("gateway-b", &pass_b))).is_err());
     // A revoked name can be issued again, with a new password.
     let again = add_gateway(&data, "gateway-b");
     assert!(Session::open(port, "gateway-b", Some(("gateway-b", &again))).is_ok());
 
     let text = ingest.wait_until(Duration::from_secs(30), |m| {
-        metric(m, "caretaker_readings_stored_total") >= 3.0 && metric(m, "caretaker_readings_buffered") == 0.0
+        metric(m, "caretaker_readings_stored_total") >= 3.0
+            && metric(m, "caretaker_readings_buffered") == 0.0
     });
     assert_eq!(quarantined(&text, "wrong_gateway"), 3.0, "{text}");
     assert_eq!(metric(&text, "caretaker_mqtt_connections_total"), 1.0);
-    assert!(metric(&text, "caretaker_gateway_logins_refused_total") >= 5.0, "{text}");
-    assert_eq!(metric(&text, "caretaker_gateway_subscriptions_refused_total"), 2.0);
+    assert!(
+        metric(&text, "caretaker_gateway_logins_refused_total") >= 5.0,
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "caretaker_gateway_subscriptions_refused_total"),
+        2.0
+    );
     ingest.stop();
     assert_eq!(
         stored(&data),
@@ -184,7 +227,11 @@ fn on_the_embedded_listener_a_gateway_stores_only_its_own_sensors_on_its_own_top
         .flatten()
         .map(|f| std::fs::read_to_string(f.path()).unwrap())
         .collect();
-    assert_eq!(quarantine.matches("\"wrong_gateway\"").count(), 3, "{quarantine}");
+    assert_eq!(
+        quarantine.matches("\"wrong_gateway\"").count(),
+        3,
+        "{quarantine}"
+    );
 }
 
 /// Mosquitto as docs/ingest.md configures it: passwords, client ids bound to
@@ -206,7 +253,15 @@ fn mosquitto_for_gateways(dir: &Path) -> Option<Mosquitto> {
         if !common::mosquitto_available() {
             return None;
         }
-        assert!(cmd.arg("-b").arg(&passwords).arg(user).arg(pass).status().unwrap().success());
+        assert!(
+            cmd.arg("-b")
+                .arg(&passwords)
+                .arg(user)
+                .arg(pass)
+                .status()
+                .unwrap()
+                .success()
+        );
     }
     let acl = dir.join("acl");
     std::fs::write(
@@ -250,13 +305,20 @@ fn through_mosquitto_a_gateway_stores_only_its_own_sensors_on_its_own_topics() {
     a.subscribe("#");
     let mut b = Session::open(port, "gateway-b", Some(("gateway-b", "b-secret"))).unwrap();
     assert!(b.publish(reading("gateway-b", "B-BLR-1-supply", t + 120_000)));
-    assert!(!a.receives_anything(Duration::from_secs(1)), "gateway-a read gateway-b's readings");
+    assert!(
+        !a.receives_anything(Duration::from_secs(1)),
+        "gateway-a read gateway-b's readings"
+    );
     // Asking for ingest's client id gets the gateway's own (use_username_as_clientid):
     // ingest keeps its session.
-    let mut thief = Session::open(port, "caretaker-ingest", Some(("gateway-b", "b-secret"))).unwrap();
+    let mut thief =
+        Session::open(port, "caretaker-ingest", Some(("gateway-b", "b-secret"))).unwrap();
     assert!(thief.publish(reading("gateway-b", "B-BLR-1-supply", t + 180_000)));
     assert!(Session::open(port, "gateway-a", Some(("gateway-a", "guess"))).is_err());
-    assert!(Session::open(port, "anyone", None).is_err(), "anonymous accepted");
+    assert!(
+        Session::open(port, "anyone", None).is_err(),
+        "anonymous accepted"
+    );
 
     ingest.wait_until(Duration::from_secs(30), |m| {
         metric(m, "caretaker_readings_stored_total") >= 3.0
@@ -267,7 +329,11 @@ fn through_mosquitto_a_gateway_stores_only_its_own_sensors_on_its_own_topics() {
     std::thread::sleep(Duration::from_secs(1));
     let text = ingest.metrics();
     assert_eq!(quarantined(&text, "wrong_gateway"), 1.0, "{text}");
-    assert_eq!(metric(&text, "caretaker_mqtt_connections_total"), 1.0, "{text}");
+    assert_eq!(
+        metric(&text, "caretaker_mqtt_connections_total"),
+        1.0,
+        "{text}"
+    );
     ingest.stop();
     assert_eq!(
         stored(&data),

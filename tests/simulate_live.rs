@@ -11,9 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{
-    IngestProcess, Mosquitto, caretaker, free_port, metric, run_ok, stored_readings,
-};
+use common::{IngestProcess, Mosquitto, caretaker, free_port, metric, run_ok, stored_readings};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
 /// Runs `simulate live` against the broker on `port` for `duration`; returns

@@ -192,7 +192,9 @@ mod tests {
     fn retain_from_keeps_order_and_reports_what_it_drops() {
         let mut batch = ReadingBatch::default();
         for (sensor, ts) in [(0, 1), (1, 2), (2, 3), (1, 4), (3, 5)] {
-            batch.push(sensor, Timestamp::from_millis(ts), ts as f64).unwrap();
+            batch
+                .push(sensor, Timestamp::from_millis(ts), ts as f64)
+                .unwrap();
         }
         let mut dropped = Vec::new();
         batch.retain_from(1, |s| s != 1, |r| dropped.push(r.ts.millis()));

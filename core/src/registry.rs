@@ -68,8 +68,9 @@ impl Gateway {
         match &self.protocol {
             GatewayProtocol::Native => {}
             GatewayProtocol::Zigbee2mqtt { base_topic } => filters.push(format!("{base_topic}/#")),
-            GatewayProtocol::Chirpstack { applications } => filters
-                .extend(applications.iter().map(|a| format!("application/{a}/#"))),
+            GatewayProtocol::Chirpstack { applications } => {
+                filters.extend(applications.iter().map(|a| format!("application/{a}/#")))
+            }
         }
         filters
     }

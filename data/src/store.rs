@@ -431,12 +431,11 @@ impl Store {
     pub async fn gateway_password_hashes(
         &self,
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT name, password_hash FROM gateways WHERE revoked_at_ms IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.db())?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, password_hash FROM gateways WHERE revoked_at_ms IS NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.db())?;
         Ok(rows.into_iter().collect())
     }
 

@@ -52,7 +52,11 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
         let Some(gateway) = registry.gateway(sensor.gateway.as_str()) else {
             continue;
         };
-        match (&gateway.protocol, &sensor.address.zigbee, &sensor.address.lorawan) {
+        match (
+            &gateway.protocol,
+            &sensor.address.zigbee,
+            &sensor.address.lorawan,
+        ) {
             (GatewayProtocol::Zigbee2mqtt { .. }, Some(z), _) => {
                 // A device reports all its keys at once: one message per device and time.
                 let v = if sensor.metric == Metric::WaterLeak {
@@ -60,7 +64,9 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
                 } else {
                     number(value)
                 };
-                let entry = zigbee.entry((gateway.name.as_str(), z.name.as_str(), ts)).or_default();
+                let entry = zigbee
+                    .entry((gateway.name.as_str(), z.name.as_str(), ts))
+                    .or_default();
                 entry.insert(z.key.clone(), v);
                 entry.insert(
                     "last_seen".into(),
@@ -68,7 +74,9 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
                 );
             }
             (GatewayProtocol::Chirpstack { .. }, _, Some(l)) => {
-                let entry = lorawan.entry((gateway.name.as_str(), l.dev_eui.as_str(), ts)).or_default();
+                let entry = lorawan
+                    .entry((gateway.name.as_str(), l.dev_eui.as_str(), ts))
+                    .or_default();
                 entry.insert(l.field.clone(), number(value));
             }
             _ => {
@@ -77,11 +85,14 @@ pub fn encode_batch(registry: &Registry, batch: &ReadingBatch, fcnt: &mut u32) -
                     .native
                     .as_deref()
                     .unwrap_or(sensor.id.as_str());
-                native.entry(gateway.name.as_str()).or_default().push(json!({
-                    "sensor": id,
-                    "ts": Timestamp::from_millis(ts).to_string(),
-                    "value": number(value),
-                }));
+                native
+                    .entry(gateway.name.as_str())
+                    .or_default()
+                    .push(json!({
+                        "sensor": id,
+                        "ts": Timestamp::from_millis(ts).to_string(),
+                        "value": number(value),
+                    }));
             }
         }
     }

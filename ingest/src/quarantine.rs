@@ -178,8 +178,12 @@ impl Quarantine {
             };
             if day < oldest {
                 match std::fs::remove_file(entry.path()) {
-                    Ok(()) => tracing::info!(file = %entry.path().display(), "quarantine file past its retention removed"),
-                    Err(e) => tracing::warn!(error = %e, file = %entry.path().display(), "cannot remove an expired quarantine file"),
+                    Ok(()) => {
+                        tracing::info!(file = %entry.path().display(), "quarantine file past its retention removed")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, file = %entry.path().display(), "cannot remove an expired quarantine file")
+                    }
                 }
             }
         }
@@ -219,7 +223,10 @@ mod tests {
         let rejection = Rejection::new(RejectReason::InvalidJson, "payload is not JSON");
         let at = Timestamp::parse("2024-01-10T12:00:00Z").unwrap();
         let outcomes: Vec<Recorded> = (0..10)
-            .map(|_| q.record(at, "caretaker/gw/readings", Some("gw"), b"{", &rejection).unwrap())
+            .map(|_| {
+                q.record(at, "caretaker/gw/readings", Some("gw"), b"{", &rejection)
+                    .unwrap()
+            })
             .collect();
         q.sync().unwrap();
         let written = outcomes.iter().filter(|r| **r == Recorded::Written).count();
@@ -229,7 +236,13 @@ mod tests {
         assert!(today.len() <= 600);
         assert_eq!(today.lines().count(), written);
         assert!(today.contains(r#""gateway":"gw""#));
-        assert!(!dir.path().join("2024-01-01.jsonl").exists(), "past the retention");
-        assert!(dir.path().join("2024-01-08.jsonl").exists(), "within 3 days");
+        assert!(
+            !dir.path().join("2024-01-01.jsonl").exists(),
+            "past the retention"
+        );
+        assert!(
+            dir.path().join("2024-01-08.jsonl").exists(),
+            "within 3 days"
+        );
     }
 }

@@ -161,10 +161,8 @@ impl IngestService {
                 SourceTask::Listener(listener)
             }
             MessageSource::Broker(broker) => {
-                let (client, eventloop) = AsyncClient::new(
-                    broker_options(broker, settings.max_payload),
-                    4096,
-                );
+                let (client, eventloop) =
+                    AsyncClient::new(broker_options(broker, settings.max_payload), 4096);
                 let mut topics = vec![
                     "caretaker/+/readings".to_owned(),
                     "application/+/device/+/event/+".to_owned(),

@@ -140,7 +140,9 @@ impl Subscriber {
                         },
                     };
                     let arrival = Arrival {
-                        origin: Origin::Broker { connection: connection.load(Ordering::SeqCst) },
+                        origin: Origin::Broker {
+                            connection: connection.load(Ordering::SeqCst),
+                        },
                         publish,
                         received_at: Timestamp::now(),
                         _budget: budget,

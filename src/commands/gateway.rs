@@ -33,7 +33,9 @@ pub async fn run(config: &Config, cmd: GatewayCommand) -> anyhow::Result<()> {
                 "no active gateway named {name}"
             );
             print_credentials(&ctx.registry, &name, &password);
-            println!("The old password no longer works; a gateway connected with it is disconnected within seconds.");
+            println!(
+                "The old password no longer works; a gateway connected with it is disconnected within seconds."
+            );
         }
         GatewayCommand::Revoke { name } => {
             let name = GatewayName::parse(&name)?;
@@ -88,7 +90,11 @@ pub async fn issue_passwords(
         let hash = sha256_hex(password.as_bytes());
         let issued = store.rotate_gateway(&gateway.name, &hash).await?
             || store.add_gateway(&gateway.name, &hash).await?;
-        anyhow::ensure!(issued, "cannot issue a password to gateway {}", gateway.name);
+        anyhow::ensure!(
+            issued,
+            "cannot issue a password to gateway {}",
+            gateway.name
+        );
         passwords.insert(gateway.name.to_string(), password);
     }
     Ok(passwords)
@@ -97,7 +103,8 @@ pub async fn issue_passwords(
 /// Reads gateway passwords from a file of `NAME PASSWORD` lines (blank lines
 /// and `#` comments skipped).
 pub fn read_passwords(path: &std::path::Path) -> anyhow::Result<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut passwords = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();

@@ -92,7 +92,10 @@ pub async fn start(
         readings_dir: ctx.data.readings_dir(),
         quarantine_dir: ctx.data.quarantine_dir(),
         quarantine_limits: QuarantineLimits {
-            max_bytes_per_day: config.ingest.quarantine_max_mb_per_day.saturating_mul(1 << 20),
+            max_bytes_per_day: config
+                .ingest
+                .quarantine_max_mb_per_day
+                .saturating_mul(1 << 20),
             keep_days: config.ingest.quarantine_keep_days,
         },
     };

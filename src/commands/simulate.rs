@@ -13,8 +13,8 @@ use caretaker_ingest::publish::{BrokerUrl, GatewayLogins, GatewayPublishers};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{HistoryArgs, LiveArgs, SimulateCommand};
-use crate::config::Config;
 use crate::commands::gateway::{issue_passwords, read_passwords};
+use crate::config::Config;
 use crate::context::Context;
 
 /// Readings per Parquet row group.

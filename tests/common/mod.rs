@@ -333,7 +333,8 @@ pub fn publish_all(
     messages: &[(String, Vec<u8>)],
 ) -> Result<(), String> {
     // A gateway's client id is its name.
-    let client_id = credentials.map_or_else(|| format!("pub-{}", free_port()), |(u, _)| u.to_owned());
+    let client_id =
+        credentials.map_or_else(|| format!("pub-{}", free_port()), |(u, _)| u.to_owned());
     let mut options = rumqttc::MqttOptions::new(client_id, "127.0.0.1", port);
     options.set_max_packet_size(4 << 20, 4 << 20);
     options.set_inflight(100);

@@ -86,9 +86,14 @@ impl Checker<'_> {
 
     /// What a gateway speaks, with the topics it claims checked against those
     /// claimed before.
-    fn protocol(&mut self, g: &RawGateway, claimed: &mut HashSet<String>) -> Option<GatewayProtocol> {
+    fn protocol(
+        &mut self,
+        g: &RawGateway,
+        claimed: &mut HashSet<String>,
+    ) -> Option<GatewayProtocol> {
         let speaks = g.speaks.get_ref().as_str();
-        let unexpected = |field: &str| format!("`{field}` is not used by a gateway that speaks {speaks}");
+        let unexpected =
+            |field: &str| format!("`{field}` is not used by a gateway that speaks {speaks}");
         if speaks != "zigbee2mqtt"
             && let Some(b) = &g.base_topic
         {
@@ -103,18 +108,31 @@ impl Checker<'_> {
             "native" => Some(GatewayProtocol::Native),
             "zigbee2mqtt" => {
                 let Some(base) = &g.base_topic else {
-                    self.report(&g.speaks, "a zigbee2mqtt gateway needs its `base_topic` (usually \"zigbee2mqtt\")");
+                    self.report(
+                        &g.speaks,
+                        "a zigbee2mqtt gateway needs its `base_topic` (usually \"zigbee2mqtt\")",
+                    );
                     return None;
                 };
                 let text = base.get_ref();
-                if text.is_empty() || text.contains(['#', '+']) || text.starts_with('/') || text.ends_with('/') {
+                if text.is_empty()
+                    || text.contains(['#', '+'])
+                    || text.starts_with('/')
+                    || text.ends_with('/')
+                {
                     self.report(base, format!("base_topic {text:?} must be a topic without wildcards or leading/trailing '/'"));
-                } else if RESERVED_BASE_TOPICS.contains(&text.split('/').next().unwrap_or_default()) {
+                } else if RESERVED_BASE_TOPICS.contains(&text.split('/').next().unwrap_or_default())
+                {
                     self.report(base, format!("base_topic {text:?} is reserved for Caretaker's and ChirpStack's topics"));
                 } else if !claimed.insert(format!("{text}/")) {
-                    self.report(base, format!("base_topic {text:?} is claimed by two gateways"));
+                    self.report(
+                        base,
+                        format!("base_topic {text:?} is claimed by two gateways"),
+                    );
                 }
-                Some(GatewayProtocol::Zigbee2mqtt { base_topic: text.clone() })
+                Some(GatewayProtocol::Zigbee2mqtt {
+                    base_topic: text.clone(),
+                })
             }
             "chirpstack" => {
                 let Some(apps) = &g.applications else {
@@ -122,16 +140,29 @@ impl Checker<'_> {
                     return None;
                 };
                 if apps.get_ref().is_empty() {
-                    self.report(apps, "`applications` needs at least one ChirpStack application id");
+                    self.report(
+                        apps,
+                        "`applications` needs at least one ChirpStack application id",
+                    );
                 }
                 for app in apps.get_ref() {
                     if app.is_empty() || app.contains(['#', '+', '/']) {
-                        self.report(apps, format!("application id {app:?} must not be empty or hold '/', '#' or '+'"));
+                        self.report(
+                            apps,
+                            format!(
+                                "application id {app:?} must not be empty or hold '/', '#' or '+'"
+                            ),
+                        );
                     } else if !claimed.insert(format!("application/{app}/")) {
-                        self.report(apps, format!("application {app:?} is claimed by two gateways"));
+                        self.report(
+                            apps,
+                            format!("application {app:?} is claimed by two gateways"),
+                        );
                     }
                 }
-                Some(GatewayProtocol::Chirpstack { applications: apps.get_ref().clone() })
+                Some(GatewayProtocol::Chirpstack {
+                    applications: apps.get_ref().clone(),
+                })
             }
             other => {
                 self.report(
@@ -154,7 +185,10 @@ impl Checker<'_> {
             _ => {
                 self.report(
                     raw,
-                    format!("unknown gateway {:?}: declare it in a [[gateway]] table", raw.get_ref()),
+                    format!(
+                        "unknown gateway {:?}: declare it in a [[gateway]] table",
+                        raw.get_ref()
+                    ),
                 );
                 None
             }

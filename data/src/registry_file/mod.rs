@@ -7,9 +7,8 @@ use std::fmt;
 use std::path::Path;
 
 use caretaker_core::{
-    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, GatewayName,
-    LorawanAddress, Metric, Registry, Sensor, SensorAddress, SensorId, Unit, UnitId,
-    ZigbeeAddress,
+    Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, GatewayName, LorawanAddress,
+    Metric, Registry, Sensor, SensorAddress, SensorId, Unit, UnitId, ZigbeeAddress,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -383,7 +382,10 @@ impl Checker<'_> {
         if *b.floors.get_ref() < 1 {
             self.report(&b.floors, "a building needs at least 1 floor");
         }
-        let gateway = b.gateway.as_ref().and_then(|g| self.gateway_reference(g, gateways));
+        let gateway = b
+            .gateway
+            .as_ref()
+            .and_then(|g| self.gateway_reference(g, gateways));
         let id = id?;
         seen.floors.insert(id.clone(), *b.floors.get_ref());
         if let Some(gateway) = gateway {

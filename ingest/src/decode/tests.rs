@@ -735,7 +735,13 @@ fn a_gateway_stores_only_its_own_sensors_on_its_own_topics() {
     let both = format!("[{own}, {other}]");
     // Own sensor on own topic: stored, whether the connection or the topic says who published.
     for publisher in [None, Some("gateway-a")] {
-        check_from(publisher, NATIVE, own, AT, "A-BLR-1-supply 2024-01-31T11:59:00Z 71.5");
+        check_from(
+            publisher,
+            NATIVE,
+            own,
+            AT,
+            "A-BLR-1-supply 2024-01-31T11:59:00Z 71.5",
+        );
     }
     // Another gateway's sensor on its own topic: that reading is refused, the rest stored.
     for publisher in [None, Some("gateway-a")] {

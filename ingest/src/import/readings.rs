@@ -558,14 +558,15 @@ stored A-BLR-1-run 2024-01-01T00:00:00Z 1
         // The simulator's writer.
         let mut batch = ReadingBatch::default();
         for i in 0..1000 {
-            batch.push(
-                0,
-                Timestamp::parse("2024-01-01")
-                    .unwrap()
-                    .plus_millis(i * 300_000),
-                60.0 + (i % 7) as f64,
-            )
-            .unwrap();
+            batch
+                .push(
+                    0,
+                    Timestamp::parse("2024-01-01")
+                        .unwrap()
+                        .plus_millis(i * 300_000),
+                    60.0 + (i % 7) as f64,
+                )
+                .unwrap();
         }
         let written = dir.path().join("readings.parquet");
         let mut writer = crate::files::ReadingsParquetWriter::create(&written).unwrap();

@@ -22,14 +22,20 @@ pub struct FailedLogins {
 impl FailedLogins {
     /// Whether `address` has failed too often lately to be heard.
     pub fn throttled(&self, address: IpAddr, now: Instant) -> bool {
-        let map = self.by_address.lock().unwrap_or_else(PoisonError::into_inner);
+        let map = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         map.get(&address)
             .is_some_and(|&(count, since)| count >= MAX_FAILURES && now < since + WINDOW)
     }
 
     /// Counts a failed login from `address`.
     pub fn failed(&self, address: IpAddr, now: Instant) {
-        let mut map = self.by_address.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_ADDRESSES {
             map.retain(|_, (_, since)| now < *since + WINDOW);
             if map.len() >= MAX_ADDRESSES {
@@ -85,7 +91,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped_and_long_text_cut() {
-        assert_eq!(printable("gw-x\nFAKE line\u{1b}[31m"), "gw-x\\nFAKE line\\u{1b}[31m");
+        assert_eq!(
+            printable("gw-x\nFAKE line\u{1b}[31m"),
+            "gw-x\\nFAKE line\\u{1b}[31m"
+        );
         assert_eq!(printable(&"x".repeat(100)).chars().count(), 65);
         assert_eq!(printable("Maple Court/leak 1"), "Maple Court/leak 1");
     }

@@ -57,7 +57,11 @@ pub type CredentialsFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>
 pub trait GatewayCredentials: Send + Sync + 'static {
     /// The stamp of `name`'s credentials if it is an active gateway and
     /// `password` is its password; `None` otherwise.
-    fn login(&self, name: &str, password: &str) -> CredentialsFuture<'_, Result<Option<String>, String>>;
+    fn login(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> CredentialsFuture<'_, Result<Option<String>, String>>;
 
     /// The stamp of every active gateway, by name.
     fn active(&self) -> CredentialsFuture<'_, Result<HashMap<String, String>, String>>;
@@ -110,7 +114,10 @@ impl Shared {
     /// Forgets a session that ended (unless a newer one replaced it).
     fn unregister(&self, name: &str, id: u64) {
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        if sessions.get(name).is_some_and(|(current, _, _)| *current == id) {
+        if sessions
+            .get(name)
+            .is_some_and(|(current, _, _)| *current == id)
+        {
             sessions.remove(name);
         }
         self.metrics.gateway_sessions.set(sessions.len() as u64);
@@ -185,7 +192,11 @@ impl GatewayListener {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut next_id = 0u64;
     loop {
         let (stream, peer) = tokio::select! {
@@ -202,7 +213,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: w
         };
         next_id += 1;
         let _ = stream.set_nodelay(true);
-        tokio::spawn(session::run(stream, peer, next_id, shared.clone(), shutdown.clone()));
+        tokio::spawn(session::run(
+            stream,
+            peer,
+            next_id,
+            shared.clone(),
+            shutdown.clone(),
+        ));
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use caretaker_core::{Gateway, Timestamp};
 use rumqttc::mqttbytes::v4::{
-    ConnAck, Connect, ConnectReturnCode, Packet, PubAck, PubComp, PubRec, Publish,
-    SubAck, Subscribe, SubscribeReasonCode, UnsubAck,
+    ConnAck, Connect, ConnectReturnCode, Packet, PubAck, PubComp, PubRec, Publish, SubAck,
+    Subscribe, SubscribeReasonCode, UnsubAck,
 };
 use rumqttc::mqttbytes::{Error as FrameError, Protocol, QoS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -118,7 +118,9 @@ pub(crate) async fn run(
             Packet::Publish(publish) => publish,
             Packet::Subscribe(subscribe) => {
                 let codes = subscription_codes(&subscribe, gateway.as_ref(), &shared);
-                let _ = link.outgoing.send(Packet::SubAck(SubAck::new(subscribe.pkid, codes)));
+                let _ = link
+                    .outgoing
+                    .send(Packet::SubAck(SubAck::new(subscribe.pkid, codes)));
                 continue;
             }
             Packet::Unsubscribe(u) => {
@@ -141,7 +143,12 @@ pub(crate) async fn run(
         shared.metrics.messages_received.inc();
         let bytes = arrived.payload.len().clamp(1, MAX_WAITING_BYTES) as u32;
         let permits = async {
-            let budget = shared.waiting_bytes.clone().acquire_many_owned(bytes).await.ok()?;
+            let budget = shared
+                .waiting_bytes
+                .clone()
+                .acquire_many_owned(bytes)
+                .await
+                .ok()?;
             let inflight = match arrived.qos {
                 QoS::AtMostOnce => None,
                 _ => Some(inflight.clone().acquire_owned().await.ok()?),
@@ -208,7 +215,11 @@ async fn login(
         );
         return Err(ConnectReturnCode::BadClientId);
     }
-    match shared.credentials.login(&login.username, &login.password).await {
+    match shared
+        .credentials
+        .login(&login.username, &login.password)
+        .await
+    {
         Ok(Some(stamp)) => Ok((login.username.clone(), stamp)),
         Ok(None) => {
             tracing::warn!(%peer, user = %printable(&login.username), "MQTT login refused: unknown gateway or wrong password");
