@@ -230,7 +230,7 @@ mod tests {
             .collect();
         q.sync().unwrap();
         let written = outcomes.iter().filter(|r| **r == Recorded::Written).count();
-        assert!(written >= 1 && written < 10, "{outcomes:?}");
+        assert!((1..10).contains(&written), "{outcomes:?}");
         assert_eq!(outcomes[written..], vec![Recorded::Dropped; 10 - written]);
         let today = std::fs::read_to_string(dir.path().join("2024-01-10.jsonl")).unwrap();
         assert!(today.len() <= 600);

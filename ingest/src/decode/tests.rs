@@ -1317,7 +1317,7 @@ fn decode_unknown_topics() {
 fn decode_rejects_with_every_reason() {
     // (topic, payload, reason) for each reason; the cases above say more.
     let long = "x".repeat(MAX_PAYLOAD + 1);
-    let cases: [(&str, &[u8], RejectReason); 10] = [
+    let cases: [(&str, &[u8], RejectReason); 11] = [
         (NATIVE, long.as_bytes(), RejectReason::Oversize),
         (NATIVE, b"\xc3\x28", RejectReason::NotUtf8),
         (NATIVE, b"{", RejectReason::InvalidJson),

@@ -94,9 +94,12 @@ pub(crate) struct Shared {
     /// Largest MQTT packet read; larger ones end the connection.
     pub max_packet: usize,
     pub logins: logins::FailedLogins,
-    /// The connected gateways: name → (session number, credentials stamp, close signal).
-    pub sessions: Mutex<HashMap<String, (u64, String, watch::Sender<bool>)>>,
+    /// The connected gateways by name.
+    pub sessions: Mutex<HashMap<String, LiveSession>>,
 }
+
+/// A logged-in session: its number, its credentials stamp, and what closes it.
+pub(crate) type LiveSession = (u64, String, watch::Sender<bool>);
 
 impl Shared {
     /// Registers a logged-in session, closing an earlier one of the same gateway.
