@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{IngestProcess, Mosquitto, add_gateway, base_time, free_port, metric, run_ok};
@@ -234,53 +233,10 @@ fn on_the_embedded_listener_a_gateway_stores_only_its_own_sensors_on_its_own_top
     );
 }
 
-/// Mosquitto as docs/ingest.md configures it: passwords, client ids bound to
-/// user names, each gateway writing only under its own topics.
-fn mosquitto_for_gateways(dir: &Path) -> Option<Mosquitto> {
-    let passwords = dir.join("passwords");
-    for (i, (user, pass)) in [
-        ("caretaker-ingest", "ingest-secret"),
-        ("gateway-a", "a-secret"),
-        ("gateway-b", "b-secret"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let mut cmd = Command::new("mosquitto_passwd");
-        if i == 0 {
-            cmd.arg("-c");
-        }
-        if !common::mosquitto_available() {
-            return None;
-        }
-        assert!(
-            cmd.arg("-b")
-                .arg(&passwords)
-                .arg(user)
-                .arg(pass)
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-    let acl = dir.join("acl");
-    std::fs::write(
-        &acl,
-        "user caretaker-ingest\ntopic read caretaker/#\ntopic read zigbee2mqtt/#\ntopic read application/#\n\n\
-         pattern write caretaker/%u/#\n",
-    )
-    .unwrap();
-    Mosquitto::start_with(&format!(
-        "allow_anonymous false\nuse_username_as_clientid true\npassword_file {}\nacl_file {}\n",
-        passwords.display(),
-        acl.display()
-    ))
-}
-
 #[test]
 fn through_mosquitto_a_gateway_stores_only_its_own_sensors_on_its_own_topics() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(broker) = mosquitto_for_gateways(tmp.path()) else {
+    let Some(broker) = Mosquitto::for_gateways() else {
         return;
     };
     let data = tmp.path().join("data");

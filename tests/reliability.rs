@@ -8,7 +8,6 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -288,45 +287,7 @@ fn scenario_8_repeated_keys_and_out_of_order_batches_give_one_row_per_key() {
 
 #[test]
 fn scenario_9_mosquitto_refuses_strangers_and_drops_a_gateway_posing_as_another() {
-    if !common::mosquitto_available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let passwords = dir.path().join("passwords");
-    for (i, (user, pass)) in [
-        ("caretaker-ingest", "ingest-secret"),
-        ("gateway-a", "a-secret"),
-        ("gateway-b", "b-secret"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let mut cmd = Command::new("mosquitto_passwd");
-        if i == 0 {
-            cmd.arg("-c");
-        }
-        let ok = cmd
-            .arg("-b")
-            .arg(&passwords)
-            .arg(user)
-            .arg(pass)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "mosquitto_passwd failed");
-    }
-    let acl = dir.path().join("acl");
-    std::fs::write(
-        &acl,
-        "user caretaker-ingest\ntopic read caretaker/#\ntopic read zigbee2mqtt/#\ntopic read application/#\n\n\
-         pattern write caretaker/%u/#\n",
-    )
-    .unwrap();
-    let Some(broker) = Mosquitto::start_with(&format!(
-        "allow_anonymous false\npassword_file {}\nacl_file {}\n",
-        passwords.display(),
-        acl.display()
-    )) else {
+    let Some(broker) = Mosquitto::for_gateways() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

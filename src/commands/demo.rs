@@ -252,8 +252,28 @@ async fn train(ctx: &Context) -> anyhow::Result<()> {
     .await?
 }
 
-/// A token for each role the demo shows: admin, committee, and a resident of `unit`.
+/// Where the demo keeps the tokens it printed, so that a second start reuses
+/// them instead of adding new ones (a demo data directory only: they are secrets).
+const DEMO_TOKENS_FILE: &str = "demo-tokens.json";
+
+/// A token the demo issued: for whom it is shown, its role and unit, its secret.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DemoToken {
+    shown: String,
+    role: Role,
+    unit: Option<UnitId>,
+    secret: String,
+}
+
+/// A token for each role the demo shows: admin, committee, and a resident of
+/// `unit`. The tokens of an earlier start are reused while they are active and
+/// fit; only missing ones are issued.
 async fn demo_tokens(ctx: &Context, unit: &UnitId) -> anyhow::Result<Vec<(String, String)>> {
+    let path = ctx.data.root().join(DEMO_TOKENS_FILE);
+    let earlier: Vec<DemoToken> = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
     let now = Timestamp::now();
     let mut tokens = Vec::new();
     for (role, unit) in [
@@ -261,18 +281,50 @@ async fn demo_tokens(ctx: &Context, unit: &UnitId) -> anyhow::Result<Vec<(String
         (Role::Committee, None),
         (Role::Resident, Some(unit)),
     ] {
-        let label = match unit {
-            Some(u) => format!("demo {role} {u}"),
-            None => format!("demo {role}"),
+        let mut reused = None;
+        for t in earlier
+            .iter()
+            .filter(|t| t.role == role && t.unit.as_ref() == unit)
+        {
+            let active = ctx.store.token_for_secret(&t.secret).await?;
+            if active.is_some_and(|a| a.role == role && a.unit.as_ref() == unit) {
+                reused = Some(t.clone());
+                break;
+            }
+        }
+        let token = match reused {
+            Some(token) => token,
+            None => {
+                let label = match unit {
+                    Some(u) => format!("demo {role} {u}"),
+                    None => format!("demo {role}"),
+                };
+                let (_, secret) = ctx.store.add_token(role, unit, &label, now).await?;
+                let shown = match unit {
+                    Some(u) => format!("{role} (unit {u})"),
+                    None => role.to_string(),
+                };
+                DemoToken {
+                    shown,
+                    role,
+                    unit: unit.cloned(),
+                    secret,
+                }
+            }
         };
-        let (_, secret) = ctx.store.add_token(role, unit, &label, now).await?;
-        let shown = match unit {
-            Some(u) => format!("{role} (unit {u})"),
-            None => role.to_string(),
-        };
-        tokens.push((shown, secret));
+        tokens.push(token);
     }
-    Ok(tokens)
+    let mut file = atomic_write_file::OpenOptions::new()
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::io::Write::write_all(&mut file, &serde_json::to_vec_pretty(&tokens)?)?;
+    file.commit()?;
+    Ok(tokens.into_iter().map(|t| (t.shown, t.secret)).collect())
 }
 
 /// Publishes the simulated co-op's readings from `start` on, in real time, as its

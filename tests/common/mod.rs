@@ -54,6 +54,8 @@ pub struct Mosquitto {
     conf: PathBuf,
     /// Its folder (configuration, persistence, password and ACL files).
     pub dir: tempfile::TempDir,
+    /// Files its configuration names, kept as long as it runs.
+    keep: Option<tempfile::TempDir>,
 }
 
 /// Whether Mosquitto is installed; under CI its absence is a failure.
@@ -102,6 +104,7 @@ impl Mosquitto {
             port,
             conf,
             dir,
+            keep: None,
         };
         broker.launch();
         Some(broker)
@@ -125,6 +128,47 @@ impl Mosquitto {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Mosquitto as docs/ingest.md configures it for gateways: passwords
+    /// (`caretaker-ingest`/`ingest-secret`, `gateway-a`/`a-secret`,
+    /// `gateway-b`/`b-secret`), client ids bound to user names, each gateway
+    /// writing only under its own topics and reading nothing.
+    pub fn for_gateways() -> Option<Self> {
+        if !mosquitto_available() {
+            return None;
+        }
+        let files = tempfile::tempdir().expect("temp dir");
+        let passwords = files.path().join("passwords");
+        for (i, (user, pass)) in [
+            ("caretaker-ingest", "ingest-secret"),
+            ("gateway-a", "a-secret"),
+            ("gateway-b", "b-secret"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut cmd = Command::new("mosquitto_passwd");
+            if i == 0 {
+                cmd.arg("-c");
+            }
+            let ok = cmd.arg("-b").arg(&passwords).arg(user).arg(pass).status();
+            assert!(ok.is_ok_and(|s| s.success()), "mosquitto_passwd failed");
+        }
+        let acl = files.path().join("acl");
+        std::fs::write(
+            &acl,
+            "user caretaker-ingest\ntopic read caretaker/#\ntopic read zigbee2mqtt/#\ntopic read application/#\n\n\
+             pattern write caretaker/%u/#\n",
+        )
+        .expect("write the ACL");
+        let mut broker = Self::start_with(&format!(
+            "allow_anonymous false\nuse_username_as_clientid true\npassword_file {}\nacl_file {}\n",
+            passwords.display(),
+            acl.display()
+        ))?;
+        broker.keep = Some(files);
+        Some(broker)
     }
 
     /// Stops Mosquitto gracefully (SIGTERM: a persistent broker saves its state).

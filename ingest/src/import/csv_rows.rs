@@ -86,7 +86,11 @@ impl CsvRows {
             .iter()
             .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
             .sum();
-        if bytes.iter().next_back().is_some_and(|f| f.ends_with(END_MARK)) {
+        if bytes
+            .iter()
+            .next_back()
+            .is_some_and(|f| f.ends_with(END_MARK))
+        {
             // The open field took every line break to the end, the marker's too.
             return Ok(Some((end_line - breaks, CsvRow::Malformed(OPEN_QUOTE))));
         }
