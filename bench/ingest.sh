@@ -34,7 +34,7 @@ max_inflight_messages 1000
 CONF
 mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
 sleep 0.5
-topic="caretaker/bench/readings"
+topic="caretaker/+/readings"
 
 now_ms() { date +%s%3N; }
 
@@ -43,27 +43,42 @@ metric() { curl -s "http://127.0.0.1:$mport/metrics" | awk -v n="$1" '$1==n {pri
 printf '%-10s %-9s %12s %14s %16s %7s %10s\n' readings per_msg messages "sub readings/s" "caretaker rd/s" ratio "peak RSS"
 for n in "${sizes[@]}"; do
   for per in 1 100; do
-    msgs=$(( n / per ))
     # The stream: every sensor of the sample co-op reporting once a minute (values
-    # inside its expected range), ending now; batches group readings of the same minute.
+    # inside its expected range), ending now, each on the native topic of the gateway
+    # that owns it (`TOPIC<tab>PAYLOAD` lines); batches group one gateway's readings.
     python3 - "$n" "$per" data/sample-coop.toml > "$work/stream.txt" <<'PY'
 import sys, time, tomllib
 n, per = int(sys.argv[1]), int(sys.argv[2])
 with open(sys.argv[3], "rb") as f:
-    sensors = [(s.get("native_id", s["id"]), s["expected_range"]) for s in tomllib.load(f)["sensor"]]
+    registry = tomllib.load(f)
+building_gateway = {b["id"]: b.get("gateway") for b in registry["building"]}
+equipment_building = {e["id"]: e["building"] for e in registry["equipment"]}
+sensors = [
+    (s.get("native", s["id"]), s["expected_range"],
+     s.get("gateway") or building_gateway[equipment_building[s["equipment"]]])
+    for s in registry["sensor"]
+]
 minutes = -(-n // len(sensors))
 start = (int(time.time()) // 60 - minutes) * 60_000
-line = []
+pending = {}
+def emit(gateway, lines):
+    payload = lines[0] if per == 1 else '{"readings":[' + ",".join(lines) + ']}'
+    print(f"caretaker/{gateway}/readings\t{payload}")
 for i in range(n):
-    sensor, (lo, hi) = sensors[i % len(sensors)]
+    sensor, (lo, hi), gateway = sensors[i % len(sensors)]
     ts = start + (i // len(sensors)) * 60_000
     # On/off metrics (expected range [0, 1]) take 0 or 1.
     value = i % 2 if (lo, hi) == (0, 1) else lo + (hi - lo) * ((i * 7919) % 1000) / 1000
-    line.append('{"sensor":"%s","ts":%d,"value":%.2f}' % (sensor, ts, value))
-    if len(line) == per:
-        print(line[0] if per == 1 else '{"readings":[' + ",".join(line) + ']}')
-        line = []
+    lines = pending.setdefault(gateway, [])
+    lines.append('{"sensor":"%s","ts":%d,"value":%.2f}' % (sensor, ts, value))
+    if len(lines) == per:
+        emit(gateway, lines)
+        pending[gateway] = []
+for gateway, lines in pending.items():
+    if lines:
+        emit(gateway, lines)
 PY
+    msgs=$(wc -l < "$work/stream.txt")
     data="$work/data-$n-$per"; rm -rf "$data"
     # Create both persistent sessions, then queue the stream for them.
     # Client ids of their own per run: nothing a previous run left queued reaches this one.
@@ -74,7 +89,7 @@ PY
     pid=$!
     until [ "$(metric caretaker_mqtt_connections_total)" = "1" ]; do sleep 0.1; done
     kill -TERM $pid; wait $pid || true
-    "$venv/bin/python" bench/publish.py 127.0.0.1 "$port" "$topic" "$work/stream.txt"
+    "$venv/bin/python" bench/publish.py 127.0.0.1 "$port" "$work/stream.txt"
 
     t0=$(now_ms)
     mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -c -i "$sub_id" -t "$topic" -C "$msgs" >/dev/null
