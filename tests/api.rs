@@ -1054,3 +1054,33 @@ fn a_plan_cut_short_by_its_node_budget_is_still_a_valid_plan() {
         doc["components"]["schemas"]["BudgetPlan"]
     );
 }
+
+#[test]
+fn gateway_credentials_are_issued_only_to_declared_gateways_and_can_be_issued_again_after_revocation()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let t = setup(&data);
+    let api = ServeProcess::start(&data, &[]);
+    let add = |name: &str| {
+        api.call(
+            "POST",
+            "/api/v1/gateways",
+            Some(&t.admin),
+            Some(&format!(r#"{{"name":"{name}"}}"#)),
+        )
+    };
+    // A gateway the registry does not declare would own no sensor.
+    let r = add("gw-x");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("declares no gateway"), "{}", r.body);
+    let first = add("gateway-a");
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(add("gateway-a").status, 409, "issued twice");
+    let r = api.call("DELETE", "/api/v1/gateways/gateway-a", Some(&t.admin), None);
+    assert_eq!(r.status, 204, "{}", r.body);
+    // The name is free again, with a new password.
+    let again = add("gateway-a");
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_ne!(first.json()["password"], again.json()["password"]);
+}

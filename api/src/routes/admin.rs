@@ -119,7 +119,8 @@ pub struct NewGateway {
     pub name: String,
 }
 
-/// Issues MQTT credentials for a gateway; the password is in the response, once.
+/// Issues MQTT credentials for a gateway the registry declares (or one revoked
+/// before); the password is in the response, once.
 #[utoipa::path(post, path = "/api/v1/gateways", tag = "admin", request_body = NewGateway,
     responses((status = 201, body = NewGatewayView), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
@@ -131,10 +132,10 @@ pub async fn add_gateway(
 ) -> Result<(StatusCode, Json<NewGatewayView>), ApiError> {
     caller.require(&[Role::Admin])?;
     let name = GatewayName::parse(&body.name).map_err(|e| ApiError::invalid(e.to_string()))?;
-    if name.as_str().starts_with("caretaker") {
-        return Err(ApiError::invalid(
-            "gateway names starting with \"caretaker\" are reserved",
-        ));
+    if state.registry.gateway(name.as_str()).is_none() {
+        return Err(ApiError::invalid(format!(
+            "the registry declares no gateway {name}: add a [[gateway]] table for it first"
+        )));
     }
     let password = new_secret();
     if !state
@@ -144,7 +145,9 @@ pub async fn add_gateway(
     {
         return Err(ApiError::conflict(
             "exists",
-            format!("a gateway named {name} exists already (revoke it first)"),
+            format!(
+                "gateway {name} has credentials already (`caretaker gateway rotate {name}` issues a new password)"
+            ),
         ));
     }
     Ok((
@@ -157,7 +160,8 @@ pub async fn add_gateway(
     ))
 }
 
-/// Revokes a gateway's credentials.
+/// Revokes a gateway's credentials; a gateway connected to the embedded listener
+/// is disconnected within seconds.
 #[utoipa::path(delete, path = "/api/v1/gateways/{name}", tag = "admin",
     params(("name" = String, Path, description = "Gateway name")),
     responses((status = 204), (status = 404, body = ErrorBody)),
