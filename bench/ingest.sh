@@ -87,7 +87,7 @@ PY
     CARETAKER_MQTT__BROKER="mqtt://127.0.0.1:$port" CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$mport" \
       RUST_LOG=warn "$bin" --data "$data" ingest >/dev/null 2>&1 &
     pid=$!
-    until [ "$(metric caretaker_mqtt_connections_total)" = "1" ]; do sleep 0.1; done
+    until [ "$(metric caretaker_mqtt_subscribed)" = "1" ]; do sleep 0.1; done
     kill -TERM $pid; wait $pid || true
     "$venv/bin/python" bench/publish.py 127.0.0.1 "$port" "$work/stream.txt"
 

@@ -90,7 +90,7 @@ deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=1).read().decode()
-        if any(l.startswith("caretaker_mqtt_connections_total ") and float(l.split()[1]) >= 1 for l in text.splitlines()):
+        if any(l.startswith("caretaker_mqtt_subscribed ") and float(l.split()[1]) >= 1 for l in text.splitlines()):
             sys.exit(0)
     except OSError:
         pass

@@ -1,7 +1,9 @@
 //! The OpenAPI document, assembled from the handlers' annotations and the
 //! schemas of what they take and return: it cannot drift from the code. The
-//! responses every endpoint behind a token may give (401, and 429 to an address
-//! locked out after failed logins) are added to each by [`AuthResponses`].
+//! responses every endpoint behind a token may give (400 for a malformed path,
+//! query or body, 401, 403 for a role that may not, 422 for values that do not
+//! make sense, 429 to an address locked out after failed logins, and 415 where
+//! a JSON body is expected) are added to each by [`AuthResponses`].
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
@@ -42,7 +44,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Adds 401 and 429 (with `Retry-After`) to every operation behind a token.
+/// Adds 400, 401, 403, 422 and 429 (with `Retry-After`) to every operation
+/// behind a token, and 415 to those that take a body.
 struct AuthResponses;
 
 impl Modify for AuthResponses {
@@ -66,15 +69,33 @@ impl Modify for AuthResponses {
 
 fn add_auth_responses(operation: &mut Operation) {
     let error = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+    let takes_body = operation.request_body.is_some();
     let responses = &mut operation.responses.responses;
-    responses.entry("401".into()).or_insert_with(|| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description("No token, or an unknown or revoked one")
-                .content("application/json", error())
-                .build(),
-        )
-    });
+    let mut common = vec![
+        (
+            "400",
+            "A malformed path, query or body (not the type or shape expected)",
+        ),
+        ("401", "No token, or an unknown or revoked one"),
+        ("403", "The token's role may not do this"),
+        (
+            "422",
+            "Well-formed, but values that do not make sense together or are out of range",
+        ),
+    ];
+    if takes_body {
+        common.push(("415", "The body is not `application/json`"));
+    }
+    for (code, description) in common {
+        responses.entry(code.into()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", error())
+                    .build(),
+            )
+        });
+    }
     responses.entry("429".into()).or_insert_with(|| {
         let mut retry_after = Header::new(Object::with_type(Type::Integer));
         retry_after.description = Some("Seconds to wait before retrying".into());

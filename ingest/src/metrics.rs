@@ -12,6 +12,7 @@
 //! | `caretaker_mqtt_messages_acked_total` | counter | messages acknowledged, after their readings were durable |
 //! | `caretaker_mqtt_messages_ignored_total` | counter | messages carrying no readings (bridge, availability, status) |
 //! | `caretaker_mqtt_connections_total` | counter | connections established to the broker (1 for the embedded listener) |
+//! | `caretaker_mqtt_subscribed` | gauge | 1 once every subscription on the broker is acknowledged (and on the embedded listener) |
 //! | `caretaker_gateway_sessions` | gauge | gateways connected to the embedded listener |
 //! | `caretaker_gateway_logins_refused_total` | counter | logins the embedded listener refused |
 //! | `caretaker_gateway_subscriptions_refused_total` | counter | subscriptions refused: outside the gateway's own topics |
@@ -64,6 +65,9 @@ pub struct IngestMetrics {
     pub messages_received: Counter,
     /// Quarantine lines not written because the day's file was full.
     pub quarantine_dropped: Counter,
+    /// 1 while ingest hears every topic it needs: its subscriptions on the broker
+    /// acknowledged, or the embedded listener up.
+    pub subscribed: Level,
     /// Gateways connected to the embedded listener.
     pub gateway_sessions: Level,
     /// Logins the embedded listener refused.
@@ -208,6 +212,11 @@ impl IngestMetrics {
             g
         };
         let wal_bytes = level(&mut registry, "wal_bytes", "Bytes in the write-ahead log");
+        let subscribed = level(
+            &mut registry,
+            "mqtt_subscribed",
+            "1 once every subscription on the broker is acknowledged, or the embedded listener is up",
+        );
         let gateway_sessions = level(
             &mut registry,
             "gateway_sessions",
@@ -268,6 +277,7 @@ impl IngestMetrics {
             registry,
             messages_received,
             quarantine_dropped,
+            subscribed,
             gateway_sessions,
             gateway_logins_refused,
             gateway_subscriptions_refused,
@@ -393,6 +403,7 @@ mod tests {
         "caretaker_quarantined_total{reason=\"unknown_topic\"}",
         "caretaker_quarantined_total{reason=\"wrong_gateway\"}",
         "caretaker_quarantine_dropped_total",
+        "caretaker_mqtt_subscribed",
         "caretaker_gateway_sessions",
         "caretaker_gateway_logins_refused_total",
         "caretaker_gateway_subscriptions_refused_total",

@@ -158,6 +158,7 @@ impl IngestService {
                 .await?;
                 // Ingest's one link to its gateways, for the connection count.
                 metrics.connections.inc();
+                metrics.subscribed.set(1);
                 SourceTask::Listener(listener)
             }
             MessageSource::Broker(broker) => {

@@ -91,6 +91,8 @@ impl Subscriber {
             metrics,
         } = self;
         let mut backoff = Duration::from_millis(100);
+        // SUBACKs still awaited on this connection: once none, ingest hears everything.
+        let mut subacks_due = usize::MAX;
         let mut acks = Vec::new();
         loop {
             let current = connection.load(Ordering::SeqCst);
@@ -120,6 +122,8 @@ impl Subscriber {
                         "connected to the MQTT broker"
                     );
                     // rumqttc does not restore subscriptions: subscribe on every connection.
+                    subacks_due = topics.len();
+                    metrics.subscribed.set(0);
                     for topic in &topics {
                         if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
                             tracing::error!(%topic, error = %e, "cannot subscribe");
@@ -152,8 +156,15 @@ impl Subscriber {
                         sent = tx.send(arrival) => if sent.is_err() { break },
                     }
                 }
+                Ok(MqttEvent::Incoming(Packet::SubAck(_))) => {
+                    subacks_due = subacks_due.saturating_sub(1);
+                    if subacks_due == 0 {
+                        metrics.subscribed.set(1);
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
+                    metrics.subscribed.set(0);
                     tracing::warn!(error = %e, retry_in = ?backoff, "MQTT connection lost");
                     tokio::select! {
                         _ = shutdown.changed() => break,

@@ -242,8 +242,9 @@ impl IngestProcess {
             mqtt_port,
             metrics_port,
         };
+        // Subscribed: a message published from now on reaches ingest.
         process.wait_until(Duration::from_secs(30), |m| {
-            metric(m, "caretaker_mqtt_connections_total") >= 1.0
+            metric(m, "caretaker_mqtt_subscribed") >= 1.0
         });
         process
     }
