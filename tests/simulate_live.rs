@@ -70,6 +70,7 @@ fn live_into_ingest(external: Option<&Mosquitto>, speed_args: &[&str]) {
     args.extend_from_slice(speed_args);
     let published = simulate_live(&data, port, &args, external.is_none());
     assert!(published > 100, "only {published} readings published");
+    eprintln!("simulate live {speed_args:?} published {published} readings");
     expect_all_stored(&ingest, published);
     ingest.stop();
     let stored = stored_readings(&data);

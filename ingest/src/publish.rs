@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, Transport};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::IngestError;
@@ -64,7 +65,13 @@ pub struct Publisher {
     client: AsyncClient,
     driver: JoinHandle<Result<(), IngestError>>,
     broker: String,
+    /// Messages handed to the client, and those the broker acknowledged.
+    published: u64,
+    acked: watch::Receiver<u64>,
 }
+
+/// How long [`Publisher::close`] waits for the broker's last acknowledgements.
+const CLOSE_WAIT: Duration = Duration::from_secs(30);
 
 impl Publisher {
     /// Connects to `broker` as `client_id`, with optional credentials, and waits for the broker to accept.
@@ -98,10 +105,12 @@ impl Publisher {
             }
         }
         let broker_name = name.clone();
+        let (acks, acked) = watch::channel(0u64);
         let driver = tokio::spawn(async move {
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return Ok(()),
+                    Ok(Event::Incoming(Packet::PubAck(_))) => acks.send_modify(|n| *n += 1),
                     Ok(_) => {}
                     Err(e) => {
                         return Err(IngestError::Mqtt {
@@ -116,22 +125,36 @@ impl Publisher {
             client,
             driver,
             broker: name,
+            published: 0,
+            acked,
         })
     }
 
     /// Queues a message for publishing at QoS 1.
-    pub async fn publish(&self, message: Message) -> Result<(), IngestError> {
+    pub async fn publish(&mut self, message: Message) -> Result<(), IngestError> {
         self.client
             .publish(message.topic, QoS::AtLeastOnce, false, message.payload)
             .await
             .map_err(|e| IngestError::Mqtt {
                 broker: self.broker.clone(),
                 message: e.to_string(),
-            })
+            })?;
+        self.published += 1;
+        Ok(())
     }
 
-    /// Sends what is queued, disconnects and waits for the connection to close.
-    pub async fn close(self) -> Result<(), IngestError> {
+    /// Waits until the broker acknowledged every message (at most [`CLOSE_WAIT`]),
+    /// disconnects and waits for the connection to close.
+    pub async fn close(mut self) -> Result<(), IngestError> {
+        let published = self.published;
+        let all_acked = self.acked.wait_for(|acked| *acked >= published);
+        if tokio::time::timeout(CLOSE_WAIT, all_acked).await.is_err() {
+            tracing::warn!(
+                published,
+                acked = *self.acked.borrow(),
+                "the broker did not acknowledge every message before closing"
+            );
+        }
         let _ = self.client.disconnect().await;
         match self.driver.await {
             Ok(result) => result,
@@ -193,11 +216,11 @@ impl GatewayPublishers {
     }
 
     /// Queues a message on its gateway's connection.
-    pub async fn publish(&self, message: Message) -> Result<(), IngestError> {
+    pub async fn publish(&mut self, message: Message) -> Result<(), IngestError> {
         let publisher = self
             .shared
-            .as_ref()
-            .or_else(|| self.each.get(&message.gateway))
+            .as_mut()
+            .or_else(|| self.each.get_mut(&message.gateway))
             .ok_or_else(|| IngestError::Mqtt {
                 broker: String::new(),
                 message: format!("no connection for gateway {}", message.gateway),

@@ -348,7 +348,7 @@ async fn publish_live(
         .map(|g| g.name.to_string())
         .collect();
     let logins = GatewayLogins::PerGateway(passwords);
-    let publisher = match GatewayPublishers::connect(&broker, logins, &gateways).await {
+    let mut publisher = match GatewayPublishers::connect(&broker, logins, &gateways).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "simulated gateways cannot connect");

@@ -198,7 +198,7 @@ async fn live(config: &Config, args: LiveArgs) -> anyhow::Result<()> {
         end,
     };
     let sim = Simulation::new(ctx.registry.clone(), params);
-    let publisher = GatewayPublishers::connect(&broker, logins, &gateways)
+    let mut publisher = GatewayPublishers::connect(&broker, logins, &gateways)
         .await
         .with_context(|| format!("cannot publish to {broker}"))?;
     println!("{}", describe_replay(&clock, replay, speed, &broker));
