@@ -5,10 +5,15 @@ const GOOD: &str = r#"
 [coop]
 name = "Test Co-op"
 
+[[gateway]]
+name = "alder-gw"
+speaks = "native"
+
 [[building]]
 id = "A"
 name = "Alder"
 floors = 2
+gateway = "alder-gw"
 
 [[unit]]
 id = "A-101"
@@ -68,6 +73,79 @@ fn check(from: &str, to: &str, line_of: &str, expect: &str) {
     );
     let shown = err.to_string();
     assert!(shown.contains(&format!("coop.toml:{line}:")), "{shown}");
+}
+
+/// Every problem reported once `from` is replaced by `to` in the good registry.
+fn problems_after(from: &str, to: &str) -> Vec<String> {
+    assert!(
+        GOOD.contains(from),
+        "test bug: {from:?} not in the good registry"
+    );
+    match parse_registry(&GOOD.replacen(from, to, 1), "coop.toml") {
+        Err(RegistryError::Invalid { problems, .. }) => {
+            problems.into_iter().map(|p| p.message).collect()
+        }
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_sensor_without_a_gateway_is_reported() {
+    let problems = problems_after("floors = 2\ngateway = \"alder-gw\"\n", "floors = 2\n");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("A-BLR-1-supply") && p.contains("belongs to no gateway")),
+        "{problems:#?}"
+    );
+    // Its gateway is then left owning nothing, which is reported too.
+    assert!(
+        problems.iter().any(|p| p.contains("owns no sensor")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn an_unknown_gateway_is_reported() {
+    let problems = problems_after("gateway = \"alder-gw\"\n", "gateway = \"nobody\"\n");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("unknown gateway \"nobody\"")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_gateway_that_owns_nothing_is_reported() {
+    check(
+        "[[building]]",
+        "[[gateway]]\nname = \"idle\" # idle\nspeaks = \"native\"\n\n[[building]]",
+        "# idle",
+        "owns no sensor",
+    );
+}
+
+#[test]
+fn a_bridge_that_cannot_address_its_sensor_is_reported() {
+    check(
+        "speaks = \"native\"",
+        "speaks = \"chirpstack\"\napplications = [\"app-1\"]",
+        "id = \"A-BLR-1-supply\"",
+        "can only name it by a `lorawan` address",
+    );
+}
+
+#[test]
+fn a_reserved_gateway_name_is_reported() {
+    let problems = problems_after(
+        "[[building]]",
+        "[[gateway]]\nname = \"caretaker-x\"\nspeaks = \"native\"\n\n[[building]]",
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("reserved")),
+        "{problems:#?}"
+    );
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub(super) struct RawGateway {
 }
 
 /// The gateways that passed their checks, with where each was declared and
-/// whether it owns a sensor yet.
+/// whether a building or sensor names it yet.
 #[derive(Default)]
 pub(super) struct Gateways {
     list: Vec<(Gateway, Spanned<String>, bool)>,
@@ -178,10 +178,14 @@ impl Checker<'_> {
     pub(super) fn gateway_reference(
         &mut self,
         raw: &Spanned<String>,
-        gateways: &Gateways,
+        gateways: &mut Gateways,
     ) -> Option<GatewayName> {
         match GatewayName::parse(raw.get_ref()) {
-            Ok(name) if gateways.by_name.contains_key(&name) => Some(name),
+            Ok(name) if gateways.by_name.contains_key(&name) => {
+                let index = gateways.by_name[&name];
+                gateways.list[index].2 = true;
+                Some(name)
+            }
             _ => {
                 self.report(
                     raw,
@@ -243,12 +247,10 @@ impl Checker<'_> {
             );
             return None;
         }
-        let index = gateways.by_name[&name];
-        gateways.list[index].2 = true;
         Some(name)
     }
 
-    /// Reports each gateway that owns no sensor.
+    /// Reports each gateway that no building or sensor names: it would own no sensor.
     pub(super) fn report_idle_gateways(&mut self, gateways: &Gateways) {
         for (gateway, at, owns) in &gateways.list {
             if !owns {

@@ -325,7 +325,7 @@ impl Checker<'_> {
         let mut buildings = Buildings::default();
         let mut building_list = Vec::new();
         for b in raw.building {
-            building_list.extend(self.building(b, &mut buildings, &gateways));
+            building_list.extend(self.building(b, &mut buildings, &mut gateways));
         }
         let mut unit_ids = HashSet::new();
         let mut units = Vec::new();
@@ -376,7 +376,7 @@ impl Checker<'_> {
         &mut self,
         b: RawBuilding,
         seen: &mut Buildings,
-        gateways: &Gateways,
+        gateways: &mut Gateways,
     ) -> Option<Building> {
         let id = self.id(&b.id, "building", BuildingId::parse, &mut seen.ids);
         if *b.floors.get_ref() < 1 {
