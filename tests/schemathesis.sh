@@ -59,6 +59,8 @@ done
 
 status=0
 export NO_COLOR=1
+# schemathesis keeps a cache in its working directory: the temporary one, not the repository.
+cd "$WORK"
 for who in committee resident; do
   token="${!who}"
   echo "schemathesis: as the $who, $EXAMPLES examples an operation"
