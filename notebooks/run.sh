@@ -77,7 +77,7 @@ print(*[x.getsockname()[1] for x in s])')"
   pass_a="$(ct gateway add gateway-a | sed -n 's/^password: //p')"
   pass_b="$(ct gateway add gateway-b | sed -n 's/^password: //p')"
   # exec: the background job is caretaker itself, so that SIGTERM reaches it.
-  (exec env "${clean[@]}" NO_COLOR=1 RUST_LOG=warn,rumqttd=off \
+  (exec env "${clean[@]}" NO_COLOR=1 RUST_LOG=warn \
     CARETAKER_MQTT__EMBEDDED_LISTEN="127.0.0.1:$MQTT_PORT" \
     CARETAKER_INGEST__METRICS_LISTEN="127.0.0.1:$METRICS_PORT" \
     "$BIN" --data "$DATA" ingest) >"$WORK/ingest.log" 2>&1 &

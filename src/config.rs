@@ -119,9 +119,9 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MqttConfig {
-    /// An external broker (`mqtt://HOST:PORT`, `mqtts://HOST:PORT`); unset means the embedded broker.
+    /// An external broker (`mqtt://HOST:PORT`, `mqtts://HOST:PORT`); unset means the embedded listener.
     pub broker: Option<String>,
-    /// Address the embedded broker listens on.
+    /// Address the embedded MQTT listener listens on.
     pub embedded_listen: String,
     /// User name on the external broker.
     pub username: Option<String>,
@@ -148,7 +148,7 @@ impl Default for MqttConfig {
 }
 
 impl MqttConfig {
-    /// The broker URL to connect to: the external one, or the embedded broker's address.
+    /// The broker URL to connect to: the external one, or the embedded listener's address.
     pub fn broker_url(&self) -> String {
         self.broker
             .clone()

@@ -144,7 +144,7 @@ fn the_demo_starts_and_serves_ranked_work_orders_with_reasons() {
     let floor = entry["assessment"]["evidence_floor"].as_f64().unwrap();
     assert!(entry["assessment"]["probability"].as_f64().unwrap() >= floor);
 
-    // Live readings arrive through the embedded broker.
+    // Live readings arrive through the embedded listener.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let metrics = http(port, "GET", "/metrics", None, None).body;

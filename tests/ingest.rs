@@ -1,5 +1,5 @@
 //! `caretaker ingest` end to end: gateways publish over a real socket to the
-//! embedded broker or to Mosquitto; every reading is stored exactly once, bad
+//! embedded listener or to Mosquitto; every reading is stored exactly once, bad
 //! messages are quarantined with their reason, unknown credentials are refused.
 mod common;
 
@@ -11,14 +11,14 @@ use common::{
 };
 
 #[test]
-fn embedded_broker_readings_are_stored_once_and_bad_messages_quarantined() {
+fn embedded_listener_readings_are_stored_once_and_bad_messages_quarantined() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let password = add_gateway(&data, "gateway-a");
     let port = free_port();
     let ingest = IngestProcess::start(&data, port, false, &[]);
 
-    // Unknown credentials are refused by the embedded broker.
+    // Unknown credentials are refused by the embedded listener.
     assert!(
         publish_all(port, None, &[native("x", &[])]).is_err(),
         "anonymous accepted"

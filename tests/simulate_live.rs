@@ -1,7 +1,7 @@
 //! `caretaker simulate live` publishes what the co-op's gateways would, and
 //! feeds `caretaker ingest` on its defaults: the simulated gateways replay the
 //! recent past and then keep pace with the wall clock, so ingest quarantines
-//! none of their readings, on the embedded broker and on Mosquitto, at the
+//! none of their readings, on the embedded listener and on Mosquitto, at the
 //! default speed and faster, and across crashes of ingest.
 mod common;
 
@@ -84,12 +84,12 @@ fn live_into_ingest(external: Option<&Mosquitto>, speed_args: &[&str]) {
 }
 
 #[test]
-fn live_at_the_default_speed_into_ingest_on_the_embedded_broker_quarantines_nothing() {
+fn live_at_the_default_speed_into_ingest_on_the_embedded_listener_quarantines_nothing() {
     live_into_ingest(None, &[]);
 }
 
 #[test]
-fn live_at_600x_into_ingest_on_the_embedded_broker_catches_up_and_quarantines_nothing() {
+fn live_at_600x_into_ingest_on_the_embedded_listener_catches_up_and_quarantines_nothing() {
     live_into_ingest(None, &["--speed", "600", "--replay", "30m"]);
 }
 

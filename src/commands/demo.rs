@@ -2,9 +2,9 @@
 //!
 //! In its own data directory (default `./caretaker-demo`): the sample co-op's
 //! registry, a simulated history up to now written into the readings store and the
-//! event history, a model trained on it, then `serve` (embedded broker, ingest,
+//! event history, a model trained on it, then `serve` (embedded MQTT listener, ingest,
 //! scoring, API) with simulated gateways publishing live readings through the
-//! embedded broker. Prints the URLs and a token for each role. A second start
+//! embedded listener. Prints the URLs and a token for each role. A second start
 //! reuses the history and model.
 use std::sync::Arc;
 use std::time::{Duration, Instant};

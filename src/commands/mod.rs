@@ -60,14 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_logging(config: &Config) {
-    // The embedded broker logs every connection at info; Caretaker logs what matters
-    // (refused gateways, disconnections) itself.
-    let level = if config.log.level.contains("rumqttd") {
-        config.log.level.clone()
-    } else {
-        format!("{},rumqttd=off", config.log.level)
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(config.log.level.clone()));
     // Colours only for a person at a terminal: `caretaker score 2>&1 | less` shows
     // plain text.
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -52,7 +52,7 @@ pub struct Services {
 }
 
 impl Services {
-    /// Starts ingest (embedded broker unless `broker` names one), the API on
+    /// Starts ingest (embedded listener unless `broker` names one), the API on
     /// `listen`, and scoring every `every` (the first at once).
     pub async fn start(
         config: &Config,

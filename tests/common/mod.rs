@@ -198,18 +198,18 @@ impl Drop for Mosquitto {
     }
 }
 
-/// A `caretaker ingest` process on its own embedded broker (or `broker`), stopped on drop.
+/// A `caretaker ingest` process on its own embedded listener (or `broker`), stopped on drop.
 pub struct IngestProcess {
     /// The process.
     pub child: Child,
-    /// MQTT port (embedded broker, or the external one given).
+    /// MQTT port (embedded listener, or the external one given).
     pub mqtt_port: u16,
     /// Port of /metrics.
     pub metrics_port: u16,
 }
 
 impl IngestProcess {
-    /// Starts ingest on `data_dir`, with an embedded broker on `mqtt_port` unless `external` is set.
+    /// Starts ingest on `data_dir`, with an embedded listener on `mqtt_port` unless `external` is set.
     pub fn start(data_dir: &Path, mqtt_port: u16, external: bool, envs: &[(&str, &str)]) -> Self {
         let metrics_port = free_port();
         let mut cmd = caretaker(data_dir);
@@ -577,7 +577,7 @@ pub fn add_token(data_dir: &Path, role: &str, unit: Option<&str>) -> String {
         .to_owned()
 }
 
-/// A `caretaker serve` process (API, ingest on its own embedded broker, scoring), stopped on drop.
+/// A `caretaker serve` process (API, ingest on its own embedded listener, scoring), stopped on drop.
 pub struct ServeProcess {
     /// The process.
     pub child: Child,
