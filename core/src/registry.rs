@@ -75,12 +75,27 @@ impl Gateway {
         filters
     }
 
-    /// Whether it may publish on `topic`.
+    /// Whether it may publish on `topic`: what [`Gateway::topic_filters`] match,
+    /// checked without building them (this runs for every message).
     pub fn may_publish(&self, topic: &str) -> bool {
-        self.topic_filters()
-            .iter()
-            .any(|filter| topic_matches(filter, topic))
+        let own = topic
+            .strip_prefix("caretaker/")
+            .is_some_and(|rest| at_or_below(rest, self.name.as_str()));
+        own || match &self.protocol {
+            GatewayProtocol::Native => false,
+            GatewayProtocol::Zigbee2mqtt { base_topic } => at_or_below(topic, base_topic),
+            GatewayProtocol::Chirpstack { applications } => topic
+                .strip_prefix("application/")
+                .is_some_and(|rest| applications.iter().any(|a| at_or_below(rest, a))),
+        }
     }
+}
+
+/// Whether `topic` is `root` or lies below it (`root/...`), as the filter `root/#` matches.
+fn at_or_below(topic: &str, root: &str) -> bool {
+    topic
+        .strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Whether an MQTT topic filter (`+` one level, `#` the rest) matches a topic.
@@ -408,5 +423,32 @@ mod tests {
         };
         assert!(lora.may_publish("application/app-1/device/00/event/up"));
         assert!(!lora.may_publish("application/app-2/device/00/event/up"));
+        // The quick check says what the gateway's topic filters say.
+        for gateway in [&bridge, &lora] {
+            for topic in [
+                "caretaker/zigbee-bridge/readings",
+                "caretaker/zigbee-bridge",
+                "caretaker/zigbee-bridge2/readings",
+                "caretaker/lorawan/x",
+                "zigbee2mqtt",
+                "zigbee2mqtt/a/b",
+                "zigbee2mqttx/a",
+                "application/app-1",
+                "application/app-10/x",
+                "application",
+                "",
+            ] {
+                let by_filters = gateway
+                    .topic_filters()
+                    .iter()
+                    .any(|f| topic_matches(f, topic));
+                assert_eq!(
+                    gateway.may_publish(topic),
+                    by_filters,
+                    "{} on {topic:?}",
+                    gateway.name
+                );
+            }
+        }
     }
 }
