@@ -4,7 +4,8 @@
 //!   mistake reported with file, line and column;
 //! - [`SAMPLE_REGISTRY`]: the sample co-op shipped in `data/sample-coop.toml`;
 //! - [`DataDir`]: the data directory's layout;
-//! - [`Store`]: the operational store (SQLite, versioned migrations);
+//! - [`Store`]: the operational store (SQLite, versioned migrations), with the
+//!   pages' sessions, sign-in links and calendar feeds;
 //! - [`simulate`]: a deterministic simulated co-op history.
 //!
 //! This crate knows nothing of MQTT, Parquet or HTTP: the simulator hands out
@@ -17,6 +18,7 @@ mod registry_file;
 pub mod simulate;
 mod store;
 mod tokens;
+mod web;
 mod work_orders;
 
 pub use data_dir::{DataDir, DataDirError};
@@ -27,6 +29,7 @@ pub use registry_file::{
 };
 pub use store::{Store, StoreCounts, StoreError, new_secret, secret_matches, sha256_hex};
 pub use tokens::ApiToken;
+pub use web::{CalendarFeed, WebSession};
 pub use work_orders::{
     Decision, Outcome, Proposal, ProposalChange, Transition, WorkOrder, WorkOrderFilter,
 };

@@ -123,7 +123,7 @@ impl Store {
         Ok(changed == 1)
     }
 
-    fn token_from_row(&self, row: &SqliteRow) -> Result<ApiToken, StoreError> {
+    pub(crate) fn token_from_row(&self, row: &SqliteRow) -> Result<ApiToken, StoreError> {
         let role: String = row.get("role");
         let unit: Option<String> = row.get("unit_id");
         Ok(ApiToken {

@@ -132,7 +132,7 @@ pub async fn get_one(
     Ok(Json(detail(&state, &order).await?))
 }
 
-async fn find(state: &AppState, id: i64) -> Result<WorkOrder, ApiError> {
+pub(crate) async fn find(state: &AppState, id: i64) -> Result<WorkOrder, ApiError> {
     state
         .store
         .work_order(id)
@@ -272,9 +272,21 @@ pub async fn transition(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TransitionBody>,
 ) -> Result<Json<WorkOrderDetail>, ApiError> {
+    let updated = apply_transition(&state, &caller, id, body).await?;
+    Ok(Json(detail(&state, &updated).await?))
+}
+
+/// Checks and applies a decision on a work order (with the notices a schedule
+/// sends): the one path the API and the pages share.
+pub(crate) async fn apply_transition(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: TransitionBody,
+) -> Result<WorkOrder, ApiError> {
     caller.require_committee()?;
     let to = WorkOrderState::parse(&body.to).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let order = find(&state, id).await?;
+    let order = find(state, id).await?;
     let note = body.note.unwrap_or_default();
     if note.len() > 2_000 {
         return Err(ApiError::invalid("note: at most 2000 characters"));
@@ -317,7 +329,7 @@ pub async fn transition(
         if work.len() > 200 {
             return Err(ApiError::invalid("work: at most 200 characters"));
         }
-        t.notices = notices_for_schedule(&state, &order, &work, (start, end), &units);
+        t.notices = notices_for_schedule(state, &order, &work, (start, end), &units);
         t.cancel_other_notices = true;
         t.window = Some((start, end));
         t.units = Some(units);
@@ -331,7 +343,7 @@ pub async fn transition(
         WorkOrderState::Approved | WorkOrderState::Deferred | WorkOrderState::Dismissed
     ) && order.state == WorkOrderState::Scheduled
     {
-        t.notices = cancellations(&state, &order);
+        t.notices = cancellations(state, &order);
         t.cancel_other_notices = true;
     }
     if let Some(o) = body.outcome {
@@ -348,8 +360,7 @@ pub async fn transition(
     }
     let updated = state.store.transition(id, &t).await;
     state.responses.invalidate();
-    let updated = updated?;
-    Ok(Json(detail(&state, &updated).await?))
+    Ok(updated?)
 }
 
 /// A unit's notice for a work window.
@@ -370,7 +381,7 @@ fn new_notice(
 }
 
 /// A notice for each affected unit: new, or "changed" if the order was scheduled before.
-fn notices_for_schedule(
+pub(crate) fn notices_for_schedule(
     state: &AppState,
     order: &WorkOrder,
     work: &str,

@@ -112,6 +112,20 @@ impl ReportCategory {
     }
 
     /// Kinds of equipment that can cause it, most likely first.
+    /// The category a report about this kind of equipment falls in.
+    pub(crate) fn for_kind(kind: EquipmentKind) -> Self {
+        [
+            Self::NoHeat,
+            Self::NoHotWater,
+            Self::Elevator,
+            Self::Leak,
+            Self::Ventilation,
+        ]
+        .into_iter()
+        .find(|c| c.kinds().contains(&kind))
+        .unwrap_or(Self::Other)
+    }
+
     fn kinds(self) -> &'static [EquipmentKind] {
         use EquipmentKind::*;
         match self {
@@ -156,7 +170,18 @@ pub async fn report(
     caller: Caller,
     ApiJson(body): ApiJson<NewReport>,
 ) -> Result<(StatusCode, Json<ReportView>), ApiError> {
-    let unit = unit_for(&state, &caller, body.unit.as_deref())?;
+    let view = submit_report(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Files a problem report for the caller's unit (or, for the committee, the
+/// unit named): the one path the API and the pages share.
+pub(crate) async fn submit_report(
+    state: &AppState,
+    caller: &Caller,
+    body: NewReport,
+) -> Result<ReportView, ApiError> {
+    let unit = unit_for(state, caller, body.unit.as_deref())?;
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         return Err(ApiError::invalid("text: 1 to 2000 characters"));
@@ -187,7 +212,7 @@ pub async fn report(
                 ))
             })?,
     };
-    limit_reports(&state, &caller)?;
+    limit_reports(state, caller)?;
     let now = Timestamp::now();
     let id = state
         .store
@@ -195,17 +220,14 @@ pub async fn report(
         .await?;
     state.responses.invalidate();
     state.reassess.notify_one();
-    Ok((
-        StatusCode::CREATED,
-        Json(ReportView {
-            id,
-            at: now.to_string(),
-            unit: Some(unit.to_string()),
-            equipment: equipment.id.to_string(),
-            category: Some(body.category.name().to_owned()),
-            text: text.to_owned(),
-        }),
-    ))
+    Ok(ReportView {
+        id,
+        at: now.to_string(),
+        unit: Some(unit.to_string()),
+        equipment: equipment.id.to_string(),
+        category: Some(body.category.name().to_owned()),
+        text: text.to_owned(),
+    })
 }
 
 /// Refuses (429) a resident token's report beyond `reports_per_hour` in the last hour.

@@ -1,0 +1,35 @@
+//! `/model`: the model card for a general meeting.
+use maud::{Markup, html};
+
+use super::committee::chart;
+use super::layout::{Chrome, page};
+use super::view::ModelPage;
+
+/// The model card, in members' words, with the backtest's charts and table.
+pub fn model_page(chrome: &Chrome, m: &ModelPage) -> Markup {
+    page(
+        chrome,
+        "How good are the forecasts?",
+        html! {
+            @for s in &m.sections {
+                section {
+                    h2 { (s.heading) }
+                    @for p in &s.paragraphs { p { (p) } }
+                }
+            }
+            @if !m.charts.is_empty() {
+                h2 { "The backtest in charts" }
+                @for c in &m.charts { (chart(c)) }
+            }
+            @if let Some((head, rows)) = &m.table {
+                h2 { "The backtest in numbers" }
+                div.table-wrap {
+                    table {
+                        thead { tr { @for h in head { th scope="col" { (h) } } } }
+                        tbody { @for r in rows { tr { @for c in r { td { (c) } } } } }
+                    }
+                }
+            }
+        },
+    )
+}
