@@ -89,22 +89,29 @@ pub(crate) fn nice_step(raw: f64) -> f64 {
 /// The decimals a label needs to show a multiple of `step`.
 pub(crate) fn decimals(step: f64) -> usize {
     let mut d = 0;
-    while d < 6 && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6
+    while d < 6
+        && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6
     {
         d += 1;
     }
     d
 }
 
-/// A number with thousands separated by a thin space, and `decimals` decimals.
+/// A number with thousands separated by commas, and `decimals` decimals.
 pub(crate) fn format_number(value: f64, decimals: usize) -> String {
-    let value = if value.abs() < 1e-12 { 0.0 } else { value };
-    let text = format!("{value:.decimals$}");
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut text = format!("{value:.decimals$}");
+    if text.chars().all(|c| matches!(c, '-' | '0' | '.')) {
+        text = text.trim_start_matches('-').to_string();
+    }
+    let (sign, digits) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 && int.len() > 4 {
+        if i > 0 && (int.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(c);
@@ -117,7 +124,13 @@ pub(crate) fn format_number(value: f64, decimals: usize) -> String {
 
 /// Nice ticks over `lo..hi` with at most `max` of them; the range is widened to
 /// whole steps when `snap` is set.
-fn ticks_within(lo: f64, hi: f64, max: usize, snap: bool, label: &dyn Fn(f64, usize) -> String) -> Axis {
+fn ticks_within(
+    lo: f64,
+    hi: f64,
+    max: usize,
+    snap: bool,
+    label: &dyn Fn(f64, usize) -> String,
+) -> Axis {
     let (mut lo, mut hi) = (lo, hi);
     if !(lo.is_finite() && hi.is_finite()) {
         (lo, hi) = (0.0, 1.0);
@@ -146,7 +159,12 @@ fn ticks_within(lo: f64, hi: f64, max: usize, snap: bool, label: &dyn Fn(f64, us
 
 /// A vertical axis over `lo..hi` (widened to whole steps) with as many ticks as fit
 /// in `height` px, one label line apart at least twice over.
-pub(crate) fn vertical(lo: f64, hi: f64, height: u32, label: &dyn Fn(f64, usize) -> String) -> Axis {
+pub(crate) fn vertical(
+    lo: f64,
+    hi: f64,
+    height: u32,
+    label: &dyn Fn(f64, usize) -> String,
+) -> Axis {
     let per = style::line_height(TEXT) * 5 / 2;
     let max = (height / per.max(1)) as usize;
     ticks_within(lo, hi, max.clamp(2, 8), true, label)
@@ -217,7 +235,8 @@ mod tests {
     #[test]
     fn numbers_are_grouped() {
         assert_eq!(format_number(12345.0, 0), "12,345");
-        assert_eq!(format_number(1234.0, 0), "1234");
+        assert_eq!(format_number(1234.0, 0), "1,234");
+        assert_eq!(format_number(999.5, 1), "999.5");
         assert_eq!(format_number(-0.25, 2), "-0.25");
         assert_eq!(format_number(-0.0000001, 1), "0.0");
     }

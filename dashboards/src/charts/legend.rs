@@ -1,9 +1,9 @@
 //! Legends: a strip of entries above the plot, wrapped to the chart's width, so a
 //! legend never covers data or labels.
 
+use plotters::coord::Shift;
 use plotters::element::{PathElement, Rectangle, Text};
 use plotters::prelude::{DrawingArea, DrawingBackend};
-use plotters::coord::Shift;
 use plotters::style::{Color, RGBColor};
 
 use super::ChartError;
@@ -95,7 +95,11 @@ pub(crate) fn draw<DB: DrawingBackend>(
         for entry in row {
             draw_glyph(area, entry.glyph, x, y)?;
             let tx = x + SAMPLE + INNER as i32;
-            area.draw(&Text::new(entry.label.clone(), (tx, y), label_style.clone()))?;
+            area.draw(&Text::new(
+                entry.label.clone(),
+                (tx, y),
+                label_style.clone(),
+            ))?;
             x += (entry.width() + OUTER) as i32;
         }
     }
@@ -125,7 +129,10 @@ fn draw_glyph<DB: DrawingBackend>(
             draw_bar(area, a, b, colour, hatched)?;
         }
         Glyph::Band(colour) => {
-            area.draw(&Rectangle::new([(x, y - 6), (x + SAMPLE, y + 6)], colour.mix(0.3).filled()))?;
+            area.draw(&Rectangle::new(
+                [(x, y - 6), (x + SAMPLE, y + 6)],
+                colour.mix(0.3).filled(),
+            ))?;
         }
     }
     Ok(())
@@ -146,7 +153,10 @@ pub(crate) fn draw_bar<DB: DrawingBackend>(
         area.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.filled()))?;
         return Ok(());
     }
-    area.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.stroke_width(2)))?;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x1, y1)],
+        colour.stroke_width(2),
+    ))?;
     // Lines of slope -1 every 6 px, clipped to the box.
     let spacing = 6;
     let mut c = x0 + y0 + spacing;

@@ -16,6 +16,9 @@ pub(crate) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 
 /// Room above the plot, px.
 const TOP: u32 = 14;
+/// Room left of the vertical axis description (a bitmap draws rotated text a little
+/// further left than an SVG reader does), px.
+const LEFT: u32 = 8;
 
 /// Builds a plot in `area`: `y` makes the vertical axis for a plot `h` px high, `x`
 /// the horizontal one for a plot `w` px wide; the label areas are sized to fit them.
@@ -26,16 +29,37 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<Plot<'a, DB>, ChartError> {
+    build_with(area, x, y, x_desc, y_desc, None, true)
+}
+
+/// As [`build`], for one of two panels stacked over one x axis: the left label area is
+/// `left` px wide when given (the same in both panels, so their plots line up), and
+/// only the lower panel shows its x labels.
+pub(crate) fn build_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &dyn Fn(u32) -> Axis,
+    y: &dyn Fn(u32) -> Axis,
+    x_desc: &str,
+    y_desc: &str,
+    left: Option<u32>,
+    x_labels: bool,
+) -> Result<Plot<'a, DB>, ChartError> {
     let (w, h) = area.dim_in_pixel();
-    let bottom = axis::bottom_area();
+    let bottom = if x_labels { axis::bottom_area() } else { 6 };
     let y_axis = y(h.saturating_sub(bottom + TOP).max(40));
-    let left = axis::left_area(&y_axis);
-    let first_guess = x(w.saturating_sub(left + 24).max(40));
+    let left = left.unwrap_or_else(|| axis::left_area(&y_axis));
+    let first_guess = x(w.saturating_sub(LEFT + left + 24).max(40));
     let right = (first_guess.overhang() + 8).max(16);
-    let x_axis = x(w.saturating_sub(left + right).max(40));
+    let mut x_axis = x(w.saturating_sub(LEFT + left + right).max(40));
     let right = right.max(x_axis.overhang() + 8);
+    if !x_labels {
+        for tick in &mut x_axis.ticks {
+            tick.1.clear();
+        }
+    }
     let mut chart = ChartBuilder::on(area)
         .margin_top(TOP)
+        .margin_left(LEFT)
         .margin_right(right)
         .x_label_area_size(bottom)
         .y_label_area_size(left)
@@ -50,6 +74,7 @@ pub(crate) fn build<'a, DB: DrawingBackend>(
         .axis_desc_style(style::text(AXIS, BLACK))
         .x_desc(x_desc)
         .y_desc(y_desc)
+        .x_label_offset(0)
         .draw()?;
     Ok(chart)
 }

@@ -120,7 +120,10 @@ fn accessible(svg: &str, (w, h): (u32, u32), title: &str, description: &str) -> 
         .find("<svg")
         .and_then(|start| svg[start..].find('>').map(|end| &svg[start + end + 1..]))
         .unwrap_or(svg);
-    let id = format!("chart-{:016x}", fnv(&format!("{title}\n{description}\n{body}")));
+    let id = format!(
+        "chart-{:016x}",
+        fnv(&format!("{title}\n{description}\n{body}"))
+    );
     format!(
         concat!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" "#,

@@ -13,7 +13,9 @@ use super::axis;
 use super::legend::{self, Entry, Glyph};
 use super::plot;
 use super::render::Draw;
-use super::style::{self, BLUE, Dash, GRID, Marker, ORANGE, PURPLE, REFERENCE, SKY_BLUE, VERMILLION, GREEN};
+use super::style::{
+    self, BLUE, Dash, GREEN, GRID, Marker, ORANGE, PURPLE, REFERENCE, SKY_BLUE, VERMILLION,
+};
 use super::time;
 use super::{ChartError, count};
 
@@ -167,15 +169,24 @@ impl SensorTrend {
     }
 
     fn entries(&self) -> Vec<Entry> {
-        let mut entries = vec![Entry::new(Glyph::Line(BLUE, Dash::Solid, None), &self.quantity)];
+        let mut entries = vec![Entry::new(
+            Glyph::Line(BLUE, Dash::Solid, None),
+            &self.quantity,
+        )];
         if self.band_points().len() >= 2 {
             entries.push(Entry::new(Glyph::Band(SKY_BLUE), "Normal band"));
         }
         if self.expected_range.is_some() {
-            entries.push(Entry::new(Glyph::Line(REFERENCE, Dash::Dashed, None), "Expected range"));
+            entries.push(Entry::new(
+                Glyph::Line(REFERENCE, Dash::Dashed, None),
+                "Expected range",
+            ));
         }
         for kind in self.kinds() {
-            entries.push(Entry::new(Glyph::Point(kind.marker(), kind.colour(), true), kind.label()));
+            entries.push(Entry::new(
+                Glyph::Point(kind.marker(), kind.colour(), true),
+                kind.label(),
+            ));
         }
         entries
     }

@@ -46,9 +46,8 @@ pub(crate) const MESSAGE: f64 = 20.0;
 /// Registers the embedded font with plotters, once per process.
 pub(crate) fn ensure_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok()
-    });
+    let ok = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
     if ok { Ok(()) } else { Err(ChartError::Font) }
 }
 
@@ -65,7 +64,10 @@ pub(crate) fn text(size: f64, colour: RGBColor) -> TextStyle<'static> {
 pub fn text_size(text: &str, size: f64) -> (u32, u32) {
     if ensure_font().is_err() {
         // Without the font, a generous guess.
-        return ((text.chars().count() as f64 * size * 0.62) as u32, size as u32);
+        return (
+            (text.chars().count() as f64 * size * 0.62) as u32,
+            size as u32,
+        );
     }
     let font = (FontFamily::Name(FAMILY), size).into_font();
     font.box_size(text).unwrap_or((0, 0))
@@ -73,7 +75,11 @@ pub fn text_size(text: &str, size: f64) -> (u32, u32) {
 
 /// The width of the widest of `texts` at `size`.
 pub(crate) fn max_width<'a>(texts: impl IntoIterator<Item = &'a str>, size: f64) -> u32 {
-    texts.into_iter().map(|t| text_size(t, size).0).max().unwrap_or(0)
+    texts
+        .into_iter()
+        .map(|t| text_size(t, size).0)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A line height at plotters' `size`: the em box of the SVG text.
@@ -88,8 +94,6 @@ pub(crate) enum Marker {
     Square,
     Triangle,
     Diamond,
-    /// A downward triangle.
-    TriangleDown,
 }
 
 /// How a line is drawn; each series has its own, so it reads in grey.
@@ -139,7 +143,6 @@ where
             return Ok(());
         }
         Marker::Triangle => vec![(0, -r - 1), (r + 1, r - 1), (-r - 1, r - 1)],
-        Marker::TriangleDown => vec![(0, r + 1), (r + 1, -r + 1), (-r - 1, -r + 1)],
         Marker::Diamond => vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
     };
     if filled {

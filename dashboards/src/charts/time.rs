@@ -53,7 +53,11 @@ const LEVELS: [(Unit, u32); 16] = [
 /// The ticks of a time axis from `start` to `end` that fit side by side in `width` px:
 /// the finest level (hours, days, weeks, months, years) whose labels, measured, fit.
 pub fn ticks(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, width: u32) -> Vec<TimeTick> {
-    let (start, end) = if start <= end { (start, end) } else { (end, start) };
+    let (start, end) = if start <= end {
+        (start, end)
+    } else {
+        (end, start)
+    };
     let span_hours = (end - start).num_hours().max(1);
     let mut last = Vec::new();
     for (unit, step) in LEVELS {
@@ -125,7 +129,7 @@ fn level(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, unit: Unit, step: u32
             let mut t = DateTime::<Utc>::from_timestamp(first, 0).unwrap_or(start);
             while t <= end {
                 let local = t.with_timezone(&tz);
-                if t >= start && local.minute() == 0 && local.hour() % step == 0 {
+                if t >= start && local.minute() == 0 && local.hour().is_multiple_of(step) {
                     let label = if local.hour() == 0 {
                         local.format("%b %-d").to_string()
                     } else {
@@ -144,10 +148,10 @@ fn level(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, unit: Unit, step: u32
                 let keep = match unit {
                     Unit::Day if step == 7 || step == 14 => {
                         date.weekday().num_days_from_monday() == 0
-                            && date.iso_week().week() % (step / 7) == 0
+                            && date.iso_week().week().is_multiple_of(step / 7)
                     }
                     Unit::Day => date.num_days_from_ce() % step as i32 == 0,
-                    Unit::Month => date.day() == 1 && date.month0() % step == 0,
+                    Unit::Month => date.day() == 1 && date.month0().is_multiple_of(step),
                     _ => date.ordinal() == 1 && date.year() % step as i32 == 0,
                 };
                 if keep

@@ -152,8 +152,14 @@ pub fn parse(svg: &str) -> roxmltree::Document<'_> {
     assert!(root.has_tag_name("svg"));
     assert_eq!(root.attribute("role"), Some("img"));
     assert_eq!(root.attribute("width"), Some("100%"));
-    assert!(root.attribute("viewBox").is_some_and(|v| v.starts_with("0 0 ")));
-    assert!(root.attribute("height").is_none(), "a fixed height would not scale");
+    assert!(
+        root.attribute("viewBox")
+            .is_some_and(|v| v.starts_with("0 0 "))
+    );
+    assert!(
+        root.attribute("height").is_none(),
+        "a fixed height would not scale"
+    );
     let labelled = root.attribute("aria-labelledby").expect("aria-labelledby");
     for id in labelled.split(' ') {
         assert!(
@@ -161,9 +167,15 @@ pub fn parse(svg: &str) -> roxmltree::Document<'_> {
             "{id} is not in the document"
         );
     }
-    let title = root.children().find(|n| n.has_tag_name("title")).expect("<title>");
+    let title = root
+        .children()
+        .find(|n| n.has_tag_name("title"))
+        .expect("<title>");
     assert!(!title.text().unwrap_or_default().is_empty());
-    let desc = root.children().find(|n| n.has_tag_name("desc")).expect("<desc>");
+    let desc = root
+        .children()
+        .find(|n| n.has_tag_name("desc"))
+        .expect("<desc>");
     assert!(!desc.text().unwrap_or_default().is_empty());
     doc
 }
