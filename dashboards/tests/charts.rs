@@ -572,3 +572,50 @@ fn a_day_across_the_autumn_change_has_25_hours() {
             .all(|t| t.label == "Nov 2" || t.label == "Nov 3" || t.label.ends_with(":00"))
     );
 }
+
+#[test]
+fn label_formats_follow_the_range() {
+    // A day: local hours, on the day the clocks go back.
+    let mut day = pressure();
+    day.start = utc(2025, 11, 2, 4);
+    day.end = utc(2025, 11, 3, 5);
+    day.readings = (0..25 * 4)
+        .map(|q| {
+            (
+                day.start + Duration::minutes(15 * q),
+                1.4 + 0.001 * q as f64,
+            )
+        })
+        .collect();
+    day.events = vec![TrendEvent {
+        at: utc(2025, 11, 2, 9),
+        kind: EventKind::Alarm,
+    }];
+    let svg = check(
+        "sensor_trend_day",
+        day.svg().unwrap(),
+        day.png().unwrap(),
+        &["Time (America/Toronto)", "Nov 2", "12:00"],
+    );
+    assert!(
+        description(&parse(&svg))
+            .starts_with("Boiler 1 supply pressure from 2 November 2025, 00:00 to 23:59")
+    );
+
+    // A year: months, the year on the first and on January.
+    let mut year = risk();
+    let start = utc(2024, 6, 1, 4);
+    year.risk = (0..400).map(|d| (start + Duration::days(d), 0.1)).collect();
+    year.work_orders.clear();
+    let svg = check(
+        "risk_over_time_year",
+        year.svg().unwrap(),
+        year.png().unwrap(),
+        &["Date (America/Toronto)", "Jan 2025"],
+    );
+    let texts = texts(&parse(&svg));
+    assert!(
+        texts.iter().any(|t| t == "Jun 2024" || t == "Jul 2024"),
+        "{texts:?}"
+    );
+}
