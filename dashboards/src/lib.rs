@@ -1,8 +1,11 @@
-//! What people look at: the pages of `caretaker serve` and `caretaker demo`, and
-//! (in [`charts`]) the charts they show.
+//! What people look at: the charts ([`charts`]) and the pages of `caretaker
+//! serve` and `caretaker demo` ([`pages`]).
 //!
-//! This crate only renders: it takes plain view structs and returns HTML or SVG.
-//! It does no I/O and knows nothing of HTTP, SQL or Parquet.
+//! Pure rendering: every chart and page takes a plain view struct that its caller
+//! fills from the store, the models and the ranking, and returns SVG, PNG bytes or
+//! HTML. Nothing here reads files, the network or the system's fonts, and nothing
+//! knows HTTP, SQL or Parquet.
 #![deny(missing_docs)]
 
+pub mod charts;
 pub mod pages;
