@@ -120,6 +120,15 @@ pub enum TokenCommand {
     },
     /// List tokens (never their secrets).
     List,
+    /// Print a one-time sign-in link for the pages (for a resident without a
+    /// device at hand: print it and hand it over). It works once, within `--days`.
+    Link {
+        /// The token's id (from `caretaker token list`).
+        id: i64,
+        /// Days the link stays usable.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
     /// Revoke a token by id.
     Revoke {
         /// The token's id (from `caretaker token list`).

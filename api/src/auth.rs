@@ -170,7 +170,7 @@ fn refuse(state: &AppState, parts: &Parts, client: IpAddr) -> ApiError {
 
 /// The client's address (the TCP peer; behind a reverse proxy, the proxy's).
 /// Unspecified when the server was started without connection info.
-fn client_address(parts: &Parts) -> IpAddr {
+pub(crate) fn client_address(parts: &Parts) -> IpAddr {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -140,6 +140,17 @@ pub async fn refresh(
         })
         .collect();
     let summary = propose(state, &entries, at).await?;
+    let risks: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.assessment.equipment.clone(),
+                e.assessment.probability,
+                i64::from(e.assessment.horizon_days),
+            )
+        })
+        .collect();
+    state.store.record_risks(as_of, &risks).await?;
     state.set_board(RiskBoard {
         as_of: Some(at.to_string()),
         model_version: scores.first().map(|s| s.model_version.clone()),
@@ -246,7 +257,7 @@ fn first_of_its_unit_day<'a>(
 }
 
 /// Alarm codes ingest raises about sensors rather than equipment.
-fn is_sensor_health_code(code: &str) -> bool {
+pub fn is_sensor_health_code(code: &str) -> bool {
     matches!(code, "sensor_silent" | "sensor_stuck" | "battery_low")
 }
 

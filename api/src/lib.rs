@@ -6,6 +6,8 @@
 //! - [`board`]: forecasts weighed into the expected benefit of acting now, and the
 //!   work orders proposed from them;
 //! - [`ranking`]: the weighing itself, the budget plan and residents' notices;
+//! - [`pages`]: the pages people use in a browser (sessions, forms), rendered by
+//!   `caretaker_dashboards`;
 //! - [`throttle`]: per-token report limits and per-address failed-login lockouts.
 //!
 //! Only this crate speaks HTTP.
@@ -19,6 +21,7 @@ pub mod extract;
 pub mod limits;
 pub mod log_text;
 pub mod openapi;
+pub mod pages;
 pub mod ranking;
 pub mod routes;
 pub mod state;

@@ -84,6 +84,10 @@ pub struct AppState {
     pub report_limiter: RateLimiter<i64>,
     /// Failed logins by client address.
     pub login_throttle: LoginThrottle,
+    /// The models folder (its `CURRENT` model's card is the `/model` page).
+    pub models_dir: Option<PathBuf>,
+    /// Whether session cookies are marked `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
     /// Signalled when new evidence (a report) calls for weighing the board again;
     /// the reassessment task started by [`crate::serve`] waits on it.
     pub reassess: Notify,
@@ -105,6 +109,8 @@ impl AppState {
             responses: ResponseCache::default(),
             report_limiter: RateLimiter::default(),
             login_throttle: LoginThrottle::default(),
+            models_dir: None,
+            secure_cookies: false,
             reassess: Notify::new(),
             heavy: OnceLock::new(),
             board: RwLock::new(Arc::new(RiskBoard::default())),

@@ -29,3 +29,13 @@ CREATE TABLE calendar_feeds (
     created_at_ms BIGINT NOT NULL,
     revoked_at_ms BIGINT
 );
+
+-- Each piece of equipment's chance of failure, one row per day (the last
+-- forecast of the day wins): the risk-over-time chart.
+CREATE TABLE risk_history (
+    equipment_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    probability DOUBLE PRECISION NOT NULL,
+    horizon_days INTEGER NOT NULL,
+    PRIMARY KEY (equipment_id, day)
+);

@@ -29,7 +29,7 @@ pub use registry_file::{
 };
 pub use store::{Store, StoreCounts, StoreError, new_secret, secret_matches, sha256_hex};
 pub use tokens::ApiToken;
-pub use web::{CalendarFeed, WebSession};
+pub use web::{CalendarFeed, RiskPoint, WebSession};
 pub use work_orders::{
     Decision, Outcome, Proposal, ProposalChange, Transition, WorkOrder, WorkOrderFilter,
 };

@@ -235,6 +235,72 @@ impl Store {
     }
 }
 
+/// One day's forecast for a piece of equipment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskPoint {
+    /// The day forecast for (UTC).
+    pub day: chrono::NaiveDate,
+    /// The chance of failure within the horizon.
+    pub probability: f64,
+    /// The horizon, in days.
+    pub horizon_days: i64,
+}
+
+impl Store {
+    /// Records the day's forecasts (a later one the same day replaces the earlier).
+    pub async fn record_risks(
+        &self,
+        day: chrono::NaiveDate,
+        risks: &[(caretaker_core::EquipmentId, f64, i64)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(self.db())?;
+        for (equipment, probability, horizon) in risks {
+            sqlx::query(
+                "INSERT INTO risk_history (equipment_id, day, probability, horizon_days) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (equipment_id, day) DO UPDATE SET probability = excluded.probability, \
+                 horizon_days = excluded.horizon_days",
+            )
+            .bind(equipment.as_str())
+            .bind(day.to_string())
+            .bind(probability)
+            .bind(horizon)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.db())?;
+        }
+        tx.commit().await.map_err(self.db())
+    }
+
+    /// A piece of equipment's forecasts from `since` on, oldest first.
+    pub async fn risk_history(
+        &self,
+        equipment: &caretaker_core::EquipmentId,
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<RiskPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, probability, horizon_days FROM risk_history \
+             WHERE equipment_id = ? AND day >= ? ORDER BY day",
+        )
+        .bind(equipment.as_str())
+        .bind(since.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db())?;
+        rows.iter()
+            .map(|r| {
+                let day: String = r.get("day");
+                Ok(RiskPoint {
+                    day: day
+                        .parse()
+                        .map_err(|_| self.corrupt(format!("risk_history day {day:?}")))?,
+                    probability: r.get("probability"),
+                    horizon_days: r.get("horizon_days"),
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,6 +165,7 @@ fn print_welcome(
         "Caretaker demo is running ({:.0} s to start).",
         began.elapsed().as_secs_f64()
     );
+    println!("  pages:      {base}/login   (sign in with a token below)");
     println!("  API:        {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)");
     println!("  health:     {base}/health   metrics: {base}/metrics");
     println!(

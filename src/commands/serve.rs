@@ -77,6 +77,7 @@ impl Services {
         );
         state.ingest_metrics = Some(metrics);
         state.limits = config.api.limits();
+        state.models_dir = Some(ctx.data.models_dir());
         let state = Arc::new(state);
         if let Some(mut health) = ingest.take_health_events() {
             // Sensor health alarms become events the ranking weighs.

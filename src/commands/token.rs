@@ -1,4 +1,4 @@
-//! `caretaker token add|list|revoke`: API bearer tokens.
+//! `caretaker token add|list|link|revoke`: API bearer tokens and sign-in links.
 use caretaker_core::{Timestamp, UnitId};
 
 use crate::cli::TokenCommand;
@@ -59,6 +59,18 @@ pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
                     t.label
                 );
             }
+        }
+        TokenCommand::Link { id, days } => {
+            anyhow::ensure!((1..=365).contains(&days), "--days: 1 to 365");
+            let code = ctx
+                .store
+                .add_sign_in_link(id, Timestamp::now(), i64::from(days) * 86_400_000)
+                .await?;
+            println!("/login?code={code}");
+            println!(
+                "Put the address of this box in front (e.g. http://caretaker.local:8080/login?code=...). \
+                 The link signs in once, within {days} days; revoking token {id} voids it."
+            );
         }
         TokenCommand::Revoke { id } => {
             anyhow::ensure!(

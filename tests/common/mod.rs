@@ -502,6 +502,25 @@ pub fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> HttpResponse {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(b) = &bearer {
+        headers.push(("Authorization", b.as_str()));
+    }
+    if body.is_some_and(|b| !b.is_empty()) || method == "POST" {
+        headers.push(("Content-Type", "application/json"));
+    }
+    http_with(port, method, path, &headers, body)
+}
+
+/// An HTTP/1.1 request on loopback with the given headers and body.
+pub fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> HttpResponse {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
     stream
@@ -509,15 +528,12 @@ pub fn http(
         .unwrap();
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    if let Some(t) = token {
-        request += &format!("Authorization: Bearer {t}\r\n");
+    for (name, value) in headers {
+        request += &format!("{name}: {value}\r\n");
     }
     let body = body.unwrap_or("");
     if !body.is_empty() || method == "POST" {
-        request += &format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        );
+        request += &format!("Content-Length: {}\r\n", body.len());
     }
     request += "\r\n";
     stream.write_all(request.as_bytes()).expect("request sent");

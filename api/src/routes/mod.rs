@@ -52,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/gateways/{name}", delete(admin::revoke_gateway));
     Router::new()
         .nest("/api/v1", v1)
+        .merge(crate::pages::router())
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /api/v1/openapi.json)") })

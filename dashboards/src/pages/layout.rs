@@ -74,3 +74,15 @@ pub fn page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
 pub fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(token); }
 }
+
+/// A page that only says something: an error, a refusal, a confirmation.
+pub fn message_page(chrome: &Chrome, title: &str, text: &str) -> Markup {
+    page(
+        chrome,
+        title,
+        html! {
+            p.lead { (text) }
+            p { a href="/" { "Back to the start" } }
+        },
+    )
+}

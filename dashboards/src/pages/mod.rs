@@ -17,7 +17,7 @@ mod resident;
 pub mod view;
 
 pub use committee::{committee_home, equipment_page};
-pub use layout::{Chrome, STYLESHEET};
+pub use layout::{Chrome, STYLESHEET, message_page};
 pub use login::login_page;
 pub use model_card::model_page;
 pub use notice::printable_notice;

@@ -1,0 +1,296 @@
+//! `/`: the committee's first screen — the ranked open work orders with their
+//! reasons, the budget plan for a budget they type, the buildings at a glance,
+//! sensors to check, and residents' recent reports.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use caretaker_core::{EventKind, Role, Timestamp, WorkOrderState};
+use caretaker_dashboards::charts::budget_plan::{BudgetPlan, PlanItem};
+use caretaker_dashboards::pages::view::{
+    AttentionLine, BuildingLine, ChartView, CommitteeHome, FeedLine, OrderLine, PlanView,
+    ReportLine,
+};
+use caretaker_dashboards::pages::committee_home;
+use caretaker_data::{WorkOrder, WorkOrderFilter};
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::html;
+use super::format::{money, percent, when, window, zone};
+use super::session::Visitor;
+use crate::error::ApiError;
+use crate::routes::risks::budget_plan;
+use crate::state::AppState;
+
+/// Orders listed on the first screen.
+pub const ORDERS_SHOWN: i64 = 50;
+
+/// The budget planned for when the committee has typed none.
+pub const DEFAULT_BUDGET: f64 = 10_000.0;
+
+/// Days of resident reports and sensor alarms shown.
+const RECENT_DAYS: i64 = 30;
+
+/// `/?budget=...`.
+#[derive(Debug, Deserialize)]
+pub struct HomeQuery {
+    budget: Option<String>,
+    feed: Option<String>,
+}
+
+/// A state in words.
+pub fn state_words(state: WorkOrderState) -> &'static str {
+    match state {
+        WorkOrderState::Proposed => "Waiting for a decision",
+        WorkOrderState::Deferred => "Deferred",
+        WorkOrderState::Approved => "Approved, not scheduled",
+        WorkOrderState::Scheduled => "Scheduled",
+        WorkOrderState::InProgress => "Under way",
+        WorkOrderState::Done => "Done",
+        WorkOrderState::Dismissed => "Dismissed",
+    }
+}
+
+/// The first sentence of an explanation: the reason in one line.
+pub fn first_reason(explanation: &str) -> String {
+    explanation
+        .lines()
+        .map(str::trim)
+        .map(|l| l.trim_start_matches(['-', '*', '•']).trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("Opened by hand.")
+        .to_owned()
+}
+
+/// An order as a line of a list.
+pub fn order_line(state: &AppState, o: &WorkOrder, rank: Option<i64>) -> OrderLine {
+    let currency = &state.registry.coop().currency;
+    let tz = zone(&state.registry);
+    let equipment = state.registry.equipment_by_id(&o.equipment);
+    OrderLine {
+        id: o.id,
+        rank,
+        title: o.title.clone(),
+        equipment_id: o.equipment.to_string(),
+        equipment_name: equipment.map_or_else(|| o.equipment.to_string(), |e| e.name.clone()),
+        state: state_words(o.state).to_owned(),
+        reason: first_reason(&o.explanation),
+        chance: o.probability.map(|p| match o.horizon_days {
+            Some(days) => format!("{} within {days} days", percent(p)),
+            None => percent(p),
+        }),
+        benefit: o.expected_benefit.map(|b| money(b, currency)),
+        cost: o.estimated_cost.map(|c| money(c, currency)),
+        window: o.window.map(|(s, e)| window(s, e, tz)),
+        funded: None,
+    }
+}
+
+fn parse_budget(text: Option<&str>) -> Result<f64, ApiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(DEFAULT_BUDGET),
+        Some(t) => t
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|b| b.is_finite() && *b >= 0.0 && *b <= 1e12)
+            .ok_or_else(|| ApiError::invalid(format!("the budget {t:?} is not an amount"))),
+    }
+}
+
+/// The committee's first screen (a resident is sent to their unit's page).
+pub async fn home(
+    State(state): State<Arc<AppState>>,
+    visitor: Visitor,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, PageError> {
+    if visitor.caller.role == Role::Resident {
+        return Ok(Redirect::to("/unit").into_response());
+    }
+    visitor.require_committee()?;
+    let budget = parse_budget(q.budget.as_deref())?;
+    let tz = zone(&state.registry);
+    let currency = state.registry.coop().currency.clone();
+    let open = WorkOrderFilter {
+        states: WorkOrderState::ALL.iter().copied().filter(|s| s.is_open()).collect(),
+        ..WorkOrderFilter::default()
+    };
+    let (orders, open_total) = state.store.list_work_orders(&open, ORDERS_SHOWN, 0).await?;
+
+    let plan = budget_plan(&state, budget).await?;
+    let funded: Vec<i64> = plan.plan.chosen.iter().filter_map(|id| id.parse().ok()).collect();
+    let planned: Vec<i64> = funded
+        .iter()
+        .copied()
+        .chain(plan.plan.deferred.iter().filter_map(|d| d.id.parse().ok()))
+        .collect();
+    let lines: Vec<OrderLine> = orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut line = order_line(&state, o, Some(i as i64 + 1));
+            if planned.contains(&o.id) {
+                line.funded = Some(funded.contains(&o.id));
+            }
+            line
+        })
+        .collect();
+    let chart_items: Vec<PlanItem> = orders
+        .iter()
+        .filter(|o| planned.contains(&o.id))
+        .map(|o| PlanItem {
+            name: o.title.clone(),
+            cost: o.estimated_cost.unwrap_or(0.0).max(0.0),
+            expected_benefit: o.expected_benefit.unwrap_or(0.0),
+            funded: funded.contains(&o.id),
+        })
+        .collect();
+    let summary = format!(
+        "{} of {} candidate orders fit a budget of {}: they cost {} and are expected to save {}. \
+         Leaving the other {} for later risks about {}.{}",
+        plan.plan.chosen.len(),
+        planned.len(),
+        money(budget, &currency),
+        money(plan.plan.total_cost, &currency),
+        money(plan.plan.total_benefit, &currency),
+        plan.plan.deferred.len(),
+        money(plan.plan.deferred_risk, &currency),
+        if plan.plan.cut_short {
+            " (The search stopped early: this plan is good, but may not be the best.)"
+        } else {
+            ""
+        }
+    );
+    let chart = BudgetPlan {
+        currency: currency.clone(),
+        budget,
+        items: chart_items,
+    }
+    .svg()
+    .ok()
+    .map(|svg| ChartView {
+        svg,
+        caption: "Expected saving against money spent, orders in ranked order; the dashed line is the budget, hollow marks fall outside it.".into(),
+    });
+
+    let events = state.store.events(None).await?;
+    let since = Timestamp::from_millis(Timestamp::now().millis() - RECENT_DAYS * 86_400_000);
+    let name_of = |id: &caretaker_core::EquipmentId| {
+        state
+            .registry
+            .equipment_by_id(id)
+            .map_or_else(|| id.to_string(), |e| e.name.clone())
+    };
+    let mut reports: Vec<ReportLine> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::ResidentReport && e.ts >= since)
+        .map(|e| ReportLine {
+            when: when(e.ts, tz),
+            unit: e.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
+            equipment: name_of(&e.equipment),
+            text: e.description.clone(),
+        })
+        .collect();
+    reports.reverse();
+    reports.truncate(50);
+    let attention: Vec<AttentionLine> = latest_sensor_problems(&events, since)
+        .into_iter()
+        .map(|e| AttentionLine {
+            what: name_of(&e.equipment),
+            problem: format!("{} (since {})", e.description, when(e.ts, tz)),
+        })
+        .collect();
+
+    let board = state.board();
+    let mut open_by_equipment: HashMap<String, usize> = HashMap::new();
+    for o in &orders {
+        *open_by_equipment.entry(o.equipment.to_string()).or_default() += 1;
+    }
+    let buildings = state
+        .registry
+        .buildings()
+        .iter()
+        .map(|b| {
+            let equipment: Vec<_> = state
+                .registry
+                .equipment()
+                .iter()
+                .filter(|e| e.building == b.id)
+                .collect();
+            let riskiest = board
+                .entries
+                .iter()
+                .filter(|r| equipment.iter().any(|e| e.id == r.assessment.equipment))
+                .max_by(|a, b| a.assessment.probability.total_cmp(&b.assessment.probability))
+                .map(|r| {
+                    (
+                        format!(
+                            "{}, {} chance of failure within {} days",
+                            name_of(&r.assessment.equipment),
+                            percent(r.assessment.probability),
+                            r.assessment.horizon_days
+                        ),
+                        r.assessment.equipment.to_string(),
+                    )
+                });
+            BuildingLine {
+                name: b.name.clone(),
+                units: state.registry.units().iter().filter(|u| u.building == b.id).count(),
+                equipment: equipment.len(),
+                open_orders: equipment
+                    .iter()
+                    .map(|e| open_by_equipment.get(e.id.as_str()).copied().unwrap_or(0))
+                    .sum(),
+                riskiest,
+            }
+        })
+        .collect();
+    let feeds = state
+        .store
+        .calendar_feeds()
+        .await?
+        .into_iter()
+        .map(|f| FeedLine {
+            id: f.id,
+            label: f.label,
+            created: when(f.created_at, tz),
+        })
+        .collect();
+    let home = CommitteeHome {
+        as_of: board.as_of.clone(),
+        orders: lines,
+        open_total,
+        plan: PlanView {
+            budget: format!("{budget:.0}"),
+            currency,
+            summary,
+            chart,
+        },
+        buildings,
+        attention,
+        reports,
+        feeds,
+        new_feed_url: q.feed.filter(|f| f.len() <= 128).map(|f| format!("/calendar/{f}.ics")),
+    };
+    Ok(html(committee_home(&visitor.chrome(&state), &home)).into_response())
+}
+
+/// The latest sensor problem of each piece of equipment since `since`.
+fn latest_sensor_problems(
+    events: &[caretaker_core::Event],
+    since: Timestamp,
+) -> Vec<&caretaker_core::Event> {
+    let mut latest: HashMap<(&str, &str), &caretaker_core::Event> = HashMap::new();
+    for e in events.iter().filter(|e| {
+        e.kind == EventKind::Alarm
+            && e.ts >= since
+            && crate::board::is_sensor_health_code(e.code.as_deref().unwrap_or_default())
+    }) {
+        latest.insert((e.equipment.as_str(), e.code.as_deref().unwrap_or_default()), e);
+    }
+    let mut out: Vec<_> = latest.into_values().collect();
+    out.sort_by_key(|e| std::cmp::Reverse(e.ts));
+    out
+}
