@@ -213,26 +213,51 @@ async fn screenshots(c: &Client, name: &str) {
     c.set_window_size(1280, 900).await.expect("resize");
 }
 
+/// Clicks and waits until the browser has loaded the next page.
+async fn click_and_wait(c: &Client, element: fantoccini::elements::Element) {
+    c.execute("window.__caretakerOldPage = true;", vec![])
+        .await
+        .expect("page marked");
+    element.click().await.expect("clicked");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let loaded = c
+            .execute(
+                "return window.__caretakerOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the next page did not load");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn sign_in(c: &Client, base: &str, token: &str) {
     c.delete_all_cookies().await.expect("cookies cleared");
     c.goto(&format!("{base}/login")).await.expect("login page");
     let field = c.find(Locator::Id("token")).await.expect("token field");
+    // The browser may have filled in the last token it saw.
+    field.clear().await.expect("token field cleared");
     field.send_keys(token).await.expect("token typed");
-    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
+    let button = c
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
         .await
-        .expect("sign-in button")
-        .click()
-        .await
-        .expect("signed in");
+        .expect("sign-in button");
+    click_and_wait(c, button).await;
 }
 
 async fn submit(c: &Client, form: &str, button: &str) {
-    c.find(Locator::Css(&format!("{form} {button}")))
+    let element = c
+        .find(Locator::Css(&format!("{form} {button}")))
         .await
-        .unwrap_or_else(|e| panic!("no {button} in {form}: {e}"))
-        .click()
-        .await
-        .expect("submitted");
+        .unwrap_or_else(|e| panic!("no {button} in {form}: {e}"));
+    click_and_wait(c, element).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,13 +311,19 @@ async fn the_committee_and_residents_use_the_pages_in_a_real_browser() {
     let order = created.json()["order"]["id"].as_i64().expect("an id");
     // A resident of another unit.
     let units = http(demo.port, "GET", "/api/v1/units", Some(&demo.committee), None).json();
+    // In another building, so the scheduled work does not affect it.
+    let units = units.as_array().expect("units");
+    let building_of = |id: &str| {
+        units
+            .iter()
+            .find(|u| u["id"] == id)
+            .map(|u| u["building"].clone())
+    };
     let other_unit = units
-        .as_array()
-        .expect("units")
         .iter()
-        .filter_map(|u| u["id"].as_str())
-        .find(|u| *u != demo.unit)
-        .expect("another unit")
+        .find(|u| building_of(&demo.unit).is_some_and(|b| u["building"] != b))
+        .and_then(|u| u["id"].as_str())
+        .expect("a unit in another building")
         .to_owned();
     let other = add_token(&demo.dir, "resident", Some(&other_unit));
 
@@ -362,7 +393,8 @@ async fn the_committee_and_residents_use_the_pages_in_a_real_browser() {
 
     // The resident of an affected unit: the notice, and a problem report.
     sign_in(&c, &base, &demo.resident).await;
-    assert_eq!(c.current_url().await.expect("url").path(), "/unit");
+    let at = c.current_url().await.expect("url");
+    assert_eq!(at.path(), "/unit", "{}", text(&c).await);
     let unit_page = text(&c).await;
     assert!(unit_page.contains("2030"), "no notice of the scheduled work:\n{unit_page}");
     let report = "The radiator in the bedroom is cold since this morning";

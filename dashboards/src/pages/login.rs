@@ -1,7 +1,7 @@
 //! `/login`: a token, or a sign-in link's code, opens a session.
 use maud::{Markup, html};
 
-use super::layout::{Chrome, page};
+use super::layout::{Chrome, csrf_field, page};
 
 /// The sign-in form; `error` says why the last try failed.
 pub fn login_page(chrome: &Chrome, error: Option<&str>) -> Markup {
@@ -14,6 +14,7 @@ pub fn login_page(chrome: &Chrome, error: Option<&str>) -> Markup {
                 div.flash.error role="alert" { (error) }
             }
             form.stack method="post" action="/login" {
+                (csrf_field(&chrome.csrf_token))
                 div {
                     label for="token" { "Your token" span.hint { "Paste it or type it; spaces do not matter." } }
                     input id="token" name="token" type="password" autocomplete="current-password" required;
