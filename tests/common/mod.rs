@@ -576,10 +576,11 @@ fn exchange(
     // A server may answer (413...) before reading the whole body.
     let _ = stream.write_all(body.as_bytes());
     let mut raw = Vec::new();
-    if let Err(e) = stream.read_to_end(&mut raw) {
-        if raw.is_empty() {
-            return Err(e.to_string());
-        }
+    // A TLS peer may close without close_notify after a whole response.
+    if let Err(e) = stream.read_to_end(&mut raw)
+        && raw.is_empty()
+    {
+        return Err(e.to_string());
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
