@@ -54,6 +54,18 @@ impl TlsServe {
     }
 }
 
+impl TlsServe {
+    /// Stops the server with SIGTERM and waits for a clean exit.
+    fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().expect("serve exits");
+        assert!(status.success(), "serve exited with {status}");
+    }
+}
+
 impl Drop for TlsServe {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -166,17 +178,18 @@ fn over_tls_a_trusting_gateway_stores_its_reading_and_the_api_answers_only_trust
     }
     assert!(acked, "no PUBACK over TLS");
     let _ = client.disconnect();
+    // Durable once counted; a graceful stop flushes it to Parquet.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let stored = stored_readings(&data);
-        if stored.contains(&("A-BLR-1-supply".to_owned(), ts, 50.0)) {
+        let metrics = https(serve.api, &ca, "GET", "/metrics", Some(METRICS_TOKEN)).unwrap();
+        if common::metric(&metrics.body, "caretaker_readings_stored_total") >= 1.0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "the reading sent over TLS was not stored"
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     }
 
     // A gateway that does not trust the certificate does not get in.
@@ -188,4 +201,11 @@ fn over_tls_a_trusting_gateway_stores_its_reading_and_the_api_answers_only_trust
     let (_client, mut connection) = Client::new(options, 16);
     let first = connection.iter().next().expect("an event");
     assert!(first.is_err(), "{first:?}");
+
+    // HTTPS stops gracefully on SIGTERM, and the reading is in the store.
+    serve.stop();
+    assert!(
+        stored_readings(&data).contains(&("A-BLR-1-supply".to_owned(), ts, 50.0)),
+        "the reading sent over TLS is not in the store"
+    );
 }
