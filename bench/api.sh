@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: the ranked work order list (1,000 open orders) against /health, in the
-# same run, with wrk on loopback: requests per second, p99 latency, and their ratio.
+# Benchmark: /health (no token), /api/v1/me (the cheapest request with a token: what
+# the per-request token check costs, a hash and a lookup of the token's revocation in
+# SQLite) and the ranked work order list (1,000 open orders), in the same run, with
+# wrk on loopback: requests per second, p99 latency, and the ratios to /health.
 # Usage: bench/api.sh [SECONDS] [CONNECTIONS]   (default 10 s, 32 connections)
 # Needs wrk (apt-get install -y wrk) and python3.
 set -euo pipefail
@@ -60,5 +62,6 @@ run() { # name url [header]
 }
 echo "wrk, 2 threads, $conns connections, ${seconds} s each, loopback; 1,000 open orders" >&2
 health=$(run "/health" "http://127.0.0.1:$port/health")
+me=$(run "/api/v1/me (token check)" "http://127.0.0.1:$port/api/v1/me" "Authorization: Bearer $committee")
 ranked=$(run "/api/v1/work-orders?limit=50 (ranked)" "$list" "Authorization: Bearer $committee")
-python3 -c "print(f'ratio ranked list / health: {$ranked/$health:.2f}')"
+python3 -c "print(f'ratio me / health (the token check): {$me/$health:.2f}'); print(f'ratio ranked list / health: {$ranked/$health:.2f}')"

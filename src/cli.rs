@@ -67,6 +67,26 @@ pub enum Command {
     /// Manage API tokens (bearer tokens with a role).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Certificates for HTTPS and MQTT over TLS on the co-op's network.
+    #[command(subcommand)]
+    Tls(TlsCommand),
+}
+
+/// `caretaker tls` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Create a certificate authority for the co-op and a server certificate
+    /// signed by it, in the data directory's tls/ folder.
+    Init {
+        /// A host name or IP address gateways and browsers use to reach this
+        /// machine (repeatable; default: localhost, 127.0.0.1, ::1 and this
+        /// machine's host name).
+        #[arg(long = "host", value_name = "NAME_OR_IP")]
+        host: Vec<String>,
+        /// Replace an existing certificate authority.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `caretaker serve` options.

@@ -30,6 +30,8 @@ pub struct Config {
     pub simulate: SimulateConfig,
     /// The HTTP API and periodic scoring (`caretaker serve`).
     pub api: ApiConfig,
+    /// The server certificate of the TLS listeners (HTTPS, MQTT over TLS).
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             simulate: SimulateConfig::default(),
             api: ApiConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct MqttConfig {
     pub broker: Option<String>,
     /// Address the embedded MQTT listener listens on.
     pub embedded_listen: String,
+    /// Address of the embedded listener's TLS listener (MQTT over TLS); unset: none.
+    pub embedded_tls_listen: Option<String>,
     /// User name on the external broker.
     pub username: Option<String>,
     /// Password on the external broker (never printed).
@@ -139,6 +144,7 @@ impl Default for MqttConfig {
         Self {
             broker: None,
             embedded_listen: "127.0.0.1:1883".into(),
+            embedded_tls_listen: None,
             username: None,
             password: None,
             client_id: "caretaker-ingest".into(),
@@ -219,6 +225,11 @@ pub struct ApiConfig {
     /// Most nodes the budget plan's branch and bound visits; beyond, the best
     /// plan found so far is returned, marked `cut_short`.
     pub plan_max_nodes: u64,
+    /// Serve HTTPS (with the certificate of `[tls]`) instead of plain HTTP.
+    pub tls: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <this token>` (never printed).
+    #[serde(serialize_with = "redact")]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ApiConfig {
@@ -235,6 +246,8 @@ impl Default for ApiConfig {
             auth_failures_per_minute: limits.auth_failures_per_minute,
             auth_lockout_s: limits.auth_lockout_s,
             plan_max_nodes: limits.plan_max_nodes,
+            tls: false,
+            metrics_token: None,
         }
     }
 }
@@ -253,6 +266,39 @@ impl ApiConfig {
             plan_max_nodes: self.plan_max_nodes,
             ..caretaker_api::Limits::default()
         }
+    }
+}
+
+/// The server certificate and key of the TLS listeners; unset paths mean the
+/// files `caretaker tls init` writes in the data directory's `tls/`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// The server certificate chain (PEM).
+    pub cert_file: Option<PathBuf>,
+    /// The server certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// The data directory's folder of TLS files.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.data_dir.join("tls")
+    }
+
+    /// The server certificate chain and key files the TLS listeners use.
+    pub fn tls_files(&self) -> (PathBuf, PathBuf) {
+        let dir = self.tls_dir();
+        (
+            self.tls
+                .cert_file
+                .clone()
+                .unwrap_or_else(|| dir.join(crate::tls::SERVER_CERT)),
+            self.tls
+                .key_file
+                .clone()
+                .unwrap_or_else(|| dir.join(crate::tls::SERVER_KEY)),
+        )
     }
 }
 
@@ -338,6 +384,13 @@ impl Config {
                 && self.api.reports_per_hour >= 1
                 && self.api.auth_failures_per_minute >= 1,
             "api.max_heavy, api.reports_per_hour and api.auth_failures_per_minute must be at least 1"
+        );
+        anyhow::ensure!(
+            self.api
+                .metrics_token
+                .as_ref()
+                .is_none_or(|t| !t.expose_secret().trim().is_empty()),
+            "api.metrics_token must not be empty (leave it unset for an open /metrics)"
         );
         caretaker_core::Timestamp::parse(&self.simulate.start)
             .with_context(|| format!("simulate.start {:?}", self.simulate.start))?;

@@ -33,7 +33,10 @@ fn set_cookie(head: &str, name: &str) -> Option<String> {
 
 impl<'a> Visitor<'a> {
     fn new(server: &'a ServeProcess) -> Self {
-        Self { server, cookie: None }
+        Self {
+            server,
+            cookie: None,
+        }
     }
 
     fn get(&self, path: &str) -> common::HttpResponse {
@@ -132,19 +135,37 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
         &format!("/work-orders/{order}/decide"),
         &[("action", "approve"), ("version", &version)],
     );
-    assert_eq!(no_csrf.status, 403, "a form without its CSRF token must be refused");
+    assert_eq!(
+        no_csrf.status, 403,
+        "a form without its CSRF token must be refused"
+    );
     let approved = member.post(
         &format!("/work-orders/{order}/decide"),
-        &[("csrf_token", &csrf), ("action", "approve"), ("version", &version)],
+        &[
+            ("csrf_token", &csrf),
+            ("action", "approve"),
+            ("version", &version),
+        ],
     );
     assert_eq!(approved.status, 303, "{}", approved.body);
     let stale = member.post(
         &format!("/work-orders/{order}/decide"),
-        &[("csrf_token", &csrf), ("action", "defer"), ("version", &version)],
+        &[
+            ("csrf_token", &csrf),
+            ("action", "defer"),
+            ("version", &version),
+        ],
     );
     assert_eq!(stale.status, 409, "a decision on stale numbers is refused");
-    assert!(stale.body.contains("Someone changed this order"), "{}", stale.body);
-    let version = hidden(&member.get(&format!("/work-orders/{order}")).body, "version");
+    assert!(
+        stale.body.contains("Someone changed this order"),
+        "{}",
+        stale.body
+    );
+    let version = hidden(
+        &member.get(&format!("/work-orders/{order}")).body,
+        "version",
+    );
     let schedule = [
         ("csrf_token", csrf.as_str()),
         ("action", "schedule"),
@@ -158,9 +179,16 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
     preview.push(("preview", "1"));
     let preview = member.post(&format!("/work-orders/{order}/decide"), &preview);
     assert_eq!(preview.status, 200, "{}", preview.body);
-    assert!(preview.body.contains("The notices residents will get"), "{}", preview.body);
+    assert!(
+        preview.body.contains("The notices residents will get"),
+        "{}",
+        preview.body
+    );
     let before = member.get(&format!("/work-orders/{order}"));
-    assert!(!before.body.contains("Notices sent"), "a preview saves nothing");
+    assert!(
+        !before.body.contains("Notices sent"),
+        "a preview saves nothing"
+    );
     let scheduled = member.post(&format!("/work-orders/{order}/decide"), &schedule);
     assert_eq!(scheduled.status, 303, "{}", scheduled.body);
     let after = member.get(&format!("/work-orders/{order}?done=schedule"));
@@ -170,7 +198,10 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
     assert!(printable.body.contains("A-101"), "{}", printable.body);
 
     // A calendar feed: readable under its address until revoked.
-    let made = member.post("/calendar", &[("csrf_token", &csrf), ("label", "lobby screen")]);
+    let made = member.post(
+        "/calendar",
+        &[("csrf_token", &csrf), ("label", "lobby screen")],
+    );
     assert_eq!(made.status, 200, "{}", made.body);
     let address = made
         .body
@@ -181,8 +212,16 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
         .expect("the feed's address");
     let feed = anonymous.get(&address);
     assert_eq!(feed.status, 200, "{}", feed.body);
-    assert!(feed.body.starts_with("BEGIN:VCALENDAR\r\n"), "{}", feed.body);
-    assert!(feed.body.contains("SUMMARY:Service the burner"), "{}", feed.body);
+    assert!(
+        feed.body.starts_with("BEGIN:VCALENDAR\r\n"),
+        "{}",
+        feed.body
+    );
+    assert!(
+        feed.body.contains("SUMMARY:Service the burner"),
+        "{}",
+        feed.body
+    );
     assert_eq!(anonymous.get("/calendar/guessed.ics").status, 404);
     let home = member.get("/");
     let feed_id = home
@@ -192,7 +231,10 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
         .and_then(|rest| rest.split('/').next())
         .expect("the feed's revoke form")
         .to_owned();
-    let revoked = member.post(&format!("/calendar/{feed_id}/revoke"), &[("csrf_token", &csrf)]);
+    let revoked = member.post(
+        &format!("/calendar/{feed_id}/revoke"),
+        &[("csrf_token", &csrf)],
+    );
     assert_eq!(revoked.status, 303, "{}", revoked.body);
     assert_eq!(anonymous.get(&address).status, 404);
 
@@ -204,13 +246,26 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
     assert!(unit.body.contains("2030"), "no notice:\n{}", unit.body);
     let sent = tenant.post(
         "/unit/reports",
-        &[("csrf_token", &tenant_csrf), ("equipment", "A-BLR-1"), ("text", "Radiators cold on the first floor")],
+        &[
+            ("csrf_token", &tenant_csrf),
+            ("equipment", "A-BLR-1"),
+            ("text", "Radiators cold on the first floor"),
+        ],
     );
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert!(tenant.get("/unit?sent=1").body.contains("Radiators cold"));
-    assert!(member.get("/").body.contains("Radiators cold on the first floor"));
+    assert!(
+        member
+            .get("/")
+            .body
+            .contains("Radiators cold on the first floor")
+    );
     // A resident sees nothing of the committee's pages.
-    for path in ["/model".to_owned(), format!("/work-orders/{order}"), "/equipment/A-BLR-1".to_owned()] {
+    for path in [
+        "/model".to_owned(),
+        format!("/work-orders/{order}"),
+        "/equipment/A-BLR-1".to_owned(),
+    ] {
         let page = tenant.get(&path);
         assert_eq!(page.status, 403, "{path}: {}", page.body);
         assert!(!page.body.contains("Service the burner"), "{path}");
@@ -238,7 +293,11 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
 
     // Revoking the token ends its session at once; signing out ends it too.
     run_ok(caretaker(&data).args(["token", "revoke", "3"]));
-    assert_eq!(next_door.get("/unit").status, 303, "a revoked token's session must end");
+    assert_eq!(
+        next_door.get("/unit").status,
+        303,
+        "a revoked token's session must end"
+    );
     let out = member.post("/logout", &[("csrf_token", &csrf)]);
     assert_eq!(out.status, 303);
     assert_eq!(member.get("/").status, 303);

@@ -7,15 +7,19 @@
 //! for its revocation), so a revoked token is refused at once. Unknown or revoked
 //! tokens are failed logins: logged, and counted per client address; too many
 //! within a minute and the address gets 429 for [`crate::Limits::auth_lockout_s`].
+//!
+//! `/metrics` has its own secret, [`MetricsToken`], from the configuration.
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use caretaker_core::{Role, UnitId};
 use caretaker_data::ApiToken;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::error::ApiError;
 use crate::log_text::for_log;
@@ -98,6 +102,50 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             label: token.label,
         })
     }
+}
+
+/// The token `/metrics` asks for, when one is configured (never printed).
+#[derive(Clone)]
+pub struct MetricsToken(SecretString);
+
+impl MetricsToken {
+    /// A token with this secret.
+    pub fn new(secret: SecretString) -> Self {
+        Self(secret)
+    }
+
+    /// Whether `headers` carry `Authorization: Bearer <this token>` (401 if not).
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let given = headers
+            .get(AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        if same_secret(given.as_bytes(), self.0.expose_secret().as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::unauthorized(
+                "/metrics needs `Authorization: Bearer METRICS_TOKEN` (api.metrics_token)",
+            ))
+        }
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken([redacted])")
+    }
+}
+
+/// Compares two secrets in time that depends on their lengths only.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }
 
 /// The secret of the `Authorization: Bearer TOKEN` header (401 if missing or malformed).

@@ -18,6 +18,7 @@ pub mod board;
 pub mod cache;
 pub mod error;
 pub mod extract;
+mod https;
 pub mod limits;
 pub mod log_text;
 pub mod openapi;
@@ -36,39 +37,55 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use caretaker_ingest::metrics::{self, IngestMetrics};
 
-/// The router serving `/metrics` and `/health`.
-pub fn metrics_router(metrics: Arc<IngestMetrics>) -> Router {
+use crate::auth::MetricsToken;
+use crate::error::ApiError;
+
+/// The router serving `/metrics` (behind `token`, if any) and `/health`.
+pub fn metrics_router(metrics: Arc<IngestMetrics>, token: Option<MetricsToken>) -> Router {
     Router::new()
         .route("/metrics", get(render_metrics))
         .route("/health", get(|| async { "ok\n" }))
-        .with_state(metrics)
+        .with_state((metrics, token))
 }
 
-async fn render_metrics(State(ingest): State<Arc<IngestMetrics>>) -> impl IntoResponse {
-    (
+async fn render_metrics(
+    State((ingest, token)): State<(Arc<IngestMetrics>, Option<MetricsToken>)>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(token) = &token {
+        token.check(&headers)?;
+    }
+    Ok((
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
         ingest.render(),
-    )
+    ))
 }
 
-/// Serves the whole API on `listener` until `shutdown` resolves, with the
-/// background task that weighs the board again after resident reports
-/// ([`board::reassess_on_signal`]).
+/// Serves the whole API on `listener` until `shutdown` resolves, over TLS
+/// with `tls` (HTTPS) or plain HTTP without, with the background task that
+/// weighs the board again after resident reports ([`board::reassess_on_signal`]).
+/// Either way each request knows its client's address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let reassessing = tokio::spawn(board::reassess_on_signal(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = match tls {
+        Some(tls) => https::serve(listener, tls, router(state), shutdown).await,
+        None => {
+            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     reassessing.abort();
     served
 }
@@ -77,11 +94,12 @@ pub async fn serve(
 pub async fn serve_metrics(
     addr: SocketAddr,
     metrics: Arc<IngestMetrics>,
+    token: Option<MetricsToken>,
 ) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, metrics_router(metrics)).await {
+        if let Err(e) = axum::serve(listener, metrics_router(metrics, token)).await {
             tracing::error!(error = %e, "metrics server stopped");
         }
     });
@@ -97,7 +115,7 @@ mod tests {
     async fn metrics_are_served_in_the_prometheus_text_format() {
         let ingest = Arc::new(IngestMetrics::new());
         ingest.readings_stored.inc_by(7);
-        let addr = serve_metrics(([127, 0, 0, 1], 0).into(), ingest)
+        let addr = serve_metrics(([127, 0, 0, 1], 0).into(), ingest, None)
             .await
             .expect("binds");
         let mut stream = tokio::net::TcpStream::connect(addr)

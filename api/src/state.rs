@@ -9,6 +9,7 @@ use caretaker_data::Store;
 use caretaker_ingest::metrics::IngestMetrics;
 use tokio::sync::{Notify, Semaphore};
 
+use crate::auth::MetricsToken;
 use crate::board::RiskBoard;
 use crate::cache::{ResponseCache, TokenCache};
 use crate::ranking::RankingPolicy;
@@ -76,6 +77,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Ingest counters, when ingest runs in this process.
     pub ingest_metrics: Option<Arc<IngestMetrics>>,
+    /// The token `/metrics` asks for, if any.
+    pub metrics_token: Option<MetricsToken>,
     /// Tokens recently looked up.
     pub tokens: TokenCache,
     /// Serialized list responses, dropped on every write.
@@ -105,6 +108,7 @@ impl AppState {
             policy: RankingPolicy::default(),
             limits: Limits::default(),
             ingest_metrics: None,
+            metrics_token: None,
             tokens: TokenCache::default(),
             responses: ResponseCache::default(),
             report_limiter: RateLimiter::default(),

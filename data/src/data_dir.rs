@@ -10,6 +10,7 @@
 //!   models/             trained models and their model cards
 //!   reports/            backtests and other reports
 //!   simulated/          the simulator's default output
+//!   tls/                the co-op's CA and server certificate (`caretaker tls init`)
 //! ```
 //! The layout is documented in the README: notebooks and other tools read it directly.
 use std::path::{Path, PathBuf};

@@ -329,17 +329,41 @@ mod tests {
         let session = store.web_session(&secret, now).await.expect("lookup");
         assert_eq!(session.expect("live").token.id, token.id);
         let later = Timestamp::from_millis(now.millis() + 60_001);
-        assert!(store.web_session(&secret, later).await.expect("lookup").is_none());
-        assert!(store.web_session("nope", now).await.expect("lookup").is_none());
+        assert!(
+            store
+                .web_session(&secret, later)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+        assert!(
+            store
+                .web_session("nope", now)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
         store.close_web_session(&secret).await.expect("close");
-        assert!(store.web_session(&secret, now).await.expect("lookup").is_none());
+        assert!(
+            store
+                .web_session(&secret, now)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
 
         let secret = store
             .open_web_session(token.id, now, 60_000)
             .await
             .expect("session");
         store.revoke_token(token.id, now).await.expect("revoke");
-        assert!(store.web_session(&secret, now).await.expect("lookup").is_none());
+        assert!(
+            store
+                .web_session(&secret, now)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -357,13 +381,25 @@ mod tests {
             .expect("link");
         let used = store.use_sign_in_link(&code, now).await.expect("use");
         assert_eq!(used.expect("signs in").unit, Some(unit));
-        assert!(store.use_sign_in_link(&code, now).await.expect("use").is_none());
+        assert!(
+            store
+                .use_sign_in_link(&code, now)
+                .await
+                .expect("use")
+                .is_none()
+        );
         let late = store
             .add_sign_in_link(token.id, now, 10)
             .await
             .expect("link");
         let after = Timestamp::from_millis(now.millis() + 11);
-        assert!(store.use_sign_in_link(&late, after).await.expect("use").is_none());
+        assert!(
+            store
+                .use_sign_in_link(&late, after)
+                .await
+                .expect("use")
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -375,8 +411,16 @@ mod tests {
             .await
             .expect("feed");
         assert!(store.calendar_feed_active(&secret).await.expect("check"));
-        assert_eq!(store.calendar_feeds().await.expect("list"), vec![feed.clone()]);
-        assert!(store.revoke_calendar_feed(feed.id, now).await.expect("revoke"));
+        assert_eq!(
+            store.calendar_feeds().await.expect("list"),
+            vec![feed.clone()]
+        );
+        assert!(
+            store
+                .revoke_calendar_feed(feed.id, now)
+                .await
+                .expect("revoke")
+        );
         assert!(!store.calendar_feed_active(&secret).await.expect("check"));
         assert!(store.calendar_feeds().await.expect("list").is_empty());
     }

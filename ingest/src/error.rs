@@ -12,6 +12,7 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// Polars failed on a file.
+    #[cfg(feature = "pipeline")]
     #[error("{path}: {source}")]
     Polars {
         /// The file.

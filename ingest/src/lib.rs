@@ -14,27 +14,47 @@
 //! - [`payload`], [`publish`]: encoding and publishing for simulated gateways.
 //!
 //! Only this crate knows MQTT and Parquet.
+//!
+//! Everything but [`decode`] and the CSV checks of [`import`] needs the
+//! `pipeline` cargo feature (on by default): without it the crate builds
+//! without Polars, Tokio or MQTT, for the fuzz targets in `fuzz/`, whose
+//! sanitizer builds would otherwise spend most of their time on Polars.
 #![deny(missing_docs)]
 
+#[cfg(feature = "pipeline")]
 mod ack_queue;
 pub mod decode;
 mod error;
+#[cfg(feature = "pipeline")]
 mod fault;
+#[cfg(feature = "pipeline")]
 pub mod files;
+#[cfg(feature = "pipeline")]
 pub mod health;
 pub mod import;
+#[cfg(feature = "pipeline")]
 mod key_index;
+#[cfg(feature = "pipeline")]
 pub mod listener;
+#[cfg(feature = "pipeline")]
 mod memory;
+#[cfg(feature = "pipeline")]
 pub mod metrics;
+#[cfg(feature = "pipeline")]
 pub mod payload;
+#[cfg(feature = "pipeline")]
 pub mod publish;
+#[cfg(feature = "pipeline")]
 pub mod quarantine;
+#[cfg(feature = "pipeline")]
 pub mod service;
+#[cfg(feature = "pipeline")]
 pub mod store;
+#[cfg(feature = "pipeline")]
 mod subscriber;
-#[cfg(test)]
+#[cfg(all(test, feature = "pipeline"))]
 mod testing;
+#[cfg(feature = "pipeline")]
 pub mod wal;
 
 pub use error::IngestError;

@@ -222,6 +222,14 @@ impl IngestService {
         }
     }
 
+    /// Where the embedded listener's TLS listener listens, if there is one.
+    pub fn listener_tls_addr(&self) -> Option<SocketAddr> {
+        match &self.source {
+            SourceTask::Listener(listener) => listener.tls_listen,
+            SourceTask::Subscriber(_) => None,
+        }
+    }
+
     /// The pipeline's counters.
     pub fn metrics(&self) -> &Arc<IngestMetrics> {
         &self.metrics

@@ -159,7 +159,7 @@ fn print_welcome(
     board: &RiskBoard,
     began: Instant,
 ) {
-    let base = format!("http://{}", services.api);
+    let base = services.base_url();
     println!();
     println!(
         "Caretaker demo is running ({:.0} s to start).",

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use caretaker_data::{Store, secret_matches};
-use caretaker_ingest::listener::{CredentialsFuture, GatewayCredentials, ListenerSettings};
+use caretaker_ingest::listener::{
+    CredentialsFuture, GatewayCredentials, ListenerSettings, TlsListen,
+};
 use caretaker_ingest::metrics::IngestMetrics;
 use caretaker_ingest::publish::BrokerUrl;
 use caretaker_ingest::quarantine::QuarantineLimits;
@@ -38,7 +40,12 @@ pub async fn run(config: &Config, args: IngestArgs) -> anyhow::Result<()> {
         let addr: SocketAddr = listen
             .parse()
             .with_context(|| format!("metrics address {listen:?}"))?;
-        let bound = caretaker_api::serve_metrics(addr, metrics.clone())
+        let token = config
+            .api
+            .metrics_token
+            .clone()
+            .map(caretaker_api::auth::MetricsToken::new);
+        let bound = caretaker_api::serve_metrics(addr, metrics.clone(), token)
             .await
             .with_context(|| format!("cannot serve /metrics on {addr}"))?;
         println!("metrics: http://{bound}/metrics");
@@ -78,6 +85,18 @@ pub async fn start(
                 format!("mqtt.embedded_listen {:?}", config.mqtt.embedded_listen)
             })?,
             credentials: Arc::new(StoreCredentials(ctx.store.clone())),
+            tls: match &config.mqtt.embedded_tls_listen {
+                Some(listen) => Some(TlsListen {
+                    listen: listen
+                        .parse()
+                        .with_context(|| format!("mqtt.embedded_tls_listen {listen:?}"))?,
+                    config: {
+                        let (cert, key) = config.tls_files();
+                        crate::tls::server_config(&cert, &key, &[])?
+                    },
+                }),
+                None => None,
+            },
         }),
     };
     let settings = IngestSettings {
@@ -103,6 +122,9 @@ pub async fn start(
     match service.listener_addr() {
         Some(listen) => tracing::info!(%listen, "ingest started; gateways log in here"),
         None => tracing::info!("ingest started on the configured broker"),
+    }
+    if let Some(listen) = service.listener_tls_addr() {
+        tracing::info!(%listen, "gateways log in over TLS here");
     }
     Ok(service)
 }

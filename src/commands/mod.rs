@@ -8,6 +8,7 @@ mod plan;
 mod registry;
 mod serve;
 mod simulate;
+mod tls;
 mod token;
 
 use std::io::IsTerminal as _;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => runtime.block_on(serve::run(&config, args)),
         Command::Demo(args) => runtime.block_on(demo::run(&config, args)),
         Command::Token(cmd) => runtime.block_on(token::run(&config, cmd)),
+        Command::Tls(cmd) => tls::run(&config, cmd),
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use caretaker_api::AppState;
+use caretaker_api::auth::MetricsToken;
 use caretaker_api::board;
 use caretaker_core::Timestamp;
 use caretaker_data::DataDir;
@@ -26,14 +27,13 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
         .score_every
         .unwrap_or(Duration::from_secs(config.api.score_every_s));
     let services = Services::start(config, &ctx, &listen, args.broker.as_deref(), every).await?;
-    println!(
-        "API: http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
-        services.api
-    );
-    println!(
-        "health: http://{}/health   metrics: http://{}/metrics",
-        services.api, services.api
-    );
+    let base = services.base_url();
+    println!("API: {base}/api/v1 (OpenAPI: /api/v1/openapi.json)");
+    println!("health: {base}/health   metrics: {base}/metrics");
+    if services.tls {
+        let (cert, _) = config.tls_files();
+        println!("HTTPS with {}", cert.display());
+    }
     println!("serving; Ctrl-C stops");
     wait_for_stop().await;
     services.stop().await
@@ -43,6 +43,8 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<()> {
 pub struct Services {
     /// Where the API listens.
     pub api: SocketAddr,
+    /// Whether the API serves HTTPS.
+    pub tls: bool,
     /// The API's state (the risk board...).
     pub state: Arc<AppState>,
     ingest: IngestService,
@@ -68,6 +70,13 @@ impl Services {
             format!("cannot listen on {addr}: is another Caretaker running? Use --listen HOST:PORT")
         })?;
         let api = listener.local_addr()?;
+        let tls = match config.api.tls {
+            true => {
+                let (cert, key) = config.tls_files();
+                Some(crate::tls::server_config(&cert, &key, &[b"http/1.1"])?)
+            }
+            false => None,
+        };
         let metrics = Arc::new(IngestMetrics::default());
         let mut ingest = ingest::start(config, ctx, broker, metrics.clone()).await?;
         let mut state = AppState::new(
@@ -78,6 +87,9 @@ impl Services {
         state.ingest_metrics = Some(metrics);
         state.limits = config.api.limits();
         state.models_dir = Some(ctx.data.models_dir());
+        // Over HTTPS the session cookie is marked Secure (never sent in clear).
+        state.secure_cookies = config.api.tls;
+        state.metrics_token = config.api.metrics_token.clone().map(MetricsToken::new);
         let state = Arc::new(state);
         if let Some(mut health) = ingest.take_health_events() {
             // Sensor health alarms become events the ranking weighs.
@@ -92,9 +104,15 @@ impl Services {
         }
         let (stop, stopped) = watch::channel(false);
         let mut server_stop = stopped.clone();
-        let server = tokio::spawn(caretaker_api::serve(listener, state.clone(), async move {
-            let _ = server_stop.wait_for(|s| *s).await;
-        }));
+        let https = tls.is_some();
+        let server = tokio::spawn(caretaker_api::serve(
+            listener,
+            state.clone(),
+            tls,
+            async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            },
+        ));
         let scoring = tokio::spawn(scoring_loop(
             ctx.data.clone(),
             state.clone(),
@@ -103,12 +121,19 @@ impl Services {
         ));
         Ok(Self {
             api,
+            tls: https,
             state,
             ingest,
             stop,
             server,
             scoring,
         })
+    }
+
+    /// The API's base URL (`https://` when it serves TLS).
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.api)
     }
 
     /// Stops the API and scoring, then ingest (flushing what it holds).

@@ -521,11 +521,66 @@ pub fn http_with(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> HttpResponse {
-    use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    exchange(&mut stream, method, path, headers, body).expect("a response")
+}
+
+/// An HTTPS request to `localhost:port` from a client that trusts only the
+/// CA certificates in `ca` (PEM); an error if the TLS handshake fails.
+pub fn https(
+    port: u16,
+    ca: &Path,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+) -> Result<HttpResponse, String> {
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let connection =
+        rustls::ClientConnection::new(tls_client(ca), name).map_err(|e| e.to_string())?;
+    let socket = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut stream = rustls::StreamOwned::new(connection, socket);
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = bearer
+        .iter()
+        .map(|b| ("Authorization", b.as_str()))
+        .collect();
+    exchange(&mut stream, method, path, &headers, None)
+}
+
+/// A TLS client configuration (ring) trusting only the CA certificates in `ca`.
+pub fn tls_client(ca: &Path) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).expect("a CA file") {
+        roots
+            .add(cert.expect("a PEM certificate"))
+            .expect("a CA certificate");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// Sends one request on `stream` and reads the response to the end.
+fn exchange(
+    stream: &mut (impl std::io::Read + std::io::Write),
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<HttpResponse, String> {
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
@@ -536,18 +591,25 @@ pub fn http_with(
         request += &format!("Content-Length: {}\r\n", body.len());
     }
     request += "\r\n";
-    stream.write_all(request.as_bytes()).expect("request sent");
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     // A server may answer (413...) before reading the whole body.
     let _ = stream.write_all(body.as_bytes());
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
+    // A TLS peer may close without close_notify after a whole response.
+    if let Err(e) = stream.read_to_end(&mut raw)
+        && raw.is_empty()
+    {
+        return Err(e.to_string());
+    }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+        .ok_or_else(|| format!("no status line in {text:?}"))?;
     let chunked = head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked");
@@ -556,11 +618,11 @@ pub fn http_with(
     } else {
         rest.to_owned()
     };
-    HttpResponse {
+    Ok(HttpResponse {
         status,
         head: head.to_owned(),
         body,
-    }
+    })
 }
 
 fn dechunk(mut rest: &str) -> String {

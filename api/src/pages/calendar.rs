@@ -16,9 +16,9 @@ use caretaker_dashboards::pages::message_page;
 use caretaker_data::{WorkOrder, WorkOrderFilter};
 
 use super::error::PageError;
-use super::html;
 use super::form::FormFields;
 use super::format::{window, zone};
+use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -43,7 +43,12 @@ pub async fn add(
          (after this box's address). It is shown only now; anyone who has it can read \
          the schedule, so revoke it on the first screen when it is no longer needed."
     );
-    Ok(html(message_page(&visitor.chrome(&state), "Calendar address made", &text)).into_response())
+    Ok(html(message_page(
+        &visitor.chrome(&state),
+        "Calendar address made",
+        &text,
+    ))
+    .into_response())
 }
 
 /// Revokes a calendar address.
@@ -58,8 +63,14 @@ pub async fn revoke(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::not_found("There is no such calendar."))?;
-    if !state.store.revoke_calendar_feed(id, Timestamp::now()).await? {
-        return Err(ApiError::not_found("There is no such calendar, or it was revoked already.").into());
+    if !state
+        .store
+        .revoke_calendar_feed(id, Timestamp::now())
+        .await?
+    {
+        return Err(
+            ApiError::not_found("There is no such calendar, or it was revoked already.").into(),
+        );
     }
     Ok(Redirect::to("/#feeds-h").into_response())
 }
@@ -99,16 +110,26 @@ fn ics(state: &AppState, orders: &[WorkOrder], now: Timestamp) -> String {
         "VERSION:2.0".to_owned(),
         "PRODID:-//Caretaker//Scheduled work//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
-        format!("X-WR-CALNAME:{}", escape(&format!("{coop}: scheduled work"))),
+        format!(
+            "X-WR-CALNAME:{}",
+            escape(&format!("{coop}: scheduled work"))
+        ),
         format!("X-WR-TIMEZONE:{}", tz.name()),
     ];
     for o in orders {
-        let Some((start, end)) = o.window else { continue };
+        let Some((start, end)) = o.window else {
+            continue;
+        };
         let name = state
             .registry
             .equipment_by_id(&o.equipment)
             .map_or_else(|| o.equipment.to_string(), |e| e.name.clone());
-        let units = o.units.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let units = o
+            .units
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         lines.extend([
             "BEGIN:VEVENT".to_owned(),
             format!("UID:work-order-{}@caretaker", o.id),

@@ -8,17 +8,17 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use caretaker_core::{EventKind, Role, Timestamp, WorkOrderState};
 use caretaker_dashboards::charts::budget_plan::{BudgetPlan, PlanItem};
+use caretaker_dashboards::pages::committee_home;
 use caretaker_dashboards::pages::view::{
     AttentionLine, BuildingLine, ChartView, CommitteeHome, FeedLine, OrderLine, PlanView,
     ReportLine,
 };
-use caretaker_dashboards::pages::committee_home;
 use caretaker_data::{WorkOrder, WorkOrderFilter};
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::html;
 use super::format::{money, percent, when, window, zone};
+use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
 use crate::routes::risks::budget_plan;
@@ -114,13 +114,22 @@ pub async fn home(
     let tz = zone(&state.registry);
     let currency = state.registry.coop().currency.clone();
     let open = WorkOrderFilter {
-        states: WorkOrderState::ALL.iter().copied().filter(|s| s.is_open()).collect(),
+        states: WorkOrderState::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect(),
         ..WorkOrderFilter::default()
     };
     let (orders, open_total) = state.store.list_work_orders(&open, ORDERS_SHOWN, 0).await?;
 
     let plan = budget_plan(&state, budget).await?;
-    let funded: Vec<i64> = plan.plan.chosen.iter().filter_map(|id| id.parse().ok()).collect();
+    let funded: Vec<i64> = plan
+        .plan
+        .chosen
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
     let planned: Vec<i64> = funded
         .iter()
         .copied()
@@ -206,7 +215,9 @@ pub async fn home(
     let board = state.board();
     let mut open_by_equipment: HashMap<String, usize> = HashMap::new();
     for o in &orders {
-        *open_by_equipment.entry(o.equipment.to_string()).or_default() += 1;
+        *open_by_equipment
+            .entry(o.equipment.to_string())
+            .or_default() += 1;
     }
     let buildings = state
         .registry
@@ -223,7 +234,11 @@ pub async fn home(
                 .entries
                 .iter()
                 .filter(|r| equipment.iter().any(|e| e.id == r.assessment.equipment))
-                .max_by(|a, b| a.assessment.probability.total_cmp(&b.assessment.probability))
+                .max_by(|a, b| {
+                    a.assessment
+                        .probability
+                        .total_cmp(&b.assessment.probability)
+                })
                 .map(|r| {
                     (
                         format!(
@@ -237,7 +252,12 @@ pub async fn home(
                 });
             BuildingLine {
                 name: b.name.clone(),
-                units: state.registry.units().iter().filter(|u| u.building == b.id).count(),
+                units: state
+                    .registry
+                    .units()
+                    .iter()
+                    .filter(|u| u.building == b.id)
+                    .count(),
                 equipment: equipment.len(),
                 open_orders: equipment
                     .iter()
@@ -259,7 +279,11 @@ pub async fn home(
         })
         .collect();
     let home = CommitteeHome {
-        as_of: board.as_of.clone(),
+        as_of: board
+            .as_of
+            .as_deref()
+            .and_then(|t| Timestamp::parse(t).ok())
+            .map(|t| when(t, tz)),
         orders: lines,
         open_total,
         plan: PlanView {
@@ -272,7 +296,10 @@ pub async fn home(
         attention,
         reports,
         feeds,
-        new_feed_url: q.feed.filter(|f| f.len() <= 128).map(|f| format!("/calendar/{f}.ics")),
+        new_feed_url: q
+            .feed
+            .filter(|f| f.len() <= 128)
+            .map(|f| format!("/calendar/{f}.ics")),
     };
     Ok(html(committee_home(&visitor.chrome(&state), &home)).into_response())
 }
@@ -288,7 +315,10 @@ fn latest_sensor_problems(
             && e.ts >= since
             && crate::board::is_sensor_health_code(e.code.as_deref().unwrap_or_default())
     }) {
-        latest.insert((e.equipment.as_str(), e.code.as_deref().unwrap_or_default()), e);
+        latest.insert(
+            (e.equipment.as_str(), e.code.as_deref().unwrap_or_default()),
+            e,
+        );
     }
     let mut out: Vec<_> = latest.into_values().collect();
     out.sort_by_key(|e| std::cmp::Reverse(e.ts));

@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::committee::order_line;
 use super::error::PageError;
-use super::html;
 use super::format::{money, percent, when, zone};
+use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
 use crate::routes::readings::heavy_permit;
@@ -74,7 +74,11 @@ pub async fn page(
     visitor.require_committee()?;
     let not_found = || ApiError::not_found(format!("There is no equipment {id:?}."));
     let id = EquipmentId::parse(&id).map_err(|_| not_found())?;
-    let equipment = state.registry.equipment_by_id(&id).ok_or_else(not_found)?.clone();
+    let equipment = state
+        .registry
+        .equipment_by_id(&id)
+        .ok_or_else(not_found)?
+        .clone();
     let days: u32 = q
         .days
         .as_deref()
@@ -103,13 +107,21 @@ pub async fn page(
                 EventKind::ResidentReport => sensor_trend::EventKind::ResidentReport,
                 _ => return None,
             };
-            Some(TrendEvent { at: to_utc(e.ts), kind })
+            Some(TrendEvent {
+                at: to_utc(e.ts),
+                kind,
+            })
         })
         .collect();
-    marks.extend(orders.iter().filter(|o| o.created_at >= from).map(|o| TrendEvent {
-        at: to_utc(o.created_at),
-        kind: sensor_trend::EventKind::WorkOrder,
-    }));
+    marks.extend(
+        orders
+            .iter()
+            .filter(|o| o.created_at >= from)
+            .map(|o| TrendEvent {
+                at: to_utc(o.created_at),
+                kind: sensor_trend::EventKind::WorkOrder,
+            }),
+    );
 
     let board = state.board();
     let entry = board.entries.iter().find(|e| e.assessment.equipment == id);
@@ -162,8 +174,9 @@ pub async fn page(
         let series = tokio::task::spawn_blocking(move || {
             ids.iter()
                 .map(|s| {
-                    caretaker_ingest::store::sensor_readings(&root, s, from, now)
-                        .map(|rows| crate::routes::readings::downsample(&rows, from.millis(), every))
+                    caretaker_ingest::store::sensor_readings(&root, s, from, now).map(|rows| {
+                        crate::routes::readings::downsample(&rows, from.millis(), every)
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()
         })
@@ -178,7 +191,11 @@ pub async fn page(
             let values: Vec<f64> = readings.iter().map(|r| r.1).collect();
             let quantity = capitalised(&sensor.metric.name().replace('_', " "));
             let trend = SensorTrend {
-                sensor: format!("{} {}", equipment.name, sensor.metric.name().replace('_', " ")),
+                sensor: format!(
+                    "{} {}",
+                    equipment.name,
+                    sensor.metric.name().replace('_', " ")
+                ),
                 quantity: quantity.clone(),
                 unit: sensor.metric.unit().to_owned(),
                 tz,
@@ -203,7 +220,10 @@ pub async fn page(
     }
 
     let mut facts = vec![
-        ("What".to_owned(), capitalised(&equipment.kind.name().replace('_', " "))),
+        (
+            "What".to_owned(),
+            capitalised(&equipment.kind.name().replace('_', " ")),
+        ),
         (
             "Where".to_owned(),
             state
@@ -213,8 +233,14 @@ pub async fn page(
                 .find(|b| b.id == equipment.building)
                 .map_or_else(|| equipment.building.to_string(), |b| b.name.clone()),
         ),
-        ("Installed".to_owned(), equipment.installed.format("%B %Y").to_string()),
-        ("Replacing it would cost".to_owned(), money(equipment.replacement_cost, &currency)),
+        (
+            "Installed".to_owned(),
+            equipment.installed.format("%B %Y").to_string(),
+        ),
+        (
+            "Replacing it would cost".to_owned(),
+            money(equipment.replacement_cost, &currency),
+        ),
     ];
     if !equipment.serves.is_empty() {
         facts.push((
@@ -222,7 +248,12 @@ pub async fn page(
             format!(
                 "{} units: {}",
                 equipment.serves.len(),
-                equipment.serves.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                equipment
+                    .serves
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -241,7 +272,12 @@ pub async fn page(
             .map(|e| {
                 e.forecast
                     .lines()
-                    .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim().to_owned())
+                    .map(|l| {
+                        l.trim()
+                            .trim_start_matches(['-', '*', '•'])
+                            .trim()
+                            .to_owned()
+                    })
                     .filter(|l| !l.is_empty())
                     .collect()
             })

@@ -18,7 +18,10 @@ pub fn when(ts: Timestamp, tz: Tz) -> String {
 
 /// A window in local time: "Tue 8 Dec 2026, 09:00 to 13:00".
 pub fn window(start: Timestamp, end: Timestamp, tz: Tz) -> String {
-    let (s, e) = (start.to_datetime().with_timezone(&tz), end.to_datetime().with_timezone(&tz));
+    let (s, e) = (
+        start.to_datetime().with_timezone(&tz),
+        end.to_datetime().with_timezone(&tz),
+    );
     if s.date_naive() == e.date_naive() {
         format!("{} to {}", when(start, tz), e.format("%H:%M"))
     } else {
@@ -28,7 +31,10 @@ pub fn window(start: Timestamp, end: Timestamp, tz: Tz) -> String {
 
 /// A local time as a `datetime-local` field shows it.
 pub fn field(ts: Timestamp, tz: Tz) -> String {
-    ts.to_datetime().with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+    ts.to_datetime()
+        .with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// A `datetime-local` field's value read in the co-op's zone. A time the clocks

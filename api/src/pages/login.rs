@@ -16,8 +16,8 @@ use caretaker_data::ApiToken;
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::html;
 use super::form::FormFields;
+use super::html;
 use super::session::{
     SESSION_TTL_MS, Visitor, cookie_value, expired_cookie, session_cookie, session_secret,
 };
@@ -73,14 +73,20 @@ pub async fn form(
     if let Some(wait) = state.login_throttle.blocked(client, Instant::now()) {
         return Err(too_many(wait));
     }
-    match state.store.use_sign_in_link(&code, Timestamp::now()).await? {
+    match state
+        .store
+        .use_sign_in_link(&code, Timestamp::now())
+        .await?
+    {
         Some(token) => open_session(&state, token).await,
         None => {
             refuse(&state, client, "a used, expired or unknown sign-in link");
             Ok(form_response(
                 &state,
                 StatusCode::UNAUTHORIZED,
-                Some("This sign-in link has been used or has expired. Ask the committee for a new one, or enter your token."),
+                Some(
+                    "This sign-in link has been used or has expired. Ask the committee for a new one, or enter your token.",
+                ),
             ))
         }
     }
@@ -142,7 +148,9 @@ pub async fn sign_in(
             Ok(form_response(
                 &state,
                 StatusCode::UNAUTHORIZED,
-                Some("That token is not known or no longer works. Check it, or ask the committee for a new one."),
+                Some(
+                    "That token is not known or no longer works. Check it, or ask the committee for a new one.",
+                ),
             ))
         }
     }
@@ -156,9 +164,16 @@ async fn open_session(state: &AppState, token: ApiToken) -> Result<Response, Pag
         .store
         .open_web_session(token.id, Timestamp::now(), SESSION_TTL_MS)
         .await?;
-    let home = if token.role == Role::Resident { "/unit" } else { "/" };
+    let home = if token.role == Role::Resident {
+        "/unit"
+    } else {
+        "/"
+    };
     Ok((
-        [(header::SET_COOKIE, session_cookie(&secret, state.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            session_cookie(&secret, state.secure_cookies),
+        )],
         Redirect::to(home),
     )
         .into_response())
@@ -175,5 +190,9 @@ pub async fn sign_out(
     if let Some(secret) = session_secret(&parts) {
         state.store.close_web_session(&secret).await?;
     }
-    Ok(([(header::SET_COOKIE, expired_cookie())], Redirect::to("/login")).into_response())
+    Ok((
+        [(header::SET_COOKIE, expired_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }

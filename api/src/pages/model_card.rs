@@ -23,7 +23,9 @@ fn current_card(state: &AppState) -> Result<Option<ModelCard>, ApiError> {
     };
     let path = dir.join(version.trim()).join("card.json");
     let text = std::fs::read_to_string(&path).map_err(ApiError::internal)?;
-    serde_json::from_str(&text).map(Some).map_err(ApiError::internal)
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(ApiError::internal)
 }
 
 /// The model card page.

@@ -19,9 +19,9 @@ use serde::Deserialize;
 
 use super::committee::{order_line, state_words};
 use super::error::PageError;
-use super::html;
 use super::form::FormFields;
-use super::format::{field, parse_field, percent, money, when, window, zone};
+use super::format::{field, money, parse_field, percent, when, window, zone};
+use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
 use crate::routes::orders::{
@@ -78,7 +78,10 @@ async fn view(state: &AppState, order: &WorkOrder) -> Result<WorkOrderPage, Page
         numbers.push(("Within".to_owned(), format!("{d} days")));
     }
     if let Some(b) = order.expected_benefit {
-        numbers.push(("Expected saving from acting now".to_owned(), money(b, currency)));
+        numbers.push((
+            "Expected saving from acting now".to_owned(),
+            money(b, currency),
+        ));
     }
     if let Some(c) = order.estimated_cost {
         numbers.push(("Estimated cost".to_owned(), money(c, currency)));
@@ -95,7 +98,12 @@ async fn view(state: &AppState, order: &WorkOrder) -> Result<WorkOrderPage, Page
         explanation: order
             .explanation
             .lines()
-            .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim().to_owned())
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches(['-', '*', '•'])
+                    .trim()
+                    .to_owned()
+            })
             .filter(|l| !l.is_empty())
             .collect(),
         numbers,
@@ -228,12 +236,10 @@ pub async fn decide(
         return Ok(html(work_order_page(&visitor.chrome(&state), &page)).into_response());
     }
     match apply_transition(&state, &visitor.caller, order.id, body).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/work-orders/{}?done={}",
-            order.id,
-            action.name()
-        ))
-        .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/work-orders/{}?done={}", order.id, action.name()))
+                .into_response(),
+        ),
         Err(e) if e.status.is_client_error() => {
             again(&state, &visitor, &order, &fields, e, true).await
         }
@@ -241,7 +247,11 @@ pub async fn decide(
     }
 }
 
-fn window_words(start: caretaker_core::Timestamp, end: caretaker_core::Timestamp, tz: chrono_tz::Tz) -> String {
+fn window_words(
+    start: caretaker_core::Timestamp,
+    end: caretaker_core::Timestamp,
+    tz: chrono_tz::Tz,
+) -> String {
     window(start, end, tz)
 }
 
@@ -344,7 +354,9 @@ fn transition_body(
             let end = at("end", "The end")?;
             let units = chosen_units(state, fields)?;
             if units.is_empty() {
-                return Err(ApiError::invalid("Tick at least one unit the work affects."));
+                return Err(ApiError::invalid(
+                    "Tick at least one unit the work affects.",
+                ));
             }
             body.to = "scheduled".into();
             body.window = Some(WindowBody {
@@ -387,10 +399,19 @@ pub async fn printable(
     visitor.require_committee()?;
     let order = find_order(&state, &id).await?;
     let (Some((start, end)), false) = (order.window, order.units.is_empty()) else {
-        return Err(ApiError::not_found("This order is not scheduled: there is no notice to print.").into());
+        return Err(ApiError::not_found(
+            "This order is not scheduled: there is no notice to print.",
+        )
+        .into());
     };
     let tz = zone(&state.registry);
-    let first = notices_for_schedule(&state, &order, "maintenance", (start, end), &order.units[..1]);
+    let first = notices_for_schedule(
+        &state,
+        &order,
+        "maintenance",
+        (start, end),
+        &order.units[..1],
+    );
     let notice = state
         .store
         .notices_for_order(order.id)

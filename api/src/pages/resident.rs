@@ -11,9 +11,9 @@ use caretaker_dashboards::pages::unit_page;
 use caretaker_dashboards::pages::view::{Flash, NoticeLine, ReportChoice, ReportLine, UnitPage};
 
 use super::error::PageError;
-use super::html;
 use super::form::FormFields;
 use super::format::{when, window, zone};
+use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
 use crate::routes::residents::{NewReport, ReportCategory, submit_report};
@@ -37,7 +37,14 @@ async fn view(state: &AppState, visitor: &Visitor) -> Result<UnitPage, PageError
     // Current and coming first (soonest first), then past and called off.
     notices.sort_by_key(|n| {
         let over = n.cancelled_at.is_some() || n.ends_at.is_some_and(|e| e < now);
-        (over, if over { -n.starts_at.map_or(0, |s| s.millis()) } else { n.starts_at.map_or(0, |s| s.millis()) })
+        (
+            over,
+            if over {
+                -n.starts_at.map_or(0, |s| s.millis())
+            } else {
+                n.starts_at.map_or(0, |s| s.millis())
+            },
+        )
     });
     let name_of = |id: &caretaker_core::EquipmentId| {
         state

@@ -39,10 +39,16 @@ impl Visitor {
     /// Refuses (403) a form whose `csrf_token` is not this session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), PageError> {
         let sent = sent.unwrap_or_default();
-        if caretaker_data::secret_matches(sent, &caretaker_data::sha256_hex(self.csrf_token.as_bytes())) {
+        if caretaker_data::secret_matches(
+            sent,
+            &caretaker_data::sha256_hex(self.csrf_token.as_bytes()),
+        ) {
             Ok(())
         } else {
-            Err(ApiError::forbidden("the form is out of date; reload the page and try again").into())
+            Err(
+                ApiError::forbidden("the form is out of date; reload the page and try again")
+                    .into(),
+            )
         }
     }
 
@@ -51,7 +57,11 @@ impl Visitor {
         let who = match self.caller.role {
             Role::Resident => format!(
                 "resident of unit {}",
-                self.caller.unit.as_ref().map(ToString::to_string).unwrap_or_default()
+                self.caller
+                    .unit
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             ),
             _ => self.caller.label.clone(),
         };

@@ -6,14 +6,14 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Guard, guard};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
@@ -81,23 +81,31 @@ pub async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Ingest's counters, gauges and histograms (no token needed; serve on loopback or
-/// behind a proxy); empty where this process runs no ingest.
+/// Ingest's counters, gauges and histograms; empty where this process runs no
+/// ingest. With `api.metrics_token` set, only for `Authorization: Bearer` that
+/// token (an API token does not do); otherwise open to whoever reaches it.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain")))]
-pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain"),
+        (status = 401, description = "a metrics token is configured and the request does not carry it", body = ErrorBody)))]
+pub async fn metrics(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        token.check(&headers)?;
+    }
     let body = state
         .ingest_metrics
         .as_ref()
         .map(|m| m.render())
         .unwrap_or_default();
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             caretaker_ingest::metrics::CONTENT_TYPE,
         )],
         body,
-    )
+    ))
 }
 
 /// The OpenAPI document of this API, generated from the code.

@@ -13,7 +13,7 @@ pub(super) fn order_item(o: &OrderLine) -> Markup {
                 a href={ "/work-orders/" (o.id) } { (o.title) }
                 span.muted { (o.equipment_name) }
                 span.badge { (o.state) }
-                @if o.funded == Some(false) { span.badge.warn { "Over budget" } }
+                @if o.funded == Some(false) { span.badge.warn { "Not in the budget plan" } }
             }
             p.reason { (o.reason) }
             ul.figures {

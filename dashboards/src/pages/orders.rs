@@ -10,7 +10,7 @@ fn notice(n: &NoticeLine) -> Markup {
         article.notice.cancelled[n.cancelled] {
             h3 { (n.title) " · unit " (n.unit) }
             @if let Some(when) = &n.when { p.when { (when) } }
-            @for para in n.body.split("\n\n") { p { (para) } }
+            @for para in n.body.lines().filter(|l| !l.trim().is_empty()) { p { (para) } }
         }
     }
 }
@@ -152,7 +152,13 @@ pub fn work_order_page(chrome: &Chrome, o: &WorkOrderPage) -> Markup {
                 section aria-labelledby="preview-h" {
                     h2 id="preview-h" { "The notices residents will get" }
                     p { "Nothing is saved yet. Check them, then press " b { "Schedule and send notices" } "." }
-                    @for n in &o.preview { (notice(n)) }
+                    @if let Some(first) = o.preview.first() {
+                        p {
+                            (o.preview.len()) " units get this notice, each addressed to its own unit: "
+                            (o.preview.iter().map(|n| n.unit.as_str()).collect::<Vec<_>>().join(", ")) "."
+                        }
+                        (notice(first))
+                    }
                 }
             }
             @if !o.actions.is_empty() {

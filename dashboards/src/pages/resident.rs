@@ -19,7 +19,7 @@ pub fn unit_page(chrome: &Chrome, u: &UnitPage) -> Markup {
                     article.notice.cancelled[n.cancelled] {
                         h3 { (n.title) }
                         @if let Some(when) = &n.when { p.when { (when) } }
-                        @for para in n.body.split("\n\n") { p { (para) } }
+                        @for para in n.body.lines().filter(|l| !l.trim().is_empty()) { p { (para) } }
                     }
                 }
             }

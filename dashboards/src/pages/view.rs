@@ -249,7 +249,8 @@ pub struct WorkOrderPage {
     pub actions: Vec<Action>,
     /// The scheduling form.
     pub schedule: ScheduleForm,
-    /// Notices residents would get, shown before saving a schedule.
+    /// Notices residents would get, shown before saving a schedule (the page
+    /// shows the first and lists the units).
     pub preview: Vec<NoticeLine>,
     /// The order's version (decisions on stale numbers are refused).
     pub version: i64,

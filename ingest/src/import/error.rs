@@ -1,6 +1,7 @@
 //! Why a file could not be imported at all (a refused row is a [`super::ImportReason`] instead).
 use std::path::PathBuf;
 
+#[cfg(feature = "pipeline")]
 use polars::prelude::PolarsError;
 
 use crate::IngestError;
@@ -17,6 +18,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// The Parquet file could not be decoded.
+    #[cfg(feature = "pipeline")]
     #[error("cannot read {path} as Parquet: {source}")]
     Parquet {
         /// The file.

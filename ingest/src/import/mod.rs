@@ -49,6 +49,7 @@ mod csv_rows;
 mod error;
 mod events;
 mod missing;
+#[cfg(feature = "pipeline")]
 mod parquet_rows;
 mod readings;
 mod report;
@@ -59,8 +60,11 @@ mod testing;
 pub use error::ImportError;
 pub use events::{EventsFile, read_events};
 pub use missing::{MissingSensor, find_missing_sensors, new_sensor_id};
+#[cfg(feature = "pipeline")]
 pub use parquet_rows::PARQUET_CHUNK_ROWS;
-pub use readings::{ReadingsFile, ReadingsLayout, import_readings};
+#[cfg(feature = "pipeline")]
+pub use readings::import_readings;
+pub use readings::{ReadingsFile, ReadingsLayout, check_readings};
 pub use report::{ImportKind, ImportReason, ImportReport, Place, RejectedRows, RowNote};
 pub use table::FileFormat;
 

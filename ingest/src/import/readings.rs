@@ -4,16 +4,20 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use caretaker_core::{Metric, Registry, Timestamp};
+#[cfg(feature = "pipeline")]
+use caretaker_core::Timestamp;
+use caretaker_core::{Metric, Registry};
 
 use super::FileFormat;
 use super::cells::{Problem, parse_metric, reading_value, text, time};
 use super::table::{Cell, RowData, Table, Want};
 use super::{ImportError, ImportKind, ImportReason, ImportReport, ImportSettings, Place, RowNote};
+#[cfg(feature = "pipeline")]
 use crate::store::{PushResult, ReadingsStore};
 
 /// Most distinct days touched between two flushes of the store: as many as the
 /// store keeps keys for, so that memory stays bounded on long histories.
+#[cfg(feature = "pipeline")]
 const MAX_DAYS_BETWEEN_FLUSHES: usize = crate::store::KEY_CACHE_DAYS;
 
 /// How a readings file names the sensor.
@@ -201,6 +205,7 @@ impl<'r> SensorLookup<'r> {
 
 /// A reading that passed the checks, with where it came from.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "pipeline"), allow(dead_code))]
 struct Checked {
     sensor: u32,
     ts_ms: i64,
@@ -210,6 +215,7 @@ struct Checked {
 
 /// Imports a readings file into the store: checks every row, pushes the good
 /// ones, flushes along the way and at the end; returns the report.
+#[cfg(feature = "pipeline")]
 pub fn import_readings(
     file: &ReadingsFile,
     store: &mut ReadingsStore,
@@ -217,7 +223,6 @@ pub fn import_readings(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let registry = store.registry().clone();
-    let lookup = SensorLookup::new(&registry);
     let shown = file.path().display().to_string();
     let mut report = ImportReport::new(ImportKind::Readings);
     let mut pusher = Pusher {
@@ -227,6 +232,61 @@ pub fn import_readings(
     };
     let push_chunk = settings.push_chunk.max(1);
     let mut chunk: Vec<Checked> = Vec::with_capacity(push_chunk.min(1 << 16));
+    let scanned = check_rows(
+        file,
+        &registry,
+        settings,
+        &mut report,
+        progress,
+        &mut |checked, report| {
+            chunk.push(checked);
+            if chunk.len() >= push_chunk {
+                pusher.push_all(&mut chunk, report, &shown, settings)?;
+            }
+            Ok(())
+        },
+    );
+    // Keep what was checked even if the file broke off: it is valid, and a re-run skips it.
+    let pushed = pusher.push_all(&mut chunk, &mut report, &shown, settings);
+    let flushed = pusher.flush();
+    scanned?;
+    pushed?;
+    flushed?;
+    Ok(report)
+}
+
+/// Checks every row of a readings file as [`import_readings`] does, and stores
+/// nothing: the report says what an import would refuse (its `imported`,
+/// `duplicates` and `conflicts` stay 0). Needs no Parquet store, so it also
+/// runs in builds without the `pipeline` feature (the fuzz targets).
+pub fn check_readings(
+    file: &ReadingsFile,
+    registry: &Registry,
+    settings: &ImportSettings,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::new(ImportKind::Readings);
+    check_rows(
+        file,
+        registry,
+        settings,
+        &mut report,
+        &mut |_| {},
+        &mut |_, _| Ok(()),
+    )?;
+    Ok(report)
+}
+
+/// Checks every row of `file` into `report`, handing each valid reading to `valid`.
+fn check_rows(
+    file: &ReadingsFile,
+    registry: &Registry,
+    settings: &ImportSettings,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(u64),
+    valid: &mut dyn FnMut(Checked, &mut ImportReport) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let lookup = SensorLookup::new(registry);
+    let shown = file.path().display().to_string();
     let mut each = |place: Place, row: RowData<'_>| -> Result<(), ImportError> {
         report.rows += 1;
         let checked = match row {
@@ -236,15 +296,13 @@ pub fn import_readings(
         match checked {
             Ok((sensor, ts_ms, value)) => {
                 report.valid += 1;
-                chunk.push(Checked {
+                let checked = Checked {
                     sensor,
                     ts_ms,
                     value,
                     place,
-                });
-                if chunk.len() >= push_chunk {
-                    pusher.push_all(&mut chunk, &mut report, &shown, settings)?;
-                }
+                };
+                valid(checked, report)?;
             }
             Err((reason, detail)) => {
                 let file = &shown;
@@ -261,14 +319,7 @@ pub fn import_readings(
         }
         Ok(())
     };
-    let scanned = file.table.scan(&file.wants, &mut each, progress);
-    // Keep what was checked even if the file broke off: it is valid, and a re-run skips it.
-    let pushed = pusher.push_all(&mut chunk, &mut report, &shown, settings);
-    let flushed = pusher.flush();
-    scanned?;
-    pushed?;
-    flushed?;
-    Ok(report)
+    file.table.scan(&file.wants, &mut each, progress)
 }
 
 fn check_reading(
@@ -286,6 +337,7 @@ fn check_reading(
 
 /// Pushes readings into the store, flushing often enough to keep every
 /// unflushed key in the store's memory (see [`MAX_DAYS_BETWEEN_FLUSHES`]).
+#[cfg(feature = "pipeline")]
 struct Pusher<'s> {
     store: &'s mut ReadingsStore,
     /// Days touched since the last flush.
@@ -293,6 +345,7 @@ struct Pusher<'s> {
     flush_readings: usize,
 }
 
+#[cfg(feature = "pipeline")]
 impl Pusher<'_> {
     /// Pushes a chunk, day by day (a stable sort: equal keys keep their order), and empties it.
     fn push_all(

@@ -2,9 +2,11 @@
 //! and its rows handed to the checks as [`Cell`]s of the wanted columns.
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "pipeline")]
 use polars::prelude::DataType;
 
 use super::csv_rows::{self, CsvRow, CsvRows};
+#[cfg(feature = "pipeline")]
 use super::parquet_rows;
 use super::{ImportError, Place};
 
@@ -36,6 +38,7 @@ impl FileFormat {
 
 /// What a row holds in one wanted column.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(not(feature = "pipeline"), allow(dead_code))]
 pub(super) enum Cell<'a> {
     /// Empty, null or absent.
     Null,
@@ -80,6 +83,7 @@ pub(super) struct Table {
     /// Column names as in the file.
     columns: Vec<String>,
     /// Polars types of the columns (Parquet only).
+    #[cfg(feature = "pipeline")]
     dtypes: Vec<DataType>,
     /// File size in bytes (CSV) or rows (Parquet), for progress.
     pub(super) size: u64,
@@ -93,6 +97,7 @@ impl Table {
             path: path.to_owned(),
             source,
         };
+        #[cfg(feature = "pipeline")]
         let (columns, dtypes, size) = match format {
             FileFormat::Csv => {
                 let size = std::fs::metadata(path).map_err(io)?.len();
@@ -103,10 +108,24 @@ impl Table {
                 (schema.columns, schema.dtypes, schema.rows)
             }
         };
+        // Without the `pipeline` feature (no Polars), CSV only.
+        #[cfg(not(feature = "pipeline"))]
+        let (columns, size) = match format {
+            FileFormat::Csv => {
+                let size = std::fs::metadata(path).map_err(io)?.len();
+                (csv_rows::header(path).map_err(io)?, size)
+            }
+            FileFormat::Parquet => {
+                return Err(ImportError::FileType {
+                    path: path.to_owned(),
+                });
+            }
+        };
         Ok(Self {
             path: path.to_owned(),
             format,
             columns,
+            #[cfg(feature = "pipeline")]
             dtypes,
             size,
         })
@@ -136,6 +155,13 @@ impl Table {
     }
 
     /// Checks that Parquet columns have types that can mean what `wants` asks.
+    #[cfg(not(feature = "pipeline"))]
+    pub(super) fn check_types(&self, _wants: &Wants) -> Result<(), ImportError> {
+        Ok(())
+    }
+
+    /// Checks that Parquet columns have types that can mean what `wants` asks.
+    #[cfg(feature = "pipeline")]
     pub(super) fn check_types(&self, wants: &Wants) -> Result<(), ImportError> {
         if self.format != FileFormat::Parquet {
             return Ok(());
@@ -187,9 +213,14 @@ impl Table {
         assert!(wants.len() <= MAX_WANTS, "at most {MAX_WANTS} columns");
         match self.format {
             FileFormat::Csv => self.scan_csv(wants, each, progress),
+            #[cfg(feature = "pipeline")]
             FileFormat::Parquet => {
                 parquet_rows::scan(&self.path, &self.columns, wants, each, progress)
             }
+            #[cfg(not(feature = "pipeline"))]
+            FileFormat::Parquet => Err(ImportError::FileType {
+                path: self.path.clone(),
+            }),
         }
     }
 

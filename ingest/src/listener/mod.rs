@@ -22,6 +22,12 @@
 //!   and nothing is ever delivered to a subscription.
 //!
 //! Failed logins are throttled per client address ([`logins`]).
+//!
+//! The listener can listen twice: in plain TCP and, with
+//! [`ListenerSettings::tls`], in TLS (MQTT over TLS, usually port 8883). Both
+//! accept loops hand their connections to the one session code
+//! ([`session::run`], generic over [`session::Connection`]), with the same
+//! logins, throttles, rights and acks.
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,9 +36,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use caretaker_core::Registry;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 use crate::IngestError;
 use crate::metrics::IngestMetrics;
@@ -74,12 +81,24 @@ pub struct ListenerSettings {
     pub listen: SocketAddr,
     /// Where gateways' credentials are checked.
     pub credentials: Arc<dyn GatewayCredentials>,
+    /// A second, TLS listener, if any.
+    pub tls: Option<TlsListen>,
+}
+
+/// Where the TLS listener listens, and its certificate.
+#[derive(Clone)]
+pub struct TlsListen {
+    /// Where it listens.
+    pub listen: SocketAddr,
+    /// The server's certificate chain and key (rustls, ring provider).
+    pub config: Arc<tokio_rustls::rustls::ServerConfig>,
 }
 
 impl std::fmt::Debug for ListenerSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListenerSettings")
             .field("listen", &self.listen)
+            .field("tls_listen", &self.tls.as_ref().map(|t| t.listen))
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +160,8 @@ impl Shared {
 /// The running listener.
 pub(crate) struct GatewayListener {
     pub listen: SocketAddr,
+    /// Where the TLS listener listens, if there is one.
+    pub tls_listen: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -155,19 +176,14 @@ impl GatewayListener {
         metrics: Arc<IngestMetrics>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Self, IngestError> {
-        let listener = TcpListener::bind(settings.listen).await.map_err(|e| IngestError::Mqtt {
-            broker: format!("embedded MQTT listener on {}", settings.listen),
-            message: format!(
-                "cannot listen ({e}): another MQTT broker may be running there. Point Caretaker \
-                 at it with --broker mqtt://{} (or mqtt.broker in the configuration), or move the \
-                 embedded listener with mqtt.embedded_listen",
-                settings.listen
-            ),
-        })?;
-        let listen = listener.local_addr().map_err(|e| IngestError::Mqtt {
-            broker: settings.listen.to_string(),
-            message: e.to_string(),
-        })?;
+        let (listener, listen) = bind(settings.listen, "mqtt.embedded_listen").await?;
+        let tls = match settings.tls {
+            Some(tls) => {
+                let (listener, listen) = bind(tls.listen, "mqtt.embedded_tls_listen").await?;
+                Some((listener, listen, TlsAcceptor::from(tls.config)))
+            }
+            None => None,
+        };
         let shared = Arc::new(Shared {
             credentials: settings.credentials,
             registry,
@@ -178,12 +194,30 @@ impl GatewayListener {
             logins: logins::FailedLogins::default(),
             sessions: Mutex::new(HashMap::new()),
         });
-        let accept = tokio::spawn(accept_loop(listener, shared.clone(), shutdown.clone()));
-        let revocations = tokio::spawn(watch_credentials(shared, shutdown));
+        let mut tasks = vec![tokio::spawn(accept_loop(
+            listener,
+            shared.clone(),
+            shutdown.clone(),
+        ))];
         tracing::info!(%listen, "embedded MQTT listener ready");
+        let tls_listen = match tls {
+            Some((listener, tls_listen, acceptor)) => {
+                tasks.push(tokio::spawn(accept_tls_loop(
+                    listener,
+                    acceptor,
+                    shared.clone(),
+                    shutdown.clone(),
+                )));
+                tracing::info!(listen = %tls_listen, "embedded MQTT listener ready for TLS");
+                Some(tls_listen)
+            }
+            None => None,
+        };
+        tasks.push(tokio::spawn(watch_credentials(shared, shutdown)));
         Ok(Self {
             listen,
-            tasks: vec![accept, revocations],
+            tls_listen,
+            tasks,
         })
     }
 
@@ -195,34 +229,94 @@ impl GatewayListener {
     }
 }
 
+/// Binds `addr` (the value of the configuration key `key`).
+async fn bind(addr: SocketAddr, key: &str) -> Result<(TcpListener, SocketAddr), IngestError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| IngestError::Mqtt {
+            broker: format!("embedded MQTT listener on {addr}"),
+            message: format!(
+                "cannot listen ({e}): another MQTT broker may be running there. Point Caretaker \
+             at it with --broker mqtt://{addr} (or mqtt.broker in the configuration), or move the \
+             embedded listener with {key}"
+            ),
+        })?;
+    let bound = listener.local_addr().map_err(|e| IngestError::Mqtt {
+        broker: addr.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok((listener, bound))
+}
+
+/// Session numbers, shared by both listeners (a session's number tells a
+/// gateway's newer login from an older one).
+static NEXT_SESSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_session() -> u64 {
+    NEXT_SESSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The next connection, or `None` once ingest stops.
+async fn accept(
+    listener: &TcpListener,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<(TcpStream, SocketAddr)> {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return None,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((stream, peer));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "cannot accept an MQTT connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut next_id = 0u64;
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait rather than spin.
-                    tracing::warn!(error = %e, "cannot accept an MQTT connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        next_id += 1;
-        let _ = stream.set_nodelay(true);
+    while let Some((stream, peer)) = accept(&listener, &mut shutdown).await {
         tokio::spawn(session::run(
             stream,
             peer,
-            next_id,
+            next_session(),
             shared.clone(),
             shutdown.clone(),
         ));
+    }
+}
+
+/// Accepts TLS connections: each one's handshake (within the time a CONNECT
+/// may take) in its own task, then the same session as a plain connection.
+async fn accept_tls_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    while let Some((stream, peer)) = accept(&listener, &mut shutdown).await {
+        let (acceptor, shared, shutdown) = (acceptor.clone(), shared.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let handshake = tokio::time::timeout(session::CONNECT_TIMEOUT, acceptor.accept(stream));
+            match handshake.await {
+                Ok(Ok(stream)) => {
+                    session::run(stream, peer, next_session(), shared, shutdown).await;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %printable(&e.to_string()), "MQTT TLS handshake failed");
+                }
+                Err(_) => tracing::debug!(%peer, "MQTT TLS handshake timed out"),
+            }
+        });
     }
 }
 

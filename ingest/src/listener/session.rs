@@ -11,17 +11,17 @@ use rumqttc::mqttbytes::v4::{
     Subscribe, SubscribeReasonCode, UnsubAck,
 };
 use rumqttc::mqttbytes::{Error as FrameError, Protocol, QoS};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_rustls::server::TlsStream;
 
 use super::Shared;
 use super::logins::printable;
 use crate::service::{Arrival, MAX_WAITING_BYTES, Origin};
 
 /// How long a new connection may take to send its CONNECT.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a refused login waits before its answer, to slow password guessing.
 const REFUSAL_DELAY: Duration = Duration::from_secs(1);
@@ -52,6 +52,35 @@ impl GatewayLink {
     }
 }
 
+/// A gateway's connection, plain TCP or TLS, as two halves the session reads
+/// and writes independently. Both listeners run the same [`run`] over it.
+pub(crate) trait Connection: Send + 'static {
+    /// What the session reads packets from.
+    type Read: AsyncRead + Unpin + Send + 'static;
+    /// What the session writes packets to.
+    type Write: AsyncWrite + Unpin + Send + 'static;
+    /// The two halves.
+    fn split(self) -> (Self::Read, Self::Write);
+}
+
+impl Connection for TcpStream {
+    type Read = tokio::net::tcp::OwnedReadHalf;
+    type Write = tokio::net::tcp::OwnedWriteHalf;
+
+    fn split(self) -> (Self::Read, Self::Write) {
+        self.into_split()
+    }
+}
+
+impl Connection for TlsStream<TcpStream> {
+    type Read = tokio::io::ReadHalf<Self>;
+    type Write = tokio::io::WriteHalf<Self>;
+
+    fn split(self) -> (Self::Read, Self::Write) {
+        tokio::io::split(self)
+    }
+}
+
 /// Why a connection ended, for the log.
 enum End {
     Closed(&'static str),
@@ -59,14 +88,14 @@ enum End {
 }
 
 /// Serves one connection until it ends, is replaced, revoked, or ingest stops.
-pub(crate) async fn run(
-    stream: TcpStream,
+pub(crate) async fn run<C: Connection>(
+    stream: C,
     peer: SocketAddr,
     id: u64,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = stream.split();
     let mut buf = BytesMut::with_capacity(4096);
     let connect = match tokio::time::timeout(
         CONNECT_TIMEOUT,
@@ -272,7 +301,7 @@ fn within(filter: &str, own: &[String]) -> bool {
 
 /// Reads one whole MQTT packet, refusing one larger than `max`.
 async fn read_packet(
-    reader: &mut OwnedReadHalf,
+    reader: &mut (impl AsyncRead + Unpin),
     buf: &mut BytesMut,
     max: usize,
 ) -> Result<Packet, End> {
@@ -284,6 +313,10 @@ async fn read_packet(
         }
         match reader.read_buf(buf).await {
             Ok(0) => return Err(End::Closed("the connection closed")),
+            // A TLS peer that closes without close_notify has still closed.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(End::Closed("the connection closed"));
+            }
             Ok(_) => {}
             Err(e) => return Err(End::Failed(e.to_string())),
         }
@@ -304,7 +337,7 @@ async fn with_timeout(
 }
 
 /// Writes one packet and flushes.
-async fn write(writer: &mut OwnedWriteHalf, packet: Packet) -> std::io::Result<()> {
+async fn write(writer: &mut (impl AsyncWrite + Unpin), packet: Packet) -> std::io::Result<()> {
     let mut out = BytesMut::new();
     packet
         .write(&mut out, usize::MAX)
@@ -314,7 +347,10 @@ async fn write(writer: &mut OwnedWriteHalf, packet: Packet) -> std::io::Result<(
 }
 
 /// Writes queued packets, all that wait at once, until the session ends.
-async fn write_loop(mut writer: OwnedWriteHalf, mut queued: mpsc::UnboundedReceiver<Packet>) {
+async fn write_loop(
+    mut writer: impl AsyncWrite + Unpin,
+    mut queued: mpsc::UnboundedReceiver<Packet>,
+) {
     let mut out = BytesMut::new();
     while let Some(packet) = queued.recv().await {
         out.clear();
