@@ -18,6 +18,7 @@ mod format;
 mod login;
 mod model_card;
 mod orders;
+mod report;
 mod resident;
 mod session;
 
@@ -29,6 +30,7 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 
 pub use error::PageError;
+pub use report::monthly as monthly_report;
 pub use session::{SESSION_COOKIE, Visitor};
 
 /// The pages' routes (merged into the API's router).

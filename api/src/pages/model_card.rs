@@ -4,6 +4,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use caretaker_dashboards::pages::model_page;
+use caretaker_dashboards::pages::ChartWithTable;
 use caretaker_dashboards::pages::view::{CardSection, ModelPage};
 use caretaker_models::lifecycle::ModelCard;
 
@@ -14,7 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The current model's card, read from the models folder (small: no model weights).
-fn current_card(state: &AppState) -> Result<Option<ModelCard>, ApiError> {
+pub(crate) fn current_card(state: &AppState) -> Result<Option<ModelCard>, ApiError> {
     let Some(dir) = &state.models_dir else {
         return Ok(None);
     };
@@ -44,13 +45,23 @@ pub async fn page(
             }],
             ..ModelPage::default()
         },
-        Some(card) => ModelPage {
-            sections: vec![CardSection {
-                heading: "What the model is".into(),
-                paragraphs: vec![card.question.clone(), card.why.clone()],
-            }],
-            ..ModelPage::default()
-        },
+        Some(card) => {
+            let (sections, charts) = card_view(&card);
+            ModelPage {
+                sections,
+                charts: charts.into_iter().map(|c| c.chart).collect(),
+                table: None,
+            }
+        }
     };
     Ok(html(model_page(&visitor.chrome(&state), &page)).into_response())
+}
+
+/// The card in members' words, and its charts with their numbers.
+pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTable>) {
+    let sections = vec![CardSection {
+        heading: "What the model is".into(),
+        paragraphs: vec![card.question.clone(), card.why.clone()],
+    }];
+    (sections, Vec::new())
 }

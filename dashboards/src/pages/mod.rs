@@ -13,6 +13,7 @@ mod login;
 mod model_card;
 mod notice;
 mod orders;
+mod report;
 mod resident;
 pub mod view;
 
@@ -22,6 +23,7 @@ pub use login::login_page;
 pub use model_card::model_page;
 pub use notice::printable_notice;
 pub use orders::work_order_page;
+pub use report::{ChartWithTable, MonthlyReport, monthly_report};
 pub use resident::unit_page;
 
 pub use maud::{Markup, PreEscaped};
