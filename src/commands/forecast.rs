@@ -7,7 +7,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use atomic_write_file::AtomicWriteFile;
-use caretaker_core::{Registry, Timestamp};
+use caretaker_core::local::local_stamp;
+use caretaker_core::{EquipmentId, Registry, Timestamp};
 use caretaker_data::{DataDir, Store};
 use caretaker_models::backtest::{self, BacktestConfig};
 use caretaker_models::cmapss;
@@ -220,6 +221,9 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
         },
     )?;
     let folder = saved.save(&ctx.data.models_dir())?;
+    if let Some(plain) = &saved.card.plain {
+        println!("\n{}", plain.text());
+    }
     println!(
         "model {} ({}, {} training cases, {} failures) saved in {}; its card: {}",
         saved.card.version,
@@ -249,20 +253,47 @@ pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&scores)?),
         ScoreFormat::Csv => print!("{}", scores_csv(&scores)?),
-        ScoreFormat::Table => {
-            println!("{:<12} {:<17} {:>6}  why", "equipment", "kind", "risk");
-            for s in &scores {
-                println!(
-                    "{:<12} {:<17} {:>5.1}%  {}",
-                    s.equipment,
-                    s.kind,
-                    100.0 * s.probability,
-                    s.explanation
-                );
-            }
-        }
+        ScoreFormat::Table => print!("{}", scores_table(&ctx.registry, at, &scores)),
     }
     Ok(())
+}
+
+/// The forecasts for people: the time in the co-op's zone, then each piece of
+/// equipment by name with its probability and the reasons in plain words.
+fn scores_table(registry: &Registry, at: Timestamp, scores: &[Score]) -> String {
+    let tz = registry.timezone();
+    let mut out = String::new();
+    if let Some(first) = scores.first() {
+        out += &format!(
+            "Forecasts as of {} ({}): the chance of failing within {} days (model {})\n",
+            local_stamp(at, tz),
+            tz.name(),
+            first.horizon_days,
+            first.model_version
+        );
+    }
+    for s in scores {
+        let equipment = EquipmentId::parse(&s.equipment)
+            .ok()
+            .and_then(|id| registry.equipment_by_id(&id));
+        let (name, kind) = equipment.map_or((s.equipment.as_str(), s.kind.as_str()), |e| {
+            (e.name.as_str(), e.kind.label())
+        });
+        out += &format!(
+            "\n{:>5.1}%  {name} ({}, {kind})\n",
+            100.0 * s.probability,
+            s.equipment
+        );
+        if s.down {
+            out += "        Out of service: failed and not yet repaired.\n";
+        } else if s.drivers.is_empty() {
+            out += "        Nothing stands out against its normal.\n";
+        }
+        for d in &s.drivers {
+            out += &format!("        - {} (+{} points)\n", d.sentence, d.points());
+        }
+    }
+    out
 }
 
 /// The forecasts as CSV, one row per piece of equipment, its three main drivers by name.

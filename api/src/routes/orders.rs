@@ -380,6 +380,7 @@ fn notices_for_schedule(
     let Some(equipment) = state.registry.equipment_by_id(&order.equipment) else {
         return Vec::new();
     };
+    let tz = state.registry.timezone();
     units
         .iter()
         .map(|unit| {
@@ -391,9 +392,9 @@ fn notices_for_schedule(
                         equipment.kind,
                         &equipment.name,
                         work,
-                        (old_start.to_datetime(), old_end.to_datetime()),
-                        start.to_datetime(),
-                        end.to_datetime(),
+                        (old_start.in_zone(tz), old_end.in_zone(tz)),
+                        start.in_zone(tz),
+                        end.in_zone(tz),
                         unit,
                     )
                 }
@@ -401,8 +402,8 @@ fn notices_for_schedule(
                     equipment.kind,
                     &equipment.name,
                     work,
-                    start.to_datetime(),
-                    end.to_datetime(),
+                    start.in_zone(tz),
+                    end.in_zone(tz),
                     unit,
                 ),
             };
@@ -419,6 +420,7 @@ fn cancellations(state: &AppState, order: &WorkOrder) -> Vec<NewNotice> {
     ) else {
         return Vec::new();
     };
+    let tz = state.registry.timezone();
     order
         .units
         .iter()
@@ -427,8 +429,8 @@ fn cancellations(state: &AppState, order: &WorkOrder) -> Vec<NewNotice> {
                 equipment.kind,
                 &equipment.name,
                 "maintenance",
-                start.to_datetime(),
-                end.to_datetime(),
+                start.in_zone(tz),
+                end.in_zone(tz),
                 unit,
             );
             new_notice(unit, text, (start, end), true)
