@@ -260,7 +260,8 @@ pub fn precision_recall_curve(scores: &[f64], labels: &[bool], max_points: usize
     let n = counts.len();
     let step = n.div_ceil(max_points).max(1);
     let mut points: Vec<PrPoint> = counts.iter().step_by(step).map(point).collect();
-    if (n - 1) % step != 0 {
+    let last_kept = (n - 1) / step * step;
+    if last_kept != n - 1 {
         if points.len() == max_points {
             points.pop();
         }
