@@ -227,6 +227,10 @@ pub struct BacktestReport {
     /// Why that learner (PR-AUCs and the standard error of the best one's lead).
     #[serde(default)]
     pub choice: Option<Choice>,
+    /// Monthly snapshots the committee's list is scored on (precision and recall at
+    /// capacity, [`ModelResult::top_each_month`]).
+    #[serde(default)]
+    pub snapshot_months: usize,
 }
 
 /// Runs every algorithm and baseline over rolling-origin folds.
@@ -317,6 +321,11 @@ pub fn run(
         results,
         best: choice.map(|c| c.algorithm.name().to_owned()),
         choice,
+        snapshot_months: snapshot
+            .iter()
+            .map(|&i| months[i])
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
     })
 }
 

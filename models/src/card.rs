@@ -209,10 +209,15 @@ fn kind_count(kind: &str, n: usize) -> String {
 
 /// "a, b and c".
 fn listed(items: &[String]) -> String {
+    listed_with(items, ", ")
+}
+
+/// "a; b and c": for names that may hold commas (`Boiler 1, Maple Court`).
+fn listed_with(items: &[String], separator: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} and {last}", rest.join(separator)),
     }
 }
 
@@ -275,7 +280,7 @@ fn learned_from(history: &History, t: &Trained<'_>) -> Section {
             } else {
                 format!("{} breakdowns were", failures.len())
             },
-            listed(&named)
+            listed_with(&named, "; ")
         )
     });
     paragraphs.push(format!(
@@ -311,7 +316,10 @@ fn how_well(report: &BacktestReport, t: &Trained<'_>) -> Section {
             .and_then(|c| c.precision.map(|p| (p * c.flagged as f64).round() as usize))
     };
     if let (Some(m), Some(top)) = (model, model.and_then(|m| m.top_each_month)) {
-        let months = top.flagged.div_ceil(TOP_EACH_MONTH.max(1));
+        let months = match report.snapshot_months {
+            0 => top.flagged.div_ceil(TOP_EACH_MONTH.max(1)),
+            n => n,
+        };
         let failed = caught(Some(m)).unwrap_or(0);
         let rate = caught(result(report, RATE_BASELINE));
         let rule = caught(result(report, THRESHOLD_BASELINE));
@@ -341,9 +349,10 @@ fn how_well(report: &BacktestReport, t: &Trained<'_>) -> Section {
         let deciles = &m.scorecard.calibration;
         if let (Some(low), Some(high)) = (deciles.first(), deciles.last()) {
             paragraphs.push(format!(
-                "Its chances can be read as chances: in the tenth of snapshots it found riskiest \
-                 it gave {} on average, and {} of them failed within {h} days; in the tenth it \
-                 found safest it gave {}, and {} failed. The chart compares every tenth.",
+                "How far its chances can be taken at their word: in the tenth of snapshots it \
+                 found riskiest it gave {} on average, and {} of them failed within {h} days; in \
+                 the tenth it found safest it gave {}, and {} failed. The chart compares every \
+                 tenth.",
                 percent(high.mean_predicted),
                 percent(high.observed_rate),
                 percent(low.mean_predicted),

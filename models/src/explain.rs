@@ -333,8 +333,10 @@ pub fn sentence(w: &Wording<'_>) -> String {
             "{the_kind}'s sensors missed {:.0}% of their readings {}{}.",
             100.0 * v,
             over_days(SHORT_DAYS),
-            w.normal
-                .map_or(String::new(), |n| format!(" (usually {:.0}%)", 100.0 * n))
+            w.normal.map_or(String::new(), |n| format!(
+                " (the co-op's average is {:.0}%)",
+                100.0 * n
+            ))
         ),
         Measure::StuckChannels => {
             let n = v.round().max(0.0) as u64;
@@ -940,7 +942,7 @@ The boiler has not failed in over a year.
 The boiler raised 3 alarms in the last 30 days (the co-op's average is 0.21).
 The boiler raised 1 alarm in the last 30 days.
 Residents reported 2 problems with the hot-water heater in the last 30 days.
-The boiler's sensors missed 35% of their readings over the last week (usually 2%).
+The boiler's sensors missed 35% of their readings over the last week (the co-op's average is 2%).
 One of the boiler's sensors has shown the same value for two days.
 2 of the boiler's sensors have shown the same value for two days.
 Boilers fail more often at this time of year.

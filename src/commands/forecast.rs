@@ -290,7 +290,9 @@ fn scores_table(registry: &Registry, at: Timestamp, scores: &[Score]) -> String 
             out += "        Nothing stands out against its normal.\n";
         }
         for d in &s.drivers {
-            out += &format!("        - {} (+{} points)\n", d.sentence, d.points());
+            let points = d.points();
+            let unit = if points == 1 { "point" } else { "points" };
+            out += &format!("        - {} (+{points} {unit})\n", d.sentence);
         }
     }
     out
