@@ -91,7 +91,7 @@ fn train_score_and_explain_on_the_simulated_coop() {
             && card.contains("there are no figures on how well it forecasts"),
         "{card}"
     );
-    assert!(out.contains("What it learned from"), "{out}");
+    assert!(out.contains("WHAT IT LEARNED FROM"), "{out}");
 
     let out = run_ok(caretaker(&data).args([
         "score",
