@@ -131,6 +131,9 @@ fn train_score_and_explain_on_the_simulated_coop() {
         "{table}"
     );
     assert!(table.contains("Maple Court"), "{table}");
+    // A time without an offset is on the co-op's clock.
+    let local = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15 12:00"]));
+    assert_eq!(local.lines().next(), table.lines().next());
     assert!(
         !table.contains("adds 0 points") && !table.contains("(+0 points)"),
         "{table}"

@@ -4,7 +4,7 @@
 //! The one place human-facing times are formatted: pages, notices, the monthly
 //! report, `caretaker score` and the calendar feed use these. Machine-facing
 //! output (the API's JSON, CSV, files) keeps RFC 3339.
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
 use crate::{DomainError, Timestamp};
@@ -33,6 +33,27 @@ impl Timestamp {
     pub fn in_zone(self, tz: Tz) -> DateTime<Tz> {
         self.to_datetime().with_timezone(&tz)
     }
+}
+
+/// A date-time or a date (midnight) written without an offset, as people and
+/// spreadsheets write them: `2024-01-31 07:00`, `2024-01-31T07:00:00.5`,
+/// `2024-01-31`. `None` for anything else (an offset, epoch milliseconds).
+pub fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
 }
 
 /// A time in the co-op's zone: `Tuesday 8 December, 09:00`.
@@ -98,6 +119,24 @@ mod tests {
         assert_eq!(
             local_day(at("2026-12-09T03:00:00Z"), toronto).to_string(),
             "2026-12-08"
+        );
+        let naive = [
+            "2024-01-31 07:00",
+            "2024-01-31T07:00:00.5",
+            "2024-01-31",
+            "2024-01-31T07:00Z",
+            "7:00",
+        ]
+        .map(|t| parse_naive(t).map(|n| n.to_string()));
+        assert_eq!(
+            naive,
+            [
+                Some("2024-01-31 07:00:00".to_owned()),
+                Some("2024-01-31 07:00:00.500".to_owned()),
+                Some("2024-01-31 00:00:00".to_owned()),
+                None,
+                None
+            ]
         );
         assert_eq!(parse_zone(" Europe/Paris ").unwrap().name(), "Europe/Paris");
         assert_eq!(

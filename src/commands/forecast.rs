@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use atomic_write_file::AtomicWriteFile;
-use caretaker_core::local::local_stamp;
-use caretaker_core::{EquipmentId, Registry, Timestamp};
+use caretaker_core::local::{local_stamp, parse_naive};
+use caretaker_core::{EquipmentId, Registry, Timestamp, Tz};
 use caretaker_data::{DataDir, Store};
 use caretaker_models::backtest::{self, BacktestConfig};
 use caretaker_models::cmapss;
@@ -17,6 +17,8 @@ use caretaker_models::features::FeatureSet;
 use caretaker_models::history::{DAY_MS, History};
 use caretaker_models::learners::Algorithm;
 use caretaker_models::lifecycle::{SavedModel, Score, TrainOptions, train as train_model};
+use chrono::TimeZone as _;
+use chrono::offset::LocalResult;
 
 use crate::cli::{BacktestArgs, EvalCommand, ScoreArgs, ScoreFormat, TrainArgs};
 use crate::config::Config;
@@ -239,7 +241,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
 pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let at = match &args.at {
-        Some(text) => Timestamp::parse(text).with_context(|| format!("--at {text}"))?,
+        Some(text) => at_time(text, ctx.registry.timezone())?,
         None => Timestamp::now(),
     };
     let model = SavedModel::load_current(&ctx.data.models_dir())?;
@@ -256,6 +258,22 @@ pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
         ScoreFormat::Table => print!("{}", scores_table(&ctx.registry, at, &scores)),
     }
     Ok(())
+}
+
+/// `--at`: RFC 3339 or epoch milliseconds as they are; a date or a time without an
+/// offset on the co-op's clock (a time the clocks skipped or passed twice is refused).
+fn at_time(text: &str, tz: Tz) -> anyhow::Result<Timestamp> {
+    let Some(naive) = parse_naive(text) else {
+        return Timestamp::parse(text).with_context(|| format!("--at {text}"));
+    };
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(Timestamp::from_millis(t.timestamp_millis())),
+        _ => anyhow::bail!(
+            "--at {text}: that time happened twice or not at all in {} (a daylight-saving \
+             change); give it with its offset",
+            tz.name()
+        ),
+    }
 }
 
 /// The forecasts for people: the time in the co-op's zone, then each piece of

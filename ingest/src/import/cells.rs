@@ -1,9 +1,10 @@
 //! The checks of one cell, shared by readings and events: required text, a
 //! time within the import's limits, a number, a reading value, a metric name.
 //! Each refusal is an [`ImportReason`] with the words a report shows.
+use caretaker_core::local::parse_naive;
 use caretaker_core::{Metric, Timestamp, Tz, ValueError};
+use chrono::TimeZone;
 use chrono::offset::LocalResult;
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
 use super::table::Cell;
 use super::{ImportReason, ImportSettings};
@@ -87,7 +88,7 @@ fn text_time(t: &str, zone: Option<Tz>) -> Result<i64, Problem> {
             ))
         });
     };
-    let Some(local) = local_date_time(t) else {
+    let Some(local) = parse_naive(t) else {
         return Timestamp::parse(t).map(Timestamp::millis).map_err(|_| {
             bad(format!(
                 "ts {t:?} is not a time: expected RFC 3339 with a zone (2024-01-31T12:00:00Z), \
@@ -111,25 +112,6 @@ fn text_time(t: &str, zone: Option<Tz>) -> Result<i64, Problem> {
             tz.name()
         ))),
     }
-}
-
-/// A date-time or a date (midnight) without an offset, as spreadsheets write them.
-fn local_date_time(t: &str) -> Option<NaiveDateTime> {
-    let t = t.trim();
-    const FORMATS: [&str; 4] = [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ];
-    FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
 }
 
 fn shown_time(ms: i64) -> String {
