@@ -56,6 +56,9 @@ pub enum Command {
     Score(ScoreArgs),
     /// The open work orders that fit a budget, as `GET /api/v1/plan` gives them, at one or more budgets (JSON).
     Plan(PlanArgs),
+    /// The monthly report for the general meeting: a self-contained `DIR/index.html`
+    /// (and `DIR/report.pdf` with `--pdf`).
+    Report(ReportArgs),
     /// Evaluate the forecaster on public run-to-failure data.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -237,6 +240,29 @@ pub struct PlanArgs {
     /// Where to write the JSON (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `caretaker report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The month reported on, `YYYY-MM` (in the co-op's time zone).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub month: chrono::NaiveDate,
+    /// The folder to write `index.html` (and `report.pdf`) into; made if missing.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The budget the plan is made for, in the co-op's currency.
+    #[arg(long, default_value_t = 10_000.0, value_name = "AMOUNT")]
+    pub budget: f64,
+    /// Also print it to `report.pdf` with headless Chromium (it must be installed).
+    #[arg(long)]
+    pub pdf: bool,
+}
+
+/// Parses `YYYY-MM` into the month's first day.
+fn parse_month(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a month: write YYYY-MM, e.g. 2026-11"))
 }
 
 /// Parses a time given as RFC 3339 or a date.

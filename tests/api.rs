@@ -120,7 +120,11 @@ fn a_work_order_goes_from_proposal_to_done_with_notices_for_exactly_the_affected
     assert_eq!(mine.len(), 1, "{mine:?}");
     let body = mine[0]["body"].as_str().unwrap();
     assert!(body.contains("heat") || body.contains("Heat"), "{body}");
-    assert!(body.contains("09:00"), "{body}");
+    // In the sample co-op's time zone (America/Toronto, UTC-5 in January).
+    assert!(
+        body.contains("When: Wednesday 14 January, 04:00–08:00."),
+        "{body}"
+    );
     let notice_id = mine[0]["id"].as_i64().unwrap();
     // A-301 is served by the same pump but not affected by this work: no notice.
     let theirs = api

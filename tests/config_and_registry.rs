@@ -102,3 +102,34 @@ fn caretaker_data_sample() -> String {
     ))
     .unwrap()
 }
+
+#[test]
+fn registry_check_names_the_time_zone_or_says_times_are_in_utc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = caretaker_data_sample();
+    let file = tmp.path().join("coop.toml");
+    std::fs::write(&file, &sample).unwrap();
+    let check = || {
+        run_ok(
+            caretaker(&tmp.path().join("d"))
+                .args(["registry", "check"])
+                .arg(&file),
+        )
+    };
+    let out = check();
+    assert!(
+        out.contains("time zone: America/Toronto (times are shown in it)"),
+        "{out}"
+    );
+    let without: String = sample
+        .lines()
+        .filter(|l| !l.starts_with("timezone"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&file, without).unwrap();
+    let out = check();
+    assert!(
+        out.contains("time zone: none given, so times will be shown in UTC"),
+        "{out}"
+    );
+}

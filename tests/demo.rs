@@ -93,6 +93,71 @@ fn the_demo_starts_and_serves_ranked_work_orders_with_reasons() {
     );
     let risks = http(port, "GET", "/api/v1/risks", Some(&committee), None).json();
     assert!(risks["risks"].as_array().unwrap().len() >= 20, "{risks}");
+    // Each driver keeps its numbers beside its sentence; none adds nothing.
+    for driver in risks["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["drivers"].as_array().unwrap())
+    {
+        let sentence = driver["sentence"].as_str().unwrap();
+        assert!(
+            sentence.ends_with('.') && !sentence.contains("adds"),
+            "{driver}"
+        );
+        assert!(
+            driver["contribution"].as_f64().unwrap() >= 0.005,
+            "{driver}"
+        );
+        assert!(driver["feature"].is_string(), "{driver}");
+    }
+
+    // The demo's model was trained with its backtest: its card in members' words
+    // has figures and the data of its charts.
+    let models = demo_dir.join("models");
+    let version = std::fs::read_to_string(models.join("CURRENT")).unwrap();
+    let card: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(models.join(version.trim()).join("card.json")).unwrap(),
+    )
+    .unwrap();
+    let plain = &card["plain"];
+    let headings: Vec<&str> = plain["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "What it is",
+            "What it learned from",
+            "How well it did",
+            "What it cannot do"
+        ]
+    );
+    let how_well = plain["sections"][2]["paragraphs"].to_string();
+    assert!(
+        how_well.contains("ranked riskiest each month"),
+        "{how_well}"
+    );
+    assert_eq!(
+        plain["calibration"].as_array().unwrap().len(),
+        10,
+        "{plain}"
+    );
+    let curves: Vec<&str> = plain["precision_recall"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(curves.len(), 3, "{curves:?}");
+    assert!(curves[1..] == ["baseline_rate_by_kind_and_age", "baseline_threshold_rule"]);
+    assert!(
+        !card["plain"].to_string().contains("A-BLR-1"),
+        "an id in the card: {plain}"
+    );
     // The resident token works for its own unit and nothing of the committee's.
     assert_eq!(
         http(port, "GET", "/api/v1/notices", Some(&resident), None).status,

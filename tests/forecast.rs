@@ -85,6 +85,13 @@ fn train_score_and_explain_on_the_simulated_coop() {
         card.contains("Known limits") && card.contains("Features"),
         "{card}"
     );
+    // In members' words first: trained without a backtest, it says it has no figures.
+    assert!(
+        card.starts_with("# How Caretaker's forecast works")
+            && card.contains("there are no figures on how well it forecasts"),
+        "{card}"
+    );
+    assert!(out.contains("WHAT IT LEARNED FROM"), "{out}");
 
     let out = run_ok(caretaker(&data).args([
         "score",
@@ -116,6 +123,21 @@ fn train_score_and_explain_on_the_simulated_coop() {
     }
     let csv = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15", "--format", "csv"]));
     assert_eq!(csv.lines().count(), 43, "{csv}");
+    // The table, for people: the time in the co-op's zone, equipment by name,
+    // reasons in words with the points each adds.
+    let table = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15T17:00:00Z"]));
+    assert!(
+        table.starts_with("Forecasts as of 2024-11-15 12:00 EST (America/Toronto)"),
+        "{table}"
+    );
+    assert!(table.contains("Maple Court"), "{table}");
+    // A time without an offset is on the co-op's clock.
+    let local = run_ok(caretaker(&data).args(["score", "--at", "2024-11-15 12:00"]));
+    assert_eq!(local.lines().next(), table.lines().next());
+    assert!(
+        !table.contains("adds 0 points") && !table.contains("(+0 points)"),
+        "{table}"
+    );
 
     // Scored today, the history is old: a warning on stderr, plain text when
     // stderr is not a terminal (even without NO_COLOR), results alone on stdout.

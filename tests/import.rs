@@ -194,7 +194,8 @@ fn long_csv_rows_are_checked_and_reported_with_their_lines() {
         [
             supply("2024-03-01T00:00:00Z", 71.5),
             supply("2024-03-01T00:05:00Z", 72.0),
-            supply("2024-03-02T00:00:00Z", 70.25),
+            // A bare date is midnight in the sample co-op's zone (America/Toronto).
+            supply("2024-03-02T05:00:00Z", 70.25),
         ]
     );
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use caretaker_core::{EquipmentId, Event, EventKind, Timestamp, WorkOrderOrigin, WorkOrderState};
 use caretaker_data::{Proposal, ProposalChange, StoreError, WorkOrderFilter};
+use caretaker_models::explain::Driver;
 use caretaker_models::lifecycle::Score;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -53,6 +54,8 @@ pub struct RiskEntry {
     pub sensor_problems: usize,
     /// The forecast's own explanation.
     pub forecast: String,
+    /// What raises the forecast most, with the numbers and a sentence each.
+    pub drivers: Vec<Driver>,
     /// The weighing: probabilities, costs, impact, benefit and reasons.
     pub assessment: Assessment,
 }
@@ -120,6 +123,7 @@ pub async fn refresh(
                 input.resident_reports_30d,
                 input.sensor_problems.len(),
                 score.explanation.clone(),
+                score.drivers.clone(),
             ),
         );
         assessments.push(assess(&input, &state.policy));
@@ -127,7 +131,7 @@ pub async fn refresh(
     let entries: Vec<RiskEntry> = rank(assessments)
         .into_iter()
         .map(|(rank, assessment)| {
-            let (down, resident_reports, sensor_problems, forecast) =
+            let (down, resident_reports, sensor_problems, forecast, drivers) =
                 facts.remove(&assessment.equipment).unwrap_or_default();
             RiskEntry {
                 rank,
@@ -135,6 +139,7 @@ pub async fn refresh(
                 resident_reports,
                 sensor_problems,
                 forecast,
+                drivers,
                 assessment,
             }
         })
@@ -279,7 +284,7 @@ fn risk_input(
         &state.registry.coop().currency,
     );
     input.horizon_days = u32::try_from(score.horizon_days).unwrap_or(30);
-    input.drivers = score.drivers.iter().map(|d| d.sentence()).collect();
+    input.drivers = score.drivers.iter().map(|d| d.sentence.clone()).collect();
     input.resident_reports_30d = evidence.reports.get(id.as_str()).copied().unwrap_or(0);
     input.sensor_problems = evidence
         .sensor_problems

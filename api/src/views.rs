@@ -204,8 +204,34 @@ pub struct RiskView {
     pub down: bool,
     /// The forecast's explanation.
     pub forecast: String,
+    /// What raises the forecast most, each with its numbers and its sentence.
+    pub drivers: Vec<DriverView>,
     /// The weighing behind the rank.
     pub assessment: Assessment,
+}
+
+/// One thing that raises a forecast: the feature's numbers, and the sentence
+/// that says it in the sensor's own unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriverView {
+    /// Feature name (`sibling_departure_7d`).
+    pub feature: String,
+    /// The sensor (metric) it comes from, for a feature over several sensors.
+    pub sensor: Option<String>,
+    /// Its value (in the feature's terms: standard deviations, days, a share...).
+    pub value: Option<f64>,
+    /// Its usual value for this equipment.
+    pub normal: Option<f64>,
+    /// Probability it adds (0.19 is 19 points).
+    pub contribution: f64,
+    /// The sensor's unit of measure.
+    pub unit: Option<String>,
+    /// A departure in standard deviations, in the sensor's unit (signed).
+    pub in_units: Option<f64>,
+    /// One standard deviation of the sensor's normal, in its unit.
+    pub usual_spread: Option<f64>,
+    /// The driver as a caretaker would say it.
+    pub sentence: String,
 }
 
 impl From<&RiskEntry> for RiskView {
@@ -214,6 +240,21 @@ impl From<&RiskEntry> for RiskView {
             rank: e.rank,
             down: e.down,
             forecast: e.forecast.clone(),
+            drivers: e
+                .drivers
+                .iter()
+                .map(|d| DriverView {
+                    feature: d.feature.clone(),
+                    sensor: d.sensor.clone(),
+                    value: d.value,
+                    normal: d.normal,
+                    contribution: d.contribution,
+                    unit: d.unit.clone(),
+                    in_units: d.in_units,
+                    usual_spread: d.usual_spread,
+                    sentence: d.sentence.clone(),
+                })
+                .collect(),
             assessment: e.assessment.clone(),
         }
     }

@@ -43,4 +43,15 @@ pub enum DomainError {
         /// The names accepted.
         known: &'static [&'static str],
     },
+    /// A time zone name is not in the IANA database.
+    #[error(
+        "unknown time zone {name:?}{}: expected an IANA name such as \"America/Toronto\" or \"Europe/Paris\"",
+        meant.map_or(String::new(), |m| format!(" (did you mean {m:?}?)"))
+    )]
+    UnknownTimeZone {
+        /// The rejected text.
+        name: String,
+        /// The zone of the same name in another case, if there is one.
+        meant: Option<&'static str>,
+    },
 }

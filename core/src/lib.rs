@@ -3,7 +3,8 @@
 //! Identifiers ([`SensorId`], [`EquipmentId`], [`UnitId`], [`BuildingId`]), UTC
 //! [`Timestamp`]s, the [`Metric`]s sensors measure with their units and physical
 //! limits, [`Reading`]s, [`Event`]s of the maintenance history, and the co-op
-//! [`Registry`] (buildings, units, equipment, sensors).
+//! [`Registry`] (buildings, units, equipment, sensors, the co-op's time zone), and
+//! [`local`], the one formatting of times as people in the co-op read them.
 //!
 //! Values of these types are valid by construction: `parse`/`new` return a
 //! `Result`, and a value once built is never re-checked. This crate does no I/O
@@ -17,6 +18,7 @@ mod error;
 mod event;
 mod ids;
 mod kind;
+pub mod local;
 mod metric;
 mod reading;
 mod registry;
@@ -24,6 +26,8 @@ mod role;
 mod time;
 mod work_order;
 
+/// A time zone of the IANA database (`America/Toronto`), from `chrono-tz`.
+pub use chrono_tz::Tz;
 pub use error::DomainError;
 pub use event::{Event, EventKind};
 pub use ids::{BuildingId, EquipmentId, GatewayName, SensorId, UnitId};

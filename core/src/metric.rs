@@ -77,6 +77,34 @@ metrics! {
     Battery, "%", [], 0.0, 100.0, false;
 }
 
+impl Metric {
+    /// A plain-language label, as a caretaker would say it (`supply temperature`,
+    /// `vibration`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::SupplyTemperature => "supply temperature",
+            Self::ReturnTemperature => "return temperature",
+            Self::OutletTemperature => "outlet temperature",
+            Self::AirTemperature => "air temperature",
+            Self::Pressure => "pressure",
+            Self::DifferentialPressure => "pressure difference",
+            Self::FilterPressureDrop => "filter pressure drop",
+            Self::VibrationRms => "vibration",
+            Self::MotorCurrent => "motor current",
+            Self::Power => "power draw",
+            Self::BurnerCycles => "burner starts",
+            Self::RunState => "running",
+            Self::RecoveryTime => "recovery time",
+            Self::DoorCycleTime => "door cycle time",
+            Self::Trips => "trips",
+            Self::WaterLevel => "water level",
+            Self::WaterLeak => "leak sensor",
+            Self::Humidity => "humidity",
+            Self::Battery => "sensor battery",
+        }
+    }
+}
+
 /// Why a number cannot be a reading of a metric.
 ///
 /// Displayed as what is wrong with the value, to follow it in a sentence:

@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::{BuildingId, EquipmentId, EquipmentKind, GatewayName, Metric, SensorId, UnitId};
@@ -17,6 +18,17 @@ pub struct Coop {
     pub name: String,
     /// Currency of every cost in the registry (ISO 4217, e.g. `CAD`).
     pub currency: String,
+    /// The co-op's time zone (IANA, `America/Toronto`), if the registry gives one:
+    /// every time people read is shown in it ([`crate::local`]).
+    #[serde(serialize_with = "zone_name")]
+    pub timezone: Option<Tz>,
+}
+
+fn zone_name<S: serde::Serializer>(tz: &Option<Tz>, s: S) -> Result<S::Ok, S::Error> {
+    match tz {
+        Some(tz) => s.serialize_some(tz.name()),
+        None => s.serialize_none(),
+    }
 }
 
 /// A building of the co-op.
@@ -309,6 +321,12 @@ impl Registry {
     /// The co-op.
     pub fn coop(&self) -> &Coop {
         &self.coop
+    }
+
+    /// The co-op's time zone, in which people read every time; UTC when the
+    /// registry gives none.
+    pub fn timezone(&self) -> Tz {
+        self.coop.timezone.unwrap_or(Tz::UTC)
     }
 
     /// All buildings.

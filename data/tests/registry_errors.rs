@@ -408,3 +408,29 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_time_zone_is_an_iana_name() {
+    check(
+        "name = \"Test Co-op\"\n",
+        "name = \"Test Co-op\"\ntimezone = \"Eastern\" # zone\n",
+        "# zone",
+        "unknown time zone \"Eastern\": expected an IANA name such as \"America/Toronto\"",
+    );
+    check(
+        "name = \"Test Co-op\"\n",
+        "name = \"Test Co-op\"\ntimezone = \"america/toronto\" # zone\n",
+        "# zone",
+        "(did you mean \"America/Toronto\"?)",
+    );
+    let with_zone = GOOD.replacen(
+        "name = \"Test Co-op\"\n",
+        "name = \"Test Co-op\"\ntimezone = \"America/Toronto\"\n",
+        1,
+    );
+    let registry = parse_registry(&with_zone, "coop.toml").unwrap();
+    assert_eq!(registry.timezone().name(), "America/Toronto");
+    let without = parse_registry(GOOD, "coop.toml").unwrap();
+    assert_eq!(without.coop().timezone, None);
+    assert_eq!(without.timezone().name(), "UTC");
+}

@@ -26,6 +26,7 @@ pub(crate) fn registry(sensors: &[(&str, Metric)]) -> Registry {
         Coop {
             name: "test".into(),
             currency: "CAD".into(),
+            timezone: None,
         },
         vec![Building {
             id: b.clone(),

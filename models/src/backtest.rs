@@ -11,7 +11,7 @@ use crate::error::ModelError;
 use crate::features::FeatureSet;
 use crate::history::History;
 use crate::learners::{Algorithm, Model};
-use crate::metrics::{AtCapacity, Scorecard, at_capacity};
+use crate::metrics::{AtCapacity, PrPoint, Scorecard, at_capacity, precision_recall_curve};
 use crate::selection::{Candidate, Choice, choose};
 
 /// How a backtest is run.
@@ -176,7 +176,20 @@ pub struct ModelResult {
     pub baseline: bool,
     /// Metrics on every test row of every fold.
     pub scorecard: Scorecard,
+    /// Precision and recall at every cut of its ranking of the test rows (at most
+    /// [`CURVE_POINTS`]), for charts.
+    #[serde(default)]
+    pub precision_recall: Vec<PrPoint>,
+    /// Precision and recall when the committee takes the [`TOP_EACH_MONTH`]
+    /// riskiest of each monthly snapshot, as the model card tells it.
+    #[serde(default)]
+    pub top_each_month: Option<AtCapacity>,
 }
+
+/// Points kept of each precision–recall curve.
+pub const CURVE_POINTS: usize = 50;
+/// Equipment the model card counts from the top of each month's list.
+pub const TOP_EACH_MONTH: usize = 10;
 
 /// A fold as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -214,6 +227,10 @@ pub struct BacktestReport {
     /// Why that learner (PR-AUCs and the standard error of the best one's lead).
     #[serde(default)]
     pub choice: Option<Choice>,
+    /// Monthly snapshots the committee's list is scored on (precision and recall at
+    /// capacity, [`ModelResult::top_each_month`]).
+    #[serde(default)]
+    pub snapshot_months: usize,
 }
 
 /// Runs every algorithm and baseline over rolling-origin folds.
@@ -272,11 +289,20 @@ pub fn run(
         .zip(&predictions)
         .map(|((name, baseline), p)| {
             let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
-            scorecard.at_capacity = monthly_capacity(p, &labels, &months, &snapshot, config);
+            scorecard.at_capacity =
+                monthly_capacity(p, &labels, &months, &snapshot, config.capacity_per_month);
             ModelResult {
                 name,
                 baseline,
                 scorecard,
+                precision_recall: precision_recall_curve(p, &labels, CURVE_POINTS),
+                top_each_month: Some(monthly_capacity(
+                    p,
+                    &labels,
+                    &months,
+                    &snapshot,
+                    TOP_EACH_MONTH,
+                )),
             }
         })
         .collect();
@@ -295,6 +321,11 @@ pub fn run(
         results,
         best: choice.map(|c| c.algorithm.name().to_owned()),
         choice,
+        snapshot_months: snapshot
+            .iter()
+            .map(|&i| months[i])
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
     })
 }
 
@@ -374,12 +405,12 @@ fn monthly_capacity(
     labels: &[bool],
     months: &[i64],
     snapshot: &[usize],
-    config: &BacktestConfig,
+    k: usize,
 ) -> AtCapacity {
     let pick = |v: &[f64]| snapshot.iter().map(|&i| v[i]).collect::<Vec<_>>();
     let l: Vec<bool> = snapshot.iter().map(|&i| labels[i]).collect();
     let g: Vec<i64> = snapshot.iter().map(|&i| months[i]).collect();
-    at_capacity(&pick(p), &l, &g, config.capacity_per_month)
+    at_capacity(&pick(p), &l, &g, k)
 }
 
 impl BacktestReport {

@@ -194,6 +194,7 @@ fn engine_history(
             name: format!("s{}", i + 1),
             binary: false,
             readings_per_day: 1.0,
+            unit: String::new(),
         })
         .collect();
     let mut end_day = 1;
@@ -222,6 +223,7 @@ fn engine_history(
             });
         }
         equipment.push(EquipmentFacts {
+            name: format!("engine {}", e.unit),
             id,
             kind: "turbofan".into(),
             installed_day: 0,

@@ -100,6 +100,23 @@ pub enum Measure {
     IsKind { kind: String },
 }
 
+impl Measure {
+    /// The channel it is computed from, if any.
+    pub fn channel(&self) -> Option<&str> {
+        match self {
+            Measure::Mean { channel, .. }
+            | Measure::Spread { channel, .. }
+            | Measure::Min { channel, .. }
+            | Measure::Max { channel, .. }
+            | Measure::Trend { channel, .. }
+            | Measure::Relative { channel, .. }
+            | Measure::OnShare { channel, .. }
+            | Measure::Cycles { channel, .. } => Some(channel),
+            _ => None,
+        }
+    }
+}
+
 /// Statistics compared with the equipment's own normal: comparable across equipment
 /// of different sizes, makes and ages, so one model can learn from all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,17 +150,7 @@ impl Feature {
 
     /// The channel it is computed from, if any.
     pub fn channel(&self) -> Option<&str> {
-        match &self.measure {
-            Measure::Mean { channel, .. }
-            | Measure::Spread { channel, .. }
-            | Measure::Min { channel, .. }
-            | Measure::Max { channel, .. }
-            | Measure::Trend { channel, .. }
-            | Measure::Relative { channel, .. }
-            | Measure::OnShare { channel, .. }
-            | Measure::Cycles { channel, .. } => Some(channel),
-            _ => None,
-        }
+        self.measure.channel()
     }
 
     /// What it means, in plain words.
@@ -304,17 +311,28 @@ impl FeatureSet {
     }
 
     /// The feature matrix (one row per as-of, NaN where undefined, e.g. no readings).
-    /// For a feature taken over several of the machine's sensors (the strongest
-    /// departure, extreme, spread or trend, the departure from its siblings, the rise
-    /// in cycling), the sensor its value comes from as of `at`; `None` for other
-    /// features or when no sensor has a value.
-    pub fn source_channel(
+    /// Where a driver's value comes from, as of `at`: for a feature taken over
+    /// several of the machine's sensors (the strongest departure, extreme, spread
+    /// or trend, the departure from its siblings, the rise in cycling), the sensor
+    /// it comes from with the signed value; for a feature of one sensor, that
+    /// sensor. `None` for other features or when no sensor has a value.
+    pub fn source(
         &self,
         history: &History,
         daily: &DailyTable,
         at: AsOf,
         measure: &Measure,
-    ) -> Option<String> {
+    ) -> Option<Source> {
+        let scale = |channel: &str| {
+            channel_normal(daily, at.equipment, channel, at.day).map(|n| normal_scale(&n))
+        };
+        if let Some(channel) = measure.channel() {
+            return Some(Source {
+                channel: channel.to_owned(),
+                signed: None,
+                scale: scale(channel),
+            });
+        }
         // Measures over several sensors read readings only, never events.
         let no_events = EventIndex::default();
         let ctx = RowContext {
@@ -328,9 +346,14 @@ impl FeatureSet {
         ctx.per_channel(measure)
             .into_iter()
             .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(channel, _)| channel.to_owned())
+            .map(|(channel, _, signed)| Source {
+                channel: channel.to_owned(),
+                signed: Some(signed),
+                scale: scale(channel),
+            })
     }
 
+    /// The feature matrix (one row per as-of, NaN where undefined, e.g. no readings).
     pub fn compute(&self, history: &History, daily: &DailyTable, rows: &[AsOf]) -> Array2<f64> {
         let events = EventIndex::new(history);
         let mut x = Array2::from_elem((rows.len(), self.features.len()), f64::NAN);
@@ -560,6 +583,19 @@ fn count_between(times: &[i64], from: i64, to: i64) -> usize {
     times.partition_point(|&t| t < to) - times.partition_point(|&t| t < from)
 }
 
+/// Where a driver's value comes from ([`FeatureSet::source`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The sensor's channel (`pressure`).
+    pub channel: String,
+    /// For a feature over several sensors, its value with its sign: above (+) or
+    /// below (-) normal or the siblings; the feature keeps the size only.
+    pub signed: Option<f64>,
+    /// One standard deviation of the sensor's normal, in its unit (floored as
+    /// [`normal_scale`] does): what a value in standard deviations is multiplied by.
+    pub scale: Option<f64>,
+}
+
 /// Statistics of a channel's readings over a range of days.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowStats {
@@ -750,8 +786,9 @@ impl<'a> RowContext<'a> {
 
     /// For a measure taken over several of the machine's sensors
     /// ([`Measure::Strongest`], [`Measure::SiblingDeparture`], [`Measure::CyclingRise`]),
-    /// each sensor's value: the measure is the largest. Empty for other measures.
-    fn per_channel(&self, measure: &Measure) -> Vec<(&'a str, f64)> {
+    /// each sensor's value and that value with its sign (above or below normal, or
+    /// its siblings): the measure is the largest value. Empty for other measures.
+    fn per_channel(&self, measure: &Measure) -> Vec<(&'a str, f64, f64)> {
         let facts = &self.history.equipment[self.at.equipment];
         let numeric = || facts.channels.iter().filter(|c| !c.binary);
         match measure {
@@ -765,9 +802,8 @@ impl<'a> RowContext<'a> {
                         stats
                             .iter()
                             .filter_map(|s| self.relative(&c.name, *s, *days))
-                            .map(f64::abs)
-                            .reduce(f64::max)
-                            .map(|v| (c.name.as_str(), v))
+                            .reduce(|a, b| if b.abs() > a.abs() { b } else { a })
+                            .map(|v| (c.name.as_str(), v.abs(), v))
                     })
                     .collect()
             }
@@ -791,7 +827,7 @@ impl<'a> RowContext<'a> {
                         } else {
                             (all[n / 2 - 1] + all[n / 2]) / 2.0
                         };
-                        Some((c.name.as_str(), (own - median).abs()))
+                        Some((c.name.as_str(), (own - median).abs(), own - median))
                     })
                     .collect()
             }
@@ -802,10 +838,8 @@ impl<'a> RowContext<'a> {
                 .filter_map(|c| {
                     let w = self.window(&c.name, *days)?;
                     let normal = self.normal(&c.name)?;
-                    Some((
-                        c.name.as_str(),
-                        (w.changes_per_day + 1.0) / (normal.changes_per_day + 1.0),
-                    ))
+                    let rise = (w.changes_per_day + 1.0) / (normal.changes_per_day + 1.0);
+                    Some((c.name.as_str(), rise, rise))
                 })
                 .collect(),
             _ => Vec::new(),
@@ -850,7 +884,7 @@ impl<'a> RowContext<'a> {
             | Measure::CyclingRise { .. } => self
                 .per_channel(measure)
                 .iter()
-                .map(|(_, v)| *v)
+                .map(|(_, v, _)| *v)
                 .fold(nan, f64::max),
             Measure::Age => age,
             Measure::SinceMaintenance => days_since(&self.events.maintenance[e]),

@@ -23,6 +23,8 @@ pub struct Channel {
     pub binary: bool,
     /// Readings expected per day when the sensors are healthy.
     pub readings_per_day: f64,
+    /// Unit of measure of its values (`bar`); empty when unknown.
+    pub unit: String,
 }
 
 /// What the models know about one piece of equipment besides its readings.
@@ -32,6 +34,8 @@ pub struct EquipmentFacts {
     pub id: EquipmentId,
     /// Kind name (`boiler`).
     pub kind: String,
+    /// The name people use (`Boiler 1, Maple Court basement`); the id when there is none.
+    pub name: String,
     /// Day it was installed (day number).
     pub installed_day: i64,
     /// Its channels.
@@ -106,12 +110,14 @@ impl History {
                             name: s.metric.name().to_owned(),
                             binary: s.metric.is_binary(),
                             readings_per_day: per_day,
+                            unit: s.unit.clone(),
                         }),
                     }
                 }
                 EquipmentFacts {
                     id: e.id.clone(),
                     kind: e.kind.name().to_owned(),
+                    name: e.name.clone(),
                     installed_day: day_of(Timestamp::from_date(e.installed).millis()),
                     channels,
                 }
@@ -140,6 +146,12 @@ impl History {
         all.sort();
         all.dedup_by(|a, b| a.0 == b.0);
         all
+    }
+
+    /// How many other pieces of equipment are of the same kind as the one at `index`.
+    pub fn siblings_of(&self, index: usize) -> usize {
+        let kind = &self.equipment[index].kind;
+        self.equipment.iter().filter(|e| &e.kind == kind).count() - 1
     }
 
     /// Every kind name, sorted.

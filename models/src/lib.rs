@@ -5,11 +5,13 @@
 //! [`daily::DailyTable`] (Polars daily aggregates) → [`features::FeatureSet`] (named
 //! features as of any day) + [`labels::Timeline`] (outcomes) → [`learners::Model`]
 //! (linfa learners, calibrated) → [`backtest`] (rolling-origin evaluation against
-//! [`baselines`]) and [`lifecycle`] (train, save with a model card, score, explain).
+//! [`baselines`]) and [`lifecycle`] (train, save with a model card, score, explain);
+//! [`card`] tells the model card in members' words.
 
 pub mod backtest;
 pub mod baselines;
 pub mod calibration;
+pub mod card;
 pub mod cmapss;
 pub mod daily;
 pub mod dataset;

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use caretaker_core::EquipmentKind;
+
 use crate::backtest::{BacktestReport, CalibrationSplit, fit_calibrated};
+use crate::card::{PlainCard, Trained};
 use crate::daily::DailyTable;
 use crate::dataset::Samples;
 use crate::error::ModelError;
@@ -53,12 +56,21 @@ pub struct ModelCard {
     pub backtest: Option<BacktestReport>,
     /// What it cannot do.
     pub known_limits: Vec<String>,
+    /// The card in members' words, with its charts' data (absent in cards saved
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plain: Option<PlainCard>,
 }
 
 impl ModelCard {
-    /// The card in Markdown.
+    /// The card in Markdown: in members' words first (when it has them), then the
+    /// technical card.
     pub fn markdown(&self) -> String {
-        let mut md = format!("# Model card: {}\n\n", self.version);
+        let mut md = match &self.plain {
+            Some(plain) => format!("{}\n---\n\n", plain.markdown()),
+            None => String::new(),
+        };
+        md += &format!("# Model card: {}\n\n", self.version);
         md += &format!("**Question.** {}\n\n", self.question);
         md += &format!(
             "**Learner.** {} — {}\n\n**Trained** {} on data from {} to {}: {} cases, {} of them failures within {} days.\n\n",
@@ -200,6 +212,18 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
             .map(|d| d.date_naive().to_string())
             .unwrap_or_default()
     };
+    let (known_limits, plain_limits) = known_limits(history, &samples);
+    let plain = PlainCard::new(
+        history,
+        &Trained {
+            algorithm,
+            horizon_days: options.horizon_days,
+            cases: samples.len(),
+            failing_cases: samples.positives(),
+            backtest: options.backtest.as_ref(),
+            limits: &plain_limits,
+        },
+    );
     let card = ModelCard {
         version: options.version.clone(),
         trained_at: options.trained_at.clone(),
@@ -225,7 +249,8 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
             .collect(),
         top_features: importance,
         backtest: options.backtest.clone(),
-        known_limits: known_limits(history, &samples),
+        known_limits,
+        plain: Some(plain),
     };
     Ok(SavedModel {
         format: MODEL_FORMAT,
@@ -238,11 +263,21 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
     })
 }
 
-fn known_limits(history: &History, samples: &Samples) -> Vec<String> {
+/// What the model cannot do: for the technical card, and in members' words.
+fn known_limits(history: &History, samples: &Samples) -> (Vec<String>, Vec<String>) {
     let mut limits = vec![
         "It only knows failures that were recorded as events; unrecorded breakdowns teach it nothing.".to_owned(),
         "Faults that give no sign in the sensors (a sudden electrical fault, a burst pipe) can only be forecast from age and history, as any maintenance schedule would.".to_owned(),
         "Probabilities are calibrated on scores each machine got from a model trained without it (and without a third of the co-op's machines); they drift if the equipment or its use changes.".to_owned(),
+    ];
+    let mut plain = vec![
+        "It learns only from breakdowns written in the maintenance log: a breakdown nobody \
+         recorded teaches it nothing."
+            .to_owned(),
+        "It learned from this co-op's own machines. A new or replaced machine, or one used \
+         differently, needs a few months of readings before the forecast knows its usual \
+         behaviour."
+            .to_owned(),
     ];
     let mut per_kind: Vec<(String, usize)> = history
         .kind_names()
@@ -267,8 +302,26 @@ fn known_limits(history: &History, samples: &Samples) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        let labels: Vec<String> = per_kind
+            .iter()
+            .map(|(k, _)| {
+                EquipmentKind::parse(k)
+                    .map_or_else(|_| k.replace('_', " "), |k| k.label().to_owned())
+            })
+            .map(|l| format!("{l}s"))
+            .collect();
+        let (last, rest) = labels.split_last().expect("not empty");
+        let kinds = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} or {last}", rest.join(", "))
+        };
+        plain.push(format!(
+            "It has never seen {kinds} break down, so their forecasts rest on what it learned \
+             from the other kinds and on their age."
+        ));
     }
-    limits
+    (limits, plain)
 }
 
 impl SavedModel {
@@ -398,8 +451,8 @@ fn explain_in_words(probability: f64, horizon: i64, drivers: &[Driver]) -> Strin
     if drivers.is_empty() {
         return format!("{head}; nothing stands out against its normal.");
     }
-    let reasons: Vec<String> = drivers.iter().map(Driver::sentence).collect();
-    format!("{head}. Main reasons: {}.", reasons.join("; "))
+    let reasons: Vec<&str> = drivers.iter().map(|d| d.sentence.as_str()).collect();
+    format!("{head}. {}", reasons.join(" "))
 }
 
 /// One equipment's forecast.

@@ -233,6 +233,43 @@ pub fn calibration_bins(
         .collect()
 }
 
+/// One point of a precision–recall curve: flagging every case scored at least
+/// some threshold catches `recall` of the failures, and `precision` of the
+/// flagged cases fail.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PrPoint {
+    /// Share of all failures among the flagged cases.
+    pub recall: f64,
+    /// Share of flagged cases that failed.
+    pub precision: f64,
+}
+
+/// The precision–recall curve, highest threshold first, thinned to at most
+/// `max_points` (evenly by rank, the last point, every case flagged, always kept);
+/// empty without failures.
+pub fn precision_recall_curve(scores: &[f64], labels: &[bool], max_points: usize) -> Vec<PrPoint> {
+    let counts = cumulative_counts(scores, labels);
+    let positives = counts.last().map_or(0, |c| c.true_positives);
+    if positives == 0 || max_points == 0 {
+        return Vec::new();
+    }
+    let point = |c: &ThresholdCounts| PrPoint {
+        recall: c.true_positives as f64 / positives as f64,
+        precision: c.true_positives as f64 / (c.true_positives + c.false_positives) as f64,
+    };
+    let n = counts.len();
+    let step = n.div_ceil(max_points).max(1);
+    let mut points: Vec<PrPoint> = counts.iter().step_by(step).map(point).collect();
+    let last_kept = (n - 1) / step * step;
+    if last_kept != n - 1 {
+        if points.len() == max_points {
+            points.pop();
+        }
+        points.push(point(&counts[n - 1]));
+    }
+    points
+}
+
 /// All of the above for one model on one test set, serialisable into a report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scorecard {
@@ -371,6 +408,22 @@ mod tests {
 
     fn labels_of(bits: &[u8]) -> Vec<bool> {
         bits.iter().map(|&bit| bit == 1).collect()
+    }
+
+    #[test]
+    fn precision_recall_points_from_the_top_down() {
+        let scores = [0.9, 0.8, 0.8, 0.5, 0.2];
+        let labels = labels_of(&[1, 0, 1, 0, 0]);
+        let shown = |max| {
+            precision_recall_curve(&scores, &labels, max)
+                .iter()
+                .map(|p| format!("{:.2}/{:.2}", p.recall, p.precision))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(shown(10), "0.50/1.00 1.00/0.67 1.00/0.50 1.00/0.40");
+        assert_eq!(shown(2), "0.50/1.00 1.00/0.40");
+        assert!(precision_recall_curve(&scores, &[false; 5], 10).is_empty());
     }
 
     // Reference values below come from scikit-learn 1.9.1 on the same arrays.

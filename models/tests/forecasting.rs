@@ -23,17 +23,20 @@ fn equipment(id: &str, kind: &str) -> EquipmentFacts {
     EquipmentFacts {
         id: EquipmentId::parse(id).unwrap(),
         kind: kind.into(),
+        name: id.into(),
         installed_day: START_DAY - 400,
         channels: vec![
             Channel {
                 name: "supply_temperature".into(),
                 binary: false,
                 readings_per_day: 24.0,
+                unit: "°C".into(),
             },
             Channel {
                 name: "run_state".into(),
                 binary: true,
                 readings_per_day: 24.0,
+                unit: "state".into(),
             },
         ],
     }
@@ -269,14 +272,20 @@ fn a_feature_over_several_sensors_names_the_one_it_comes_from() {
     let (trend, strongest) = column("strongest_trend_30d");
     let (_, own) = column("supply_temperature.trend_vs_normal_30d");
     assert!(own > 0.0 && strongest == own.abs(), "{strongest} {own}");
-    let source = |j: usize| features.source_channel(&h, &daily, at, &features.features[j].measure);
-    assert_eq!(source(trend).as_deref(), Some("supply_temperature"));
+    let source = |j: usize| features.source(&h, &daily, at, &features.features[j].measure);
+    let from_trend = source(trend).unwrap();
+    assert_eq!(from_trend.channel, "supply_temperature");
+    // With its sign (rising), and the normal's spread to put it in degrees.
+    assert_eq!(from_trend.signed, Some(own));
+    assert!(from_trend.scale.is_some_and(|s| s > 0.0));
     let (cycling, rise) = column("cycling_rise_7d");
     assert!(rise.is_finite());
-    assert_eq!(source(cycling).as_deref(), Some("run_state"));
-    // A feature of one sensor, or of none, names none.
+    assert_eq!(source(cycling).unwrap().channel, "run_state");
+    // A feature of no sensor names none; one of one sensor names it, unsigned.
     let (age, _) = column("age_days");
     assert_eq!(source(age), None);
     let (one, _) = column("supply_temperature.trend_vs_normal_30d");
-    assert_eq!(source(one), None);
+    let own_source = source(one).unwrap();
+    assert_eq!(own_source.channel, "supply_temperature");
+    assert_eq!(own_source.signed, None);
 }

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use atomic_write_file::AtomicWriteFile;
-use caretaker_core::{Registry, Timestamp};
+use caretaker_core::local::{local_stamp, parse_naive};
+use caretaker_core::{EquipmentId, Registry, Timestamp, Tz};
 use caretaker_data::{DataDir, Store};
 use caretaker_models::backtest::{self, BacktestConfig};
 use caretaker_models::cmapss;
@@ -16,6 +17,8 @@ use caretaker_models::features::FeatureSet;
 use caretaker_models::history::{DAY_MS, History};
 use caretaker_models::learners::Algorithm;
 use caretaker_models::lifecycle::{SavedModel, Score, TrainOptions, train as train_model};
+use chrono::TimeZone as _;
+use chrono::offset::LocalResult;
 
 use crate::cli::{BacktestArgs, EvalCommand, ScoreArgs, ScoreFormat, TrainArgs};
 use crate::config::Config;
@@ -220,6 +223,9 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
         },
     )?;
     let folder = saved.save(&ctx.data.models_dir())?;
+    if let Some(plain) = &saved.card.plain {
+        println!("\n{}", plain.text());
+    }
     println!(
         "model {} ({}, {} training cases, {} failures) saved in {}; its card: {}",
         saved.card.version,
@@ -235,7 +241,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
 pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let at = match &args.at {
-        Some(text) => Timestamp::parse(text).with_context(|| format!("--at {text}"))?,
+        Some(text) => at_time(text, ctx.registry.timezone())?,
         None => Timestamp::now(),
     };
     let model = SavedModel::load_current(&ctx.data.models_dir())?;
@@ -249,20 +255,65 @@ pub async fn score(config: &Config, args: ScoreArgs) -> anyhow::Result<()> {
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&scores)?),
         ScoreFormat::Csv => print!("{}", scores_csv(&scores)?),
-        ScoreFormat::Table => {
-            println!("{:<12} {:<17} {:>6}  why", "equipment", "kind", "risk");
-            for s in &scores {
-                println!(
-                    "{:<12} {:<17} {:>5.1}%  {}",
-                    s.equipment,
-                    s.kind,
-                    100.0 * s.probability,
-                    s.explanation
-                );
-            }
-        }
+        ScoreFormat::Table => print!("{}", scores_table(&ctx.registry, at, &scores)),
     }
     Ok(())
+}
+
+/// `--at`: RFC 3339 or epoch milliseconds as they are; a date or a time without an
+/// offset on the co-op's clock (a time the clocks skipped or passed twice is refused).
+fn at_time(text: &str, tz: Tz) -> anyhow::Result<Timestamp> {
+    let Some(naive) = parse_naive(text) else {
+        return Timestamp::parse(text).with_context(|| format!("--at {text}"));
+    };
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(Timestamp::from_millis(t.timestamp_millis())),
+        _ => anyhow::bail!(
+            "--at {text}: that time happened twice or not at all in {} (a daylight-saving \
+             change); give it with its offset",
+            tz.name()
+        ),
+    }
+}
+
+/// The forecasts for people: the time in the co-op's zone, then each piece of
+/// equipment by name with its probability and the reasons in plain words.
+fn scores_table(registry: &Registry, at: Timestamp, scores: &[Score]) -> String {
+    let tz = registry.timezone();
+    let mut out = String::new();
+    if let Some(first) = scores.first() {
+        out += &format!(
+            "Forecasts as of {} ({}): the chance of failing within {} days (model {})\n",
+            local_stamp(at, tz),
+            tz.name(),
+            first.horizon_days,
+            first.model_version
+        );
+    }
+    for s in scores {
+        let equipment = EquipmentId::parse(&s.equipment)
+            .ok()
+            .and_then(|id| registry.equipment_by_id(&id));
+        let (name, kind) = equipment.map_or((s.equipment.as_str(), s.kind.as_str()), |e| {
+            (e.name.as_str(), e.kind.label())
+        });
+        out += &format!(
+            "\n{:>5.1}%  {name} ({}, {kind})\n",
+            100.0 * s.probability,
+            s.equipment
+        );
+        if s.down {
+            out += "        Out of service: failed and not yet repaired.\n";
+        } else if s.drivers.is_empty() {
+            out += "        Nothing stands out against its normal.\n";
+        }
+        for d in &s.drivers {
+            let points = d.points();
+            let unit = if points == 1 { "point" } else { "points" };
+            out += &format!("        - {} (+{points} {unit})\n", d.sentence);
+        }
+    }
+    out
 }
 
 /// The forecasts as CSV, one row per piece of equipment, its three main drivers by name.

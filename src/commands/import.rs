@@ -44,7 +44,10 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         .iter()
         .map(|path| ReadingsFile::open(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let settings = ImportSettings::default();
+    let settings = ImportSettings {
+        timezone: ctx.registry.coop().timezone,
+        ..ImportSettings::default()
+    };
     // Take the store first: if ingest holds it, fail before changing the registry.
     let store = ReadingsStore::open(&ctx.data.readings_dir(), Arc::new(ctx.registry.clone()))?;
     let mut registry_changed = false;
@@ -114,7 +117,10 @@ async fn events(config: &Config, args: ImportEventsArgs) -> anyhow::Result<()> {
         .iter()
         .map(|path| EventsFile::open(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let settings = ImportSettings::default();
+    let settings = ImportSettings {
+        timezone: ctx.registry.coop().timezone,
+        ..ImportSettings::default()
+    };
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
         let bar = progress_bar(

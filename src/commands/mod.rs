@@ -5,6 +5,7 @@ mod gateway;
 mod import;
 mod ingest;
 mod plan;
+mod report;
 mod registry;
 mod serve;
 mod simulate;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => runtime.block_on(forecast::train(&config, args)),
         Command::Score(args) => runtime.block_on(forecast::score(&config, args)),
         Command::Plan(args) => runtime.block_on(plan::run(&config, args)),
+        Command::Report(args) => runtime.block_on(report::run(&config, args)),
         Command::Eval(cmd) => forecast::eval(cmd),
         Command::Serve(args) => runtime.block_on(serve::run(&config, args)),
         Command::Demo(args) => runtime.block_on(demo::run(&config, args)),

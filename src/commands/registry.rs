@@ -22,6 +22,13 @@ pub async fn run(config: &Config, args: RegistryArgs) -> anyhow::Result<()> {
     }
     println!("{}: valid", path.display());
     println!("co-op: {}", registry.coop().name);
+    match registry.coop().timezone {
+        Some(tz) => println!("time zone: {} (times are shown in it)", tz.name()),
+        None => println!(
+            "time zone: none given, so times will be shown in UTC \
+             (add timezone = \"America/Toronto\", or the co-op's own, under [coop])"
+        ),
+    }
     println!(
         "{} buildings, {} units, {} pieces of equipment, {} sensors",
         registry.buildings().len(),

@@ -1,4 +1,5 @@
 //! `caretaker token add|list|link|revoke`: API bearer tokens and sign-in links.
+use caretaker_core::local::local_stamp;
 use caretaker_core::{Timestamp, UnitId};
 
 use crate::cli::TokenCommand;
@@ -41,6 +42,7 @@ pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
             );
         }
         TokenCommand::List => {
+            let tz = ctx.registry.timezone();
             println!(
                 "{:>5}  {:<10} {:<8} {:<25} label",
                 "id", "role", "unit", "created"
@@ -48,14 +50,14 @@ pub async fn run(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
             for t in ctx.store.tokens().await? {
                 let revoked = t
                     .revoked_at
-                    .map(|r| format!(" (revoked {r})"))
+                    .map(|r| format!(" (revoked {})", local_stamp(r, tz)))
                     .unwrap_or_default();
                 println!(
                     "{:>5}  {:<10} {:<8} {:<25} {}{revoked}",
                     t.id,
                     t.role.name(),
                     t.unit.map(|u| u.to_string()).unwrap_or_default(),
-                    t.created_at.to_string(),
+                    local_stamp(t.created_at, tz),
                     t.label
                 );
             }

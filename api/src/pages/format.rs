@@ -4,16 +4,14 @@ use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 /// The co-op's time zone.
-pub fn zone(_registry: &Registry) -> Tz {
-    Tz::UTC
+pub fn zone(registry: &Registry) -> Tz {
+    registry.timezone()
 }
 
-/// A moment in the co-op's local time: "Tue 8 Dec 2026, 09:00".
+/// A moment in the co-op's local time, with its year (lists span years):
+/// "Tue 8 Dec 2026, 09:00".
 pub fn when(ts: Timestamp, tz: Tz) -> String {
-    ts.to_datetime()
-        .with_timezone(&tz)
-        .format("%a %-d %b %Y, %H:%M")
-        .to_string()
+    ts.in_zone(tz).format("%a %-d %b %Y, %H:%M").to_string()
 }
 
 /// A window in local time: "Tue 8 Dec 2026, 09:00 to 13:00".

@@ -4,8 +4,10 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use caretaker_dashboards::pages::model_page;
+use caretaker_dashboards::charts::calibration::{Calibration, Decile};
+use caretaker_dashboards::charts::precision_recall::{Curve as PrCurve, PrecisionRecall};
 use caretaker_dashboards::pages::ChartWithTable;
-use caretaker_dashboards::pages::view::{CardSection, ModelPage};
+use caretaker_dashboards::pages::view::{CardSection, ChartView, ModelPage};
 use caretaker_models::lifecycle::ModelCard;
 
 use super::error::PageError;
@@ -49,8 +51,7 @@ pub async fn page(
             let (sections, charts) = card_view(&card);
             ModelPage {
                 sections,
-                charts: charts.into_iter().map(|c| c.chart).collect(),
-                table: None,
+                charts,
             }
         }
     };
@@ -59,9 +60,96 @@ pub async fn page(
 
 /// The card in members' words, and its charts with their numbers.
 pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTable>) {
-    let sections = vec![CardSection {
-        heading: "What the model is".into(),
-        paragraphs: vec![card.question.clone(), card.why.clone()],
-    }];
-    (sections, Vec::new())
+    let Some(plain) = &card.plain else {
+        // A model saved before the card had members' words.
+        let sections = vec![CardSection {
+            heading: "What the model is".into(),
+            paragraphs: vec![card.question.clone(), card.why.clone()],
+        }];
+        return (sections, Vec::new());
+    };
+    let sections = plain
+        .sections
+        .iter()
+        .map(|s| CardSection {
+            heading: s.heading.clone(),
+            paragraphs: s.paragraphs.clone(),
+        })
+        .collect();
+    let mut charts = Vec::new();
+    if !plain.calibration.is_empty() {
+        let chart = Calibration {
+            model: "The model".into(),
+            deciles: plain
+                .calibration
+                .iter()
+                .map(|d| Decile {
+                    predicted: d.predicted,
+                    observed: d.observed,
+                    count: d.count as u64,
+                })
+                .collect(),
+        };
+        if let Ok(svg) = chart.svg() {
+            charts.push(ChartWithTable {
+                chart: ChartView {
+                    svg,
+                    caption: "Forecasts grouped in tens from least to most likely: the chance forecast against how often failures really followed. On the diagonal, forecasts meant what they said.".into(),
+                },
+                header: vec!["Forecast chance".into(), "Failures that followed".into(), "Forecasts".into()],
+                rows: plain
+                    .calibration
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            format!("{:.0} %", 100.0 * d.predicted),
+                            format!("{:.0} %", 100.0 * d.observed),
+                            d.count.to_string(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let curve = |c: &caretaker_models::card::Curve| PrCurve {
+        name: c.name.clone(),
+        points: c.points.iter().map(|p| (p.recall, p.precision)).collect(),
+    };
+    let baseline = |c: &&caretaker_models::card::Curve| {
+        c.key == caretaker_models::card::RATE_BASELINE
+            || c.key == caretaker_models::card::THRESHOLD_BASELINE
+    };
+    if let Some(model) = plain.precision_recall.iter().find(|c| !baseline(c)) {
+        let chart = PrecisionRecall {
+            model: curve(model),
+            baselines: plain.precision_recall.iter().filter(baseline).map(curve).collect(),
+        };
+        if let Ok(svg) = chart.svg() {
+            charts.push(ChartWithTable {
+                chart: ChartView {
+                    svg,
+                    caption: "Of the failures that came (recall), how many each method flagged, against how many of its flags were real (precision): the model and the two simple rules it must beat. Higher and further right is better.".into(),
+                },
+                header: vec!["Method".into(), "Best precision".into(), "Recall reached".into()],
+                rows: plain
+                    .precision_recall
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.name.clone(),
+                            format!(
+                                "{:.0} %",
+                                100.0 * c.points.iter().map(|p| p.precision).fold(0.0, f64::max)
+                            ),
+                            format!(
+                                "{:.0} %",
+                                100.0 * c.points.iter().map(|p| p.recall).fold(0.0, f64::max)
+                            ),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    (sections, charts)
 }

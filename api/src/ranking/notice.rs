@@ -1,12 +1,13 @@
 //! Plain-language notices for the residents of one unit: what is done,
 //! when, which service is out and for how long, and what to do.
 //!
-//! Times are printed in the time zone of the `DateTime`s given: pass them in
-//! the co-op's local time (e.g. `DateTime<FixedOffset>`) so residents read
-//! their own clock; a `DateTime<Utc>` prints UTC.
+//! Times are printed in the time zone of the `DateTime`s given: the API passes
+//! them in the co-op's zone (`Timestamp::in_zone(registry.timezone())`), so
+//! residents read their own clock, daylight-saving changes included. Days and
+//! clock times use the patterns of [`caretaker_core::local`].
 use std::fmt;
 
-use caretaker_core::{EquipmentKind, UnitId};
+use caretaker_core::{EquipmentKind, UnitId, local};
 use chrono::{DateTime, TimeZone};
 use serde::Serialize;
 
@@ -94,8 +95,8 @@ fn window<Tz: TimeZone>(start: &DateTime<Tz>, end: &DateTime<Tz>) -> String
 where
     Tz::Offset: fmt::Display,
 {
-    let day = |t: &DateTime<Tz>| t.format("%A %-d %B").to_string();
-    let time = |t: &DateTime<Tz>| t.format("%H:%M").to_string();
+    let day = |t: &DateTime<Tz>| t.format(local::DAY_FORMAT).to_string();
+    let time = |t: &DateTime<Tz>| t.format(local::CLOCK_FORMAT).to_string();
     if start.date_naive() == end.date_naive() {
         format!("{}, {}–{}", day(start), time(start), time(end))
     } else {
@@ -366,5 +367,56 @@ mod tests {
             "Annual service on Boiler 1, planned for Tuesday 14 January, 09:00–13:00, is cancelled. \
              Heat will not be interrupted then."
         ));
+    }
+
+    #[test]
+    fn a_window_across_the_fall_back_change_reads_on_the_coops_clock() {
+        let toronto: caretaker_core::Tz = "America/Toronto".parse().unwrap();
+        let utc = |s: &str| {
+            caretaker_core::Timestamp::parse(s)
+                .unwrap()
+                .in_zone(toronto)
+        };
+        // Saturday 1 November 2025 22:00 EDT to Sunday 2 November 06:00 EST: clocks go
+        // back an hour at 02:00, so the work lasts 9 hours, not 8.
+        let n = notice_text(
+            EquipmentKind::Boiler,
+            "Boiler 1, Maple Court basement",
+            "burner repair",
+            utc("2025-11-02T02:00:00Z"),
+            utc("2025-11-02T11:00:00Z"),
+            &unit(),
+        );
+        assert!(
+            n.body
+                .contains("When: Saturday 1 November 22:00 to Sunday 2 November 06:00."),
+            "{}",
+            n.body
+        );
+        assert!(
+            n.body.contains("Heat will be off for up to 9 hours."),
+            "{}",
+            n.body
+        );
+        // And in spring an 8-hour window over the change reads 9 hours on the clock.
+        let n = notice_text(
+            EquipmentKind::Boiler,
+            "Boiler 1",
+            "service",
+            utc("2026-03-08T03:00:00Z"),
+            utc("2026-03-08T11:00:00Z"),
+            &unit(),
+        );
+        assert!(
+            n.body
+                .contains("When: Saturday 7 March 22:00 to Sunday 8 March 07:00."),
+            "{}",
+            n.body
+        );
+        assert!(
+            n.body.contains("Heat will be off for up to 8 hours."),
+            "{}",
+            n.body
+        );
     }
 }

@@ -323,6 +323,7 @@ mod tests {
             Coop {
                 name: "Maple".into(),
                 currency: "CAD".into(),
+                timezone: None,
             },
             vec![building("A"), building("B")],
             vec![],

@@ -391,6 +391,7 @@ pub(crate) fn notices_for_schedule(
     let Some(equipment) = state.registry.equipment_by_id(&order.equipment) else {
         return Vec::new();
     };
+    let tz = state.registry.timezone();
     units
         .iter()
         .map(|unit| {
@@ -402,9 +403,9 @@ pub(crate) fn notices_for_schedule(
                         equipment.kind,
                         &equipment.name,
                         work,
-                        (old_start.to_datetime(), old_end.to_datetime()),
-                        start.to_datetime(),
-                        end.to_datetime(),
+                        (old_start.in_zone(tz), old_end.in_zone(tz)),
+                        start.in_zone(tz),
+                        end.in_zone(tz),
                         unit,
                     )
                 }
@@ -412,8 +413,8 @@ pub(crate) fn notices_for_schedule(
                     equipment.kind,
                     &equipment.name,
                     work,
-                    start.to_datetime(),
-                    end.to_datetime(),
+                    start.in_zone(tz),
+                    end.in_zone(tz),
                     unit,
                 ),
             };
@@ -430,6 +431,7 @@ fn cancellations(state: &AppState, order: &WorkOrder) -> Vec<NewNotice> {
     ) else {
         return Vec::new();
     };
+    let tz = state.registry.timezone();
     order
         .units
         .iter()
@@ -438,8 +440,8 @@ fn cancellations(state: &AppState, order: &WorkOrder) -> Vec<NewNotice> {
                 equipment.kind,
                 &equipment.name,
                 "maintenance",
-                start.to_datetime(),
-                end.to_datetime(),
+                start.in_zone(tz),
+                end.in_zone(tz),
                 unit,
             );
             new_notice(unit, text, (start, end), true)

@@ -1,7 +1,7 @@
 //! `/model`: the model card for a general meeting.
 use maud::{Markup, html};
 
-use super::committee::chart;
+use super::report::chart_with_table;
 use super::layout::{Chrome, page};
 use super::view::ModelPage;
 
@@ -18,17 +18,8 @@ pub fn model_page(chrome: &Chrome, m: &ModelPage) -> Markup {
                 }
             }
             @if !m.charts.is_empty() {
-                h2 { "The backtest in charts" }
-                @for c in &m.charts { (chart(c)) }
-            }
-            @if let Some((head, rows)) = &m.table {
-                h2 { "The backtest in numbers" }
-                div.table-wrap {
-                    table {
-                        thead { tr { @for h in head { th scope="col" { (h) } } } }
-                        tbody { @for r in rows { tr { @for c in r { td { (c) } } } } }
-                    }
-                }
+                h2 { "The backtest in charts and numbers" }
+                @for c in &m.charts { (chart_with_table(c)) }
             }
         },
     )

@@ -5,18 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::committee::{chart, order_item};
 use super::layout::STYLESHEET;
-use super::view::{CardSection, ChartView, OrderLine};
-
-/// A chart with the table of the numbers it draws.
-#[derive(Debug, Clone, Default)]
-pub struct ChartWithTable {
-    /// The chart and its caption.
-    pub chart: ChartView,
-    /// The table's header.
-    pub header: Vec<String>,
-    /// Its rows.
-    pub rows: Vec<Vec<String>>,
-}
+use super::view::{CardSection, ChartWithTable, OrderLine};
 
 /// What the monthly report says.
 #[derive(Debug, Clone, Default)]
@@ -45,7 +34,8 @@ pub struct MonthlyReport {
     pub card_charts: Vec<ChartWithTable>,
 }
 
-fn chart_with_table(c: &ChartWithTable) -> Markup {
+/// A chart and the table of its numbers.
+pub(super) fn chart_with_table(c: &ChartWithTable) -> Markup {
     html! {
         (chart(&c.chart))
         div.table-wrap {

@@ -20,6 +20,17 @@ pub struct ChartView {
     pub caption: String,
 }
 
+/// A chart with the table of the numbers it draws.
+#[derive(Debug, Clone, Default)]
+pub struct ChartWithTable {
+    /// The chart and its caption.
+    pub chart: ChartView,
+    /// The table's header.
+    pub header: Vec<String>,
+    /// Its rows.
+    pub rows: Vec<Vec<String>>,
+}
+
 /// A work order in a list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderLine {
@@ -293,10 +304,8 @@ pub struct CardSection {
 pub struct ModelPage {
     /// The card in members' words.
     pub sections: Vec<CardSection>,
-    /// Charts of the backtest (calibration, precision and recall).
-    pub charts: Vec<ChartView>,
-    /// The backtest's table: header and rows.
-    pub table: Option<(Vec<String>, Vec<Vec<String>>)>,
+    /// Charts of the backtest (calibration, precision and recall), each with its numbers.
+    pub charts: Vec<ChartWithTable>,
 }
 
 /// A piece of equipment a resident may report about.

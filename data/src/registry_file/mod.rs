@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
+use caretaker_core::local::parse_zone;
 use caretaker_core::{
     Building, BuildingId, Coop, Equipment, EquipmentId, EquipmentKind, GatewayName, LorawanAddress,
-    Metric, Registry, Sensor, SensorAddress, SensorId, Unit, UnitId, ZigbeeAddress,
+    Metric, Registry, Sensor, SensorAddress, SensorId, Tz, Unit, UnitId, ZigbeeAddress,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -142,6 +143,8 @@ struct RawCoop {
     name: String,
     #[serde(default = "default_currency")]
     currency: String,
+    /// IANA time zone name (`America/Toronto`).
+    timezone: Option<Spanned<String>>,
 }
 
 fn default_currency() -> String {
@@ -317,9 +320,11 @@ impl Checker<'_> {
     /// Checks every part in file order, each against the parts before it, and
     /// indexes what passed.
     fn check(&mut self, raw: RawRegistry) -> Registry {
+        let timezone = raw.coop.timezone.as_ref().and_then(|t| self.timezone(t));
         let coop = Coop {
             name: raw.coop.name,
             currency: raw.coop.currency,
+            timezone,
         };
         let mut gateways = self.gateways(raw.gateway);
         let mut buildings = Buildings::default();
@@ -369,6 +374,13 @@ impl Checker<'_> {
             sensors,
             gateways.into_list(),
         )
+    }
+
+    /// An IANA time zone name, exactly as the database spells it.
+    fn timezone(&mut self, raw: &Spanned<String>) -> Option<Tz> {
+        parse_zone(raw.get_ref())
+            .map_err(|e| self.report(raw, e))
+            .ok()
     }
 
     /// Checks a building; `None` if its id is unusable.
@@ -723,6 +735,7 @@ mod tests {
         assert!(r.sensors().len() >= 150);
         let kinds: HashSet<_> = r.equipment().iter().map(|e| e.kind).collect();
         assert!(kinds.len() >= 6, "{kinds:?}");
+        assert_eq!(r.timezone().name(), "America/Toronto");
     }
 
     #[test]

@@ -332,6 +332,7 @@ fn registry() -> Registry {
         Coop {
             name: "Test Co-op".into(),
             currency: "CAD".into(),
+            timezone: None,
         },
         vec![Building {
             id: building.clone(),

@@ -1,7 +1,10 @@
 //! The checks of one cell, shared by readings and events: required text, a
 //! time within the import's limits, a number, a reading value, a metric name.
 //! Each refusal is an [`ImportReason`] with the words a report shows.
-use caretaker_core::{Metric, Timestamp, ValueError};
+use caretaker_core::local::parse_naive;
+use caretaker_core::{Metric, Timestamp, Tz, ValueError};
+use chrono::TimeZone;
+use chrono::offset::LocalResult;
 
 use super::table::Cell;
 use super::{ImportReason, ImportSettings};
@@ -37,20 +40,13 @@ pub(super) fn text<'a>(cell: Cell<'a>, name: &str) -> Result<&'a str, Problem> {
     }
 }
 
-/// A time within `[1990, now + max_future]`, in epoch milliseconds.
+/// A time within `[1990, now + max_future]`, in epoch milliseconds. Text without
+/// an offset is read in the co-op's zone when the settings have one.
 pub(super) fn time(cell: Cell<'_>, settings: &ImportSettings) -> Result<i64, Problem> {
     let ms = match cell {
         Cell::Null => return Err((ImportReason::MissingField, "ts is empty".into())),
         Cell::Millis(ms) => ms,
-        Cell::Text(t) => Timestamp::parse(t).map(Timestamp::millis).map_err(|_| {
-            (
-                ImportReason::BadTimestamp,
-                format!(
-                    "ts {t:?} is not a time: expected RFC 3339 with a zone (2024-01-31T12:00:00Z), \
-                     a date (2024-01-31) or epoch milliseconds"
-                ),
-            )
-        })?,
+        Cell::Text(t) => text_time(t, settings.timezone)?,
         Cell::Number(v) => {
             return Err((ImportReason::BadTimestamp, format!("ts {v} is not a time")));
         }
@@ -77,6 +73,45 @@ pub(super) fn time(cell: Cell<'_>, settings: &ImportSettings) -> Result<i64, Pro
         ));
     }
     Ok(ms)
+}
+
+/// A time written as text: RFC 3339 with an offset or epoch milliseconds as they
+/// are; with a zone, a local date-time or a date (midnight) in it, else a date
+/// at midnight UTC. A local time the clocks skipped or passed twice is refused.
+fn text_time(t: &str, zone: Option<Tz>) -> Result<i64, Problem> {
+    let bad = |words: String| (ImportReason::BadTimestamp, words);
+    let Some(tz) = zone else {
+        return Timestamp::parse(t).map(Timestamp::millis).map_err(|_| {
+            bad(format!(
+                "ts {t:?} is not a time: expected RFC 3339 with a zone (2024-01-31T12:00:00Z), \
+                 a date (2024-01-31) or epoch milliseconds"
+            ))
+        });
+    };
+    let Some(local) = parse_naive(t) else {
+        return Timestamp::parse(t).map(Timestamp::millis).map_err(|_| {
+            bad(format!(
+                "ts {t:?} is not a time: expected RFC 3339 with a zone (2024-01-31T12:00:00Z), \
+                 a local time in {} (2024-01-31 07:00), a date (2024-01-31) or epoch milliseconds",
+                tz.name()
+            ))
+        });
+    };
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) => Ok(at.timestamp_millis()),
+        LocalResult::Ambiguous(first, second) => Err(bad(format!(
+            "ts {t:?} happened twice in {} (the clocks went back an hour): \
+             write it with its offset, {} the first time or {} the second",
+            tz.name(),
+            first.format("%:z"),
+            second.format("%:z"),
+        ))),
+        LocalResult::None => Err(bad(format!(
+            "ts {t:?} never happened in {} (the clocks went forward an hour): \
+             check the time, or write it with its offset",
+            tz.name()
+        ))),
+    }
 }
 
 fn shown_time(ms: i64) -> String {
@@ -208,6 +243,56 @@ bad_timestamp: ts 2024-06-03T00:00:00Z is in the future (more than 24 h ahead)
 bad_timestamp: ts 1706702400 (1970-01-20T18:05:02.400Z) is before 1990: epoch seconds given as milliseconds?
 bad_timestamp: ts -9223372036854775808 (-9223372036854775808 ms) is before 1990: epoch seconds given as milliseconds?
 "#,
+        );
+    }
+
+    #[test]
+    fn times_without_an_offset_are_read_in_the_coops_zone() {
+        let toronto = ImportSettings {
+            timezone: Some("America/Toronto".parse().unwrap()),
+            ..settings()
+        };
+        let shown = |cell: Cell<'_>| match time(cell, &toronto) {
+            Ok(ms) => Timestamp::from_millis(ms).to_string(),
+            Err((reason, words)) => format!("{reason}: {words}"),
+        };
+        check(
+            &[
+                Cell::Text("2024-01-31 07:00"),
+                Cell::Text("2024-01-31T07:00:00"),
+                Cell::Text("2024-05-31 07:00:30.5"),
+                Cell::Text("2024-01-31"),
+                Cell::Text("2024-01-31T07:00:00Z"),
+                Cell::Text("2024-01-31T07:00:00-08:00"),
+                Cell::Millis(1_706_702_400_000),
+                Cell::Text("2023-11-05 01:30"),
+                Cell::Text("2023-11-05 02:30"),
+                Cell::Text("2024-03-10 02:30"),
+                Cell::Text("2024-03-10 03:00"),
+                Cell::Text("31/01/2024 07:00"),
+            ],
+            |cell| Ok::<_, Problem>(shown(cell)),
+            r#"
+"2024-01-31T12:00:00Z"
+"2024-01-31T12:00:00Z"
+"2024-05-31T11:00:30.500Z"
+"2024-01-31T05:00:00Z"
+"2024-01-31T07:00:00Z"
+"2024-01-31T15:00:00Z"
+"2024-01-31T12:00:00Z"
+"bad_timestamp: ts \"2023-11-05 01:30\" happened twice in America/Toronto (the clocks went back an hour): write it with its offset, -04:00 the first time or -05:00 the second"
+"2023-11-05T07:30:00Z"
+"bad_timestamp: ts \"2024-03-10 02:30\" never happened in America/Toronto (the clocks went forward an hour): check the time, or write it with its offset"
+"2024-03-10T07:00:00Z"
+"bad_timestamp: ts \"31/01/2024 07:00\" is not a time: expected RFC 3339 with a zone (2024-01-31T12:00:00Z), a local time in America/Toronto (2024-01-31 07:00), a date (2024-01-31) or epoch milliseconds"
+"#,
+        );
+        // Without a zone, a time without an offset is refused as before.
+        assert_eq!(
+            time(Cell::Text("2024-01-31 07:00"), &settings())
+                .unwrap_err()
+                .0,
+            ImportReason::BadTimestamp
         );
     }
 }

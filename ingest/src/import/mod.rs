@@ -13,7 +13,10 @@
 //!
 //! Times in CSV are RFC 3339 (`2024-01-31T12:00:00Z`, any offset), a bare date
 //! (midnight UTC) or epoch milliseconds; in Parquet a timestamp (any unit, any
-//! zone), a date, an integer (epoch milliseconds) or text as in CSV.
+//! zone), a date, an integer (epoch milliseconds) or text as in CSV. When the
+//! registry has a time zone ([`ImportSettings::timezone`]), text without an offset
+//! (`2024-01-31 07:00`, a bare date) is read in it, and a local time the clocks
+//! skipped or passed twice is refused with the reason.
 //!
 //! A reading is checked as live ingest checks it: a known sensor (in the long
 //! layout, the registry's one sensor of that equipment with that metric),
@@ -42,7 +45,7 @@
 //! - `readings`, `events`: the two importers;
 //! - `missing`: the sensors a long-layout file names that the registry lacks;
 //! - `report`: what an import tells, row refusals and the totals.
-use caretaker_core::Timestamp;
+use caretaker_core::{Timestamp, Tz};
 
 mod cells;
 mod csv_rows;
@@ -81,6 +84,10 @@ pub struct ImportSettings {
     pub examples: usize,
     /// Valid readings gathered, then sorted by day, before they are pushed (default 1,048,576).
     pub push_chunk: usize,
+    /// The co-op's time zone, if its registry gives one: text times without an
+    /// offset (`2024-01-31 07:00`, `2024-01-31`) are read in it. None keeps them
+    /// refused (dates are midnight UTC).
+    pub timezone: Option<Tz>,
 }
 
 impl Default for ImportSettings {
@@ -91,6 +98,7 @@ impl Default for ImportSettings {
             flush_readings: 1_000_000,
             examples: 5,
             push_chunk: 1 << 20,
+            timezone: None,
         }
     }
 }

@@ -50,6 +50,7 @@ pub(super) fn registry() -> Registry {
         Coop {
             name: "Test".into(),
             currency: "CAD".into(),
+            timezone: None,
         },
         vec![Building {
             id: building.clone(),
