@@ -3,10 +3,10 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use caretaker_dashboards::pages::model_page;
 use caretaker_dashboards::charts::calibration::{Calibration, Decile};
 use caretaker_dashboards::charts::precision_recall::{Curve as PrCurve, PrecisionRecall};
 use caretaker_dashboards::pages::ChartWithTable;
+use caretaker_dashboards::pages::model_page;
 use caretaker_dashboards::pages::view::{CardSection, ChartView, ModelPage};
 use caretaker_models::lifecycle::ModelCard;
 
@@ -122,7 +122,12 @@ pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTab
     if let Some(model) = plain.precision_recall.iter().find(|c| !baseline(c)) {
         let chart = PrecisionRecall {
             model: curve(model),
-            baselines: plain.precision_recall.iter().filter(baseline).map(curve).collect(),
+            baselines: plain
+                .precision_recall
+                .iter()
+                .filter(baseline)
+                .map(curve)
+                .collect(),
         };
         if let Ok(svg) = chart.svg() {
             charts.push(ChartWithTable {
@@ -130,22 +135,25 @@ pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTab
                     svg,
                     caption: "Of the failures that came (recall), how many each method flagged, against how many of its flags were real (precision): the model and the two simple rules it must beat. Higher and further right is better.".into(),
                 },
-                header: vec!["Method".into(), "Best precision".into(), "Recall reached".into()],
+                header: vec![
+                    "Method".into(),
+                    "Flags that were real, catching a quarter of the failures".into(),
+                    "Catching half of them".into(),
+                ],
                 rows: plain
                     .precision_recall
                     .iter()
                     .map(|c| {
-                        vec![
-                            c.name.clone(),
-                            format!(
-                                "{:.0} %",
-                                100.0 * c.points.iter().map(|p| p.precision).fold(0.0, f64::max)
-                            ),
-                            format!(
-                                "{:.0} %",
-                                100.0 * c.points.iter().map(|p| p.recall).fold(0.0, f64::max)
-                            ),
-                        ]
+                        // Interpolated precision: the best precision at this recall or more.
+                        let at = |recall: f64| {
+                            c.points
+                                .iter()
+                                .filter(|p| p.recall >= recall)
+                                .map(|p| p.precision)
+                                .fold(None, |best: Option<f64>, p| Some(best.map_or(p, |b| b.max(p))))
+                                .map_or("not reached".to_owned(), |p| format!("{:.0} %", 100.0 * p))
+                        };
+                        vec![c.name.clone(), at(0.25), at(0.5)]
                     })
                     .collect(),
             });

@@ -37,7 +37,11 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
     let (from, to) = (local_start(month), local_start(next));
 
     let open = WorkOrderFilter {
-        states: WorkOrderState::ALL.iter().copied().filter(|s| s.is_open()).collect(),
+        states: WorkOrderState::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect(),
         ..WorkOrderFilter::default()
     };
     let (ranked, _) = state.store.list_work_orders(&open, RANKED_SHOWN, 0).await?;
@@ -65,10 +69,42 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
                 when(o.updated_at, tz),
                 format!("{}: {}", name_of(o), o.title),
                 o.outcome.as_ref().map(|x| x.summary()).unwrap_or_default(),
-                o.outcome.as_ref().map(|x| money(x.cost, &currency)).unwrap_or_default(),
+                o.outcome
+                    .as_ref()
+                    .map(|x| money(x.cost, &currency))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
+    let mut done = done;
+    done.extend(
+        events
+            .iter()
+            .filter(|e| {
+                e.ts >= from
+                    && e.ts < to
+                    && matches!(
+                        e.kind,
+                        EventKind::CorrectiveMaintenance | EventKind::PreventiveMaintenance
+                    )
+            })
+            .map(|e| {
+                let name = state
+                    .registry
+                    .equipment_by_id(&e.equipment)
+                    .map_or_else(|| e.equipment.to_string(), |q| q.name.clone());
+                [
+                    when(e.ts, tz),
+                    format!("{name}: {}", e.description),
+                    if e.kind == EventKind::CorrectiveMaintenance {
+                        "repair".to_owned()
+                    } else {
+                        "planned maintenance".to_owned()
+                    },
+                    e.cost.map(|c| money(c, &currency)).unwrap_or_default(),
+                ]
+            }),
+    );
     let spend_between = |from: Timestamp, to: Timestamp| -> (f64, usize) {
         let orders: Vec<f64> = orders
             .iter()
@@ -231,7 +267,17 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
 
 fn month_name(day: NaiveDate) -> &'static str {
     [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ][day.month0() as usize]
 }

@@ -24,7 +24,7 @@ pub use model_card::model_page;
 pub use notice::printable_notice;
 pub use orders::work_order_page;
 pub use report::{MonthlyReport, monthly_report};
-pub use view::ChartWithTable;
 pub use resident::unit_page;
+pub use view::ChartWithTable;
 
 pub use maud::{Markup, PreEscaped};

@@ -1,8 +1,8 @@
 //! `/model`: the model card for a general meeting.
 use maud::{Markup, html};
 
-use super::report::chart_with_table;
 use super::layout::{Chrome, page};
+use super::report::chart_with_table;
 use super::view::ModelPage;
 
 /// The model card, in members' words, with the backtest's charts and table.
