@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: /health (no token), /api/v1/me (the cheapest request with a token: what
 # the per-request token check costs, a hash and a lookup of the token's revocation in
-# SQLite) and the ranked work order list (1,000 open orders), in the same run, with
-# wrk on loopback: requests per second, p99 latency, and the ratios to /health.
+# SQLite), the ranked work order list and the committee's page `/` (1,000 open
+# orders), in the same run, with wrk on loopback: requests per second, p99 latency,
+# the ratios to /health, and the size of each page.
 # Usage: bench/api.sh [SECONDS] [CONNECTIONS]   (default 10 s, 32 connections)
 # Needs wrk (apt-get install -y wrk) and python3.
 set -euo pipefail
@@ -64,4 +65,18 @@ echo "wrk, 2 threads, $conns connections, ${seconds} s each, loopback; 1,000 ope
 health=$(run "/health" "http://127.0.0.1:$port/health")
 me=$(run "/api/v1/me (token check)" "http://127.0.0.1:$port/api/v1/me" "Authorization: Bearer $committee")
 ranked=$(run "/api/v1/work-orders?limit=50 (ranked)" "$list" "Authorization: Bearer $committee")
-python3 -c "print(f'ratio me / health (the token check): {$me/$health:.2f}'); print(f'ratio ranked list / health: {$ranked/$health:.2f}')"
+# The committee's page, signed in through the form like a browser.
+jar="$work/cookies"
+login=$(curl -sf -c "$jar" "http://127.0.0.1:$port/login")
+csrf=$(echo "$login" | sed -n 's/.*name="csrf_token" value="\([0-9a-f]*\)".*/\1/p')
+curl -sf -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$csrf" \
+  --data-urlencode "token=$committee" "http://127.0.0.1:$port/login"
+session=$(awk '$6=="caretaker_session" {print $7}' "$jar")
+[ -n "$session" ] || { echo "could not sign in to the pages"; exit 1; }
+for page in / /model; do
+  bytes=$(curl -sf -H "Cookie: caretaker_session=$session" "http://127.0.0.1:$port$page" | wc -c)
+  printf '%-40s %12s bytes\n' "page $page" "$bytes" >&2
+  [ "$bytes" -lt 204800 ] || { echo "page $page is over 200 KB"; exit 1; }
+done
+home=$(run "/ (committee page, 1,000 orders)" "http://127.0.0.1:$port/" "Cookie: caretaker_session=$session")
+python3 -c "print(f'ratio me / health (the token check): {$me/$health:.2f}'); print(f'ratio ranked list / health: {$ranked/$health:.2f}'); print(f'ratio committee page / health: {$home/$health:.2f}')"

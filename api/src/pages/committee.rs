@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use caretaker_core::{EventKind, Role, Timestamp, WorkOrderState};
-use caretaker_dashboards::charts::budget_plan::{BudgetPlan, PlanItem};
+use caretaker_dashboards::charts::budget_plan::{BudgetPlan as PlanChart, PlanItem};
 use caretaker_dashboards::pages::committee_home;
 use caretaker_dashboards::pages::view::{
     AttentionLine, BuildingLine, ChartView, CommitteeHome, FeedLine, OrderLine, PlanView,
@@ -21,6 +21,8 @@ use super::format::{money, percent, when, window, zone};
 use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
+use crate::ranking::BudgetPlan;
+use crate::routes::readings::heavy_permit;
 use crate::routes::risks::budget_plan;
 use crate::state::AppState;
 
@@ -123,9 +125,8 @@ pub async fn home(
     };
     let (orders, open_total) = state.store.list_work_orders(&open, ORDERS_SHOWN, 0).await?;
 
-    let plan = budget_plan(&state, budget).await?;
+    let plan = cached_plan(&state, budget).await?;
     let funded: Vec<i64> = plan
-        .plan
         .chosen
         .iter()
         .filter_map(|id| id.parse().ok())
@@ -133,7 +134,7 @@ pub async fn home(
     let planned: Vec<i64> = funded
         .iter()
         .copied()
-        .chain(plan.plan.deferred.iter().filter_map(|d| d.id.parse().ok()))
+        .chain(plan.deferred.iter().filter_map(|d| d.id.parse().ok()))
         .collect();
     let lines: Vec<OrderLine> = orders
         .iter()
@@ -159,20 +160,20 @@ pub async fn home(
     let summary = format!(
         "{} of {} candidate orders fit a budget of {}: they cost {} and are expected to save {}. \
          Leaving the other {} for later risks about {}.{}",
-        plan.plan.chosen.len(),
+        plan.chosen.len(),
         planned.len(),
         money(budget, &currency),
-        money(plan.plan.total_cost, &currency),
-        money(plan.plan.total_benefit, &currency),
-        plan.plan.deferred.len(),
-        money(plan.plan.deferred_risk, &currency),
-        if plan.plan.cut_short {
+        money(plan.total_cost, &currency),
+        money(plan.total_benefit, &currency),
+        plan.deferred.len(),
+        money(plan.deferred_risk, &currency),
+        if plan.cut_short {
             " (The search stopped early: this plan is good, but may not be the best.)"
         } else {
             ""
         }
     );
-    let chart = BudgetPlan {
+    let chart = PlanChart {
         currency: currency.clone(),
         budget,
         items: chart_items,
@@ -302,6 +303,24 @@ pub async fn home(
             .map(|f| format!("/calendar/{f}.ics")),
     };
     Ok(html(committee_home(&visitor.chrome(&state), &home)).into_response())
+}
+
+/// The budget plan for `budget`, computed once per change of the orders (the
+/// first screen is opened far more often than orders change), on one of the
+/// permits for heavy requests.
+async fn cached_plan(state: &AppState, budget: f64) -> Result<BudgetPlan, ApiError> {
+    let key = format!("page plan {budget}");
+    if let Some(bytes) = state.responses.get(&key) {
+        if let Ok(plan) = serde_json::from_slice(&bytes) {
+            return Ok(plan);
+        }
+    }
+    let generation = state.responses.generation();
+    let _permit = heavy_permit(state)?;
+    let plan = budget_plan(state, budget).await?.plan;
+    let bytes = serde_json::to_vec(&plan).map_err(ApiError::internal)?;
+    state.responses.put(key, generation, bytes.into());
+    Ok(plan)
 }
 
 /// The latest sensor problem of each piece of equipment since `since`.

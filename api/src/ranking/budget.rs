@@ -64,7 +64,7 @@ impl From<&Assessment> for BudgetItem {
 }
 
 /// A candidate left out of the plan, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deferred {
     /// The order's id.
     pub id: String,
@@ -79,7 +79,7 @@ pub struct Deferred {
 }
 
 /// The orders that fit the budget and those that wait.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BudgetPlan {
     /// The budget planned for.
     pub budget: f64,
