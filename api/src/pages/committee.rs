@@ -310,10 +310,10 @@ pub async fn home(
 /// permits for heavy requests.
 async fn cached_plan(state: &AppState, budget: f64) -> Result<BudgetPlan, ApiError> {
     let key = format!("page plan {budget}");
-    if let Some(bytes) = state.responses.get(&key) {
-        if let Ok(plan) = serde_json::from_slice(&bytes) {
-            return Ok(plan);
-        }
+    if let Some(bytes) = state.responses.get(&key)
+        && let Ok(plan) = serde_json::from_slice(&bytes)
+    {
+        return Ok(plan);
     }
     let generation = state.responses.generation();
     let _permit = heavy_permit(state)?;
