@@ -12,6 +12,13 @@ target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}/fuzz"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
+# Build first, so that code that does not compile is reported as such, not as a crash.
+if ! cargo +nightly fuzz build --target-dir "$target_dir" >"$scratch/build.log" 2>&1; then
+  tail -n 40 "$scratch/build.log" >&2
+  echo "error: the fuzz targets do not build (fuzz/ is not part of the workspace: check it after changing ingest's or core's types)" >&2
+  exit 1
+fi
+
 for target in $(cargo +nightly fuzz list); do
   mkdir -p "$scratch/$target" "$scratch/artifacts/$target"
   log="$scratch/$target.log"

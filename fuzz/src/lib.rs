@@ -137,6 +137,7 @@ fn build() -> Registry {
         Coop {
             name: "fuzz".into(),
             currency: "CAD".into(),
+            timezone: None,
         },
         vec![Building {
             id: building.clone(),
