@@ -9,7 +9,7 @@
 //!
 //! Needs `chromium` and `chromedriver` (and axe-core's `axe.min.js`, found
 //! through `AXE_CORE_JS`): `.ci/run` installs them and sets
-//! `CARETAKER_REQUIRE_BROWSER=1`, which turns a missing browser into a failure;
+//! `REQUIRE_BROWSER_TESTS=1`, which turns a missing browser into a failure;
 //! elsewhere the test says it is skipped.
 mod common;
 
@@ -42,7 +42,7 @@ fn which(names: &[&str]) -> Option<PathBuf> {
 }
 
 fn required() -> bool {
-    std::env::var("CARETAKER_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+    std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1")
 }
 
 fn screenshots_dir() -> PathBuf {
@@ -268,7 +268,7 @@ async fn the_committee_and_residents_use_the_pages_in_a_real_browser() {
     ) else {
         assert!(
             !required(),
-            "CARETAKER_REQUIRE_BROWSER=1 but chromium or chromedriver is not installed"
+            "REQUIRE_BROWSER_TESTS=1 but chromium or chromedriver is not installed"
         );
         eprintln!("skipped: chromium and chromedriver are not installed (`.ci/run` installs them)");
         return;
@@ -278,7 +278,7 @@ async fn the_committee_and_residents_use_the_pages_in_a_real_browser() {
         .and_then(|p| std::fs::read_to_string(p).ok());
     assert!(
         axe.is_some() || !required(),
-        "CARETAKER_REQUIRE_BROWSER=1 but AXE_CORE_JS does not name axe-core's axe.min.js"
+        "REQUIRE_BROWSER_TESTS=1 but AXE_CORE_JS does not name axe-core's axe.min.js"
     );
     if axe.is_none() {
         eprintln!("axe-core not found (set AXE_CORE_JS): accessibility is not checked");
