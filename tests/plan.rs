@@ -2,34 +2,10 @@
 //! budgets from the current model, and the same plan as `GET /api/v1/plan`.
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{ServeProcess, add_token, caretaker, run, run_ok};
+use common::{ServeProcess, add_token, caretaker, run, run_ok, trained_coop};
 use serde_json::Value;
-
-/// A data directory holding half a year of simulated history and a trained model.
-fn trained_coop(dir: &Path) -> PathBuf {
-    let sim = dir.join("sim");
-    let data = dir.join("data");
-    run_ok(
-        caretaker(&data)
-            .args(["simulate", "history", "--years", "0.5", "--out"])
-            .arg(&sim),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "readings"])
-            .arg(sim.join("readings.parquet")),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "events"])
-            .arg(sim.join("events.parquet")),
-    );
-    run_ok(caretaker(&data).args(["train", "--no-backtest"]));
-    data
-}
 
 fn ids(value: &Value) -> Vec<String> {
     value
@@ -48,7 +24,7 @@ fn plans_at_several_budgets_are_the_apis_plans() {
     let out = run(caretaker(&data).args(["plan", "--budget", "1000"]));
     assert!(!out.status.success());
 
-    let data = trained_coop(dir.path());
+    let data = trained_coop(dir.path(), "0.5", &["--no-backtest"]);
     let file = dir.path().join("plan.json");
     let out = run_ok(
         caretaker(&data)

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{caretaker, run, run_ok};
+use common::{caretaker, run, run_ok, trained_coop};
 
 fn has_chromium() -> bool {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -19,25 +19,10 @@ fn has_chromium() -> bool {
         })
 }
 
-fn trained_coop(dir: &Path) -> std::path::PathBuf {
-    let sim = dir.join("sim");
-    let data = dir.join("data");
-    run_ok(
-        caretaker(&data)
-            .args(["simulate", "history", "--years", "1", "--out"])
-            .arg(&sim),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "readings"])
-            .arg(sim.join("readings.parquet")),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "events"])
-            .arg(sim.join("events.parquet")),
-    );
-    run_ok(caretaker(&data).args(["train"]));
+/// A year of simulated history, a model trained with its backtest, and the
+/// work orders its forecasts propose.
+fn coop_with_orders(dir: &Path) -> std::path::PathBuf {
+    let data = trained_coop(dir, "1", &[]);
     // Scores every piece of equipment and proposes the work orders.
     run_ok(caretaker(&data).args(["plan", "--at", "2024-12-20", "--budget", "5000"]));
     data
@@ -46,7 +31,7 @@ fn trained_coop(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn the_monthly_report_is_one_self_contained_printable_file() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = trained_coop(dir.path());
+    let data = coop_with_orders(dir.path());
     let out = dir.path().join("report");
 
     let bad = run(caretaker(&data)

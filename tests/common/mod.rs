@@ -720,3 +720,27 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A data directory holding `years` of simulated history (imported as a co-op
+/// would import it) and a trained model; `train_args` go to `caretaker train`.
+pub fn trained_coop(dir: &Path, years: &str, train_args: &[&str]) -> PathBuf {
+    let sim = dir.join("sim");
+    let data = dir.join("data");
+    run_ok(
+        caretaker(&data)
+            .args(["simulate", "history", "--years", years, "--out"])
+            .arg(&sim),
+    );
+    run_ok(
+        caretaker(&data)
+            .args(["import", "readings"])
+            .arg(sim.join("readings.parquet")),
+    );
+    run_ok(
+        caretaker(&data)
+            .args(["import", "events"])
+            .arg(sim.join("events.parquet")),
+    );
+    run_ok(caretaker(&data).arg("train").args(train_args));
+    data
+}

@@ -10,8 +10,8 @@ use caretaker_core::{EventKind, Role, Timestamp, WorkOrderState};
 use caretaker_dashboards::charts::budget_plan::{BudgetPlan as PlanChart, PlanItem};
 use caretaker_dashboards::pages::committee_home;
 use caretaker_dashboards::pages::view::{
-    AttentionLine, BuildingLine, ChartView, CommitteeHome, FeedLine, OrderLine, PlanView,
-    ReportLine,
+    AttentionLine, BuildingLine, ChartView, CommitteeHome, FeedLine, NoticeLine, OrderLine,
+    PlanView, ReportLine,
 };
 use caretaker_data::{WorkOrder, WorkOrderFilter};
 use serde::Deserialize;
@@ -55,15 +55,34 @@ pub fn state_words(state: WorkOrderState) -> &'static str {
     }
 }
 
-/// The first sentence of an explanation: the reason in one line.
-pub fn first_reason(explanation: &str) -> String {
+/// An explanation's reasons, a line each, without list marks.
+pub fn reason_lines(explanation: &str) -> Vec<String> {
     explanation
         .lines()
-        .map(str::trim)
-        .map(|l| l.trim_start_matches(['-', '*', '•']).trim())
-        .find(|l| !l.is_empty())
-        .unwrap_or("Opened by hand.")
-        .to_owned()
+        .map(|l| l.trim().trim_start_matches(['-', '*', '•']).trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first reason of an explanation: the reason in one line.
+pub fn first_reason(explanation: &str) -> String {
+    reason_lines(explanation)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "Opened by hand.".to_owned())
+}
+
+/// A stored notice as the pages show it.
+pub fn notice_line(n: &caretaker_data::Notice, tz: chrono_tz::Tz) -> NoticeLine {
+    NoticeLine {
+        id: Some(n.id),
+        unit: n.unit.to_string(),
+        title: n.title.clone(),
+        body: n.body.clone(),
+        when: n.starts_at.zip(n.ends_at).map(|(s, e)| window(s, e, tz)),
+        cancelled: n.cancelled_at.is_some(),
+    }
 }
 
 /// An order as a line of a list.

@@ -14,7 +14,7 @@ use caretaker_data::WorkOrderFilter;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::committee::order_line;
+use super::committee::{order_line, reason_lines};
 use super::error::PageError;
 use super::format::{money, percent, when, zone};
 use super::html;
@@ -268,20 +268,7 @@ pub async fn page(
                 if e.down { "; it is broken now" } else { "" }
             )
         }),
-        reasons: entry
-            .map(|e| {
-                e.forecast
-                    .lines()
-                    .map(|l| {
-                        l.trim()
-                            .trim_start_matches(['-', '*', '•'])
-                            .trim()
-                            .to_owned()
-                    })
-                    .filter(|l| !l.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        reasons: entry.map(|e| reason_lines(&e.forecast)).unwrap_or_default(),
         charts,
         orders: orders.iter().map(|o| order_line(&state, o, None)).collect(),
         events: events

@@ -17,7 +17,7 @@ use caretaker_dashboards::pages::{printable_notice, work_order_page};
 use caretaker_data::WorkOrder;
 use serde::Deserialize;
 
-use super::committee::{order_line, state_words};
+use super::committee::{notice_line, order_line, reason_lines, state_words};
 use super::error::PageError;
 use super::form::FormFields;
 use super::format::{field, money, parse_field, percent, when, window, zone};
@@ -95,17 +95,7 @@ async fn view(state: &AppState, order: &WorkOrder) -> Result<WorkOrderPage, Page
     }
     Ok(WorkOrderPage {
         order: order_line(state, order, None),
-        explanation: order
-            .explanation
-            .lines()
-            .map(|l| {
-                l.trim()
-                    .trim_start_matches(['-', '*', '•'])
-                    .trim()
-                    .to_owned()
-            })
-            .filter(|l| !l.is_empty())
-            .collect(),
+        explanation: reason_lines(&order.explanation),
         numbers,
         decisions: decisions
             .iter()
@@ -119,17 +109,7 @@ async fn view(state: &AppState, order: &WorkOrder) -> Result<WorkOrderPage, Page
                 note: d.note.clone(),
             })
             .collect(),
-        notices: notices
-            .iter()
-            .map(|n| NoticeLine {
-                id: Some(n.id),
-                unit: n.unit.to_string(),
-                title: n.title.clone(),
-                body: n.body.clone(),
-                when: n.starts_at.zip(n.ends_at).map(|(s, e)| window(s, e, tz)),
-                cancelled: n.cancelled_at.is_some(),
-            })
-            .collect(),
+        notices: notices.iter().map(|n| notice_line(n, tz)).collect(),
         actions: actions(order.state),
         schedule: ScheduleForm {
             start: order.window.map(|w| field(w.0, tz)).unwrap_or_default(),

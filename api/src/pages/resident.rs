@@ -8,11 +8,12 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use caretaker_core::{Role, Timestamp};
 use caretaker_dashboards::pages::unit_page;
-use caretaker_dashboards::pages::view::{Flash, NoticeLine, ReportChoice, ReportLine, UnitPage};
+use caretaker_dashboards::pages::view::{Flash, ReportChoice, ReportLine, UnitPage};
 
+use super::committee::notice_line;
 use super::error::PageError;
 use super::form::FormFields;
-use super::format::{when, window, zone};
+use super::format::{when, zone};
 use super::html;
 use super::session::Visitor;
 use crate::error::ApiError;
@@ -54,17 +55,7 @@ async fn view(state: &AppState, visitor: &Visitor) -> Result<UnitPage, PageError
     };
     Ok(UnitPage {
         unit: unit.to_string(),
-        notices: notices
-            .iter()
-            .map(|n| NoticeLine {
-                id: Some(n.id),
-                unit: n.unit.to_string(),
-                title: n.title.clone(),
-                body: n.body.clone(),
-                when: n.starts_at.zip(n.ends_at).map(|(s, e)| window(s, e, tz)),
-                cancelled: n.cancelled_at.is_some(),
-            })
-            .collect(),
+        notices: notices.iter().map(|n| notice_line(n, tz)).collect(),
         equipment: state
             .registry
             .equipment()
