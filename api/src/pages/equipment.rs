@@ -150,11 +150,18 @@ pub async fn page(
             .map(|o| to_utc(o.created_at))
             .collect(),
     };
-    if let Ok(svg) = risk.svg() {
+    // One day's forecast is a point, not a trend: the chart waits for a second day.
+    let risk_note = (risk.risk.len() < 2).then(|| {
+        "The chance of failure over time is charted once Caretaker has forecast on two days or more."
+            .to_owned()
+    });
+    if risk_note.is_none()
+        && let Ok(svg) = risk.svg()
+    {
         charts.push(ChartView {
             svg,
             caption: format!(
-                "Chance that {} fails within {horizon} days, as forecast each day; triangles mark work orders.",
+                "Chance that {} fails within {horizon} days, as forecast each day; the marks above show work orders.",
                 equipment.name
             ),
         });
@@ -268,6 +275,7 @@ pub async fn page(
                 if e.down { "; it is broken now" } else { "" }
             )
         }),
+        note: risk_note,
         reasons: entry.map(|e| reason_lines(&e.forecast)).unwrap_or_default(),
         charts,
         orders: orders.iter().map(|o| order_line(&state, o, None)).collect(),

@@ -171,6 +171,7 @@ pub fn equipment_page(chrome: &Chrome, e: &EquipmentPage) -> Markup {
                 button type="submit" { "Show" }
             }
             h2 { "Charts" }
+            @if let Some(note) = &e.note { p.muted { (note) } }
             @for c in &e.charts { (chart(c)) }
             h2 { "Work orders" }
             @if e.orders.is_empty() { p { "No work orders." } }

@@ -280,6 +280,8 @@ pub struct EquipmentPage {
     pub risk: Option<String>,
     /// Why, a line per reason.
     pub reasons: Vec<String>,
+    /// A word about a chart that is not drawn yet.
+    pub note: Option<String>,
     /// Its charts: risk over time, then its sensors.
     pub charts: Vec<ChartView>,
     /// Its work orders, newest first.
