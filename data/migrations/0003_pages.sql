@@ -39,3 +39,6 @@ CREATE TABLE risk_history (
     horizon_days INTEGER NOT NULL,
     PRIMARY KEY (equipment_id, day)
 );
+
+-- The pages' recent reports and sensor problems: events by time.
+CREATE INDEX events_by_time ON events (ts_ms);

@@ -360,6 +360,20 @@ impl Store {
         rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
+    /// The events at or after `since`, in time order (the pages' recent reports
+    /// and sensor problems: an indexed range, not the whole history).
+    pub async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT ts_ms, equipment_id, kind, code, description, cost, unit_id FROM events \
+             WHERE ts_ms >= ? ORDER BY ts_ms, id",
+        )
+        .bind(since.millis())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db())?;
+        rows.iter().map(|row| self.event_from_row(row)).collect()
+    }
+
     /// Registers a gateway with the hash of its password, or issues a revoked
     /// gateway's name again. Returns `false` if an active gateway has the name.
     pub async fn add_gateway(

@@ -192,20 +192,34 @@ pub async fn home(
             ""
         }
     );
-    let chart = PlanChart {
-        currency: currency.clone(),
-        budget,
-        items: chart_items,
-    }
-    .svg()
-    .ok()
-    .map(|svg| ChartView {
+    // Drawn once per change of the orders, like the plan it shows.
+    let chart_key = format!("page plan chart {budget}");
+    let svg = match state.responses.get(&chart_key) {
+        Some(bytes) => String::from_utf8(bytes.to_vec()).ok(),
+        None => {
+            let generation = state.responses.generation();
+            let svg = PlanChart {
+                currency: currency.clone(),
+                budget,
+                items: chart_items,
+            }
+            .svg()
+            .ok();
+            if let Some(svg) = &svg {
+                state
+                    .responses
+                    .put(chart_key, generation, svg.clone().into_bytes().into());
+            }
+            svg
+        }
+    };
+    let chart = svg.map(|svg| ChartView {
         svg,
         caption: "Expected saving against money spent, orders in ranked order; the dashed line is the budget, hollow marks fall outside it.".into(),
     });
 
-    let events = state.store.events(None).await?;
     let since = Timestamp::from_millis(Timestamp::now().millis() - RECENT_DAYS * 86_400_000);
+    let events = state.store.events_since(since).await?;
     let name_of = |id: &caretaker_core::EquipmentId| {
         state
             .registry
