@@ -3,36 +3,14 @@
 //! cmapss` on the published C-MAPSS FD001 files.
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{caretaker, run, run_ok};
-
-/// A data directory holding `years` of simulated co-op history (readings and events).
-fn coop(dir: &Path, years: &str) -> PathBuf {
-    let sim = dir.join("sim");
-    let data = dir.join("data");
-    run_ok(
-        caretaker(&data)
-            .args(["simulate", "history", "--years", years, "--out"])
-            .arg(&sim),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "readings"])
-            .arg(sim.join("readings.parquet")),
-    );
-    run_ok(
-        caretaker(&data)
-            .args(["import", "events"])
-            .arg(sim.join("events.parquet")),
-    );
-    data
-}
+use common::{caretaker, imported_coop, run, run_ok};
 
 #[test]
 fn train_score_and_explain_on_the_simulated_coop() {
     let dir = tempfile::tempdir().unwrap();
-    let data = coop(dir.path(), "1");
+    let data = imported_coop(dir.path(), "1");
 
     let out = run_ok(
         caretaker(&data)

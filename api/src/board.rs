@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use caretaker_core::{EquipmentId, Event, EventKind, Timestamp, WorkOrderOrigin, WorkOrderState};
+use caretaker_core::{EquipmentId, Event, EventKind, Timestamp, WorkOrderOrigin};
 use caretaker_data::{Proposal, ProposalChange, StoreError, WorkOrderFilter};
 use caretaker_models::explain::Driver;
 use caretaker_models::lifecycle::Score;
@@ -335,14 +335,7 @@ async fn propose(
     entries: &[RiskEntry],
     at: Timestamp,
 ) -> Result<RefreshSummary, StoreError> {
-    let open_filter = WorkOrderFilter {
-        states: WorkOrderState::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect(),
-        ..WorkOrderFilter::default()
-    };
+    let open_filter = WorkOrderFilter::open();
     let (open, _) = state
         .store
         .list_work_orders(&open_filter, 100_000, 0)

@@ -164,6 +164,21 @@ pub struct WorkOrderFilter {
     pub origin: Option<WorkOrderOrigin>,
 }
 
+impl WorkOrderFilter {
+    /// Every open order (proposed, approved, scheduled, in progress), of any
+    /// equipment and origin.
+    pub fn open() -> Self {
+        Self {
+            states: WorkOrderState::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.is_open())
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 /// A move of a work order to a new state, with what the move needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {

@@ -721,9 +721,9 @@ impl Drop for ServeProcess {
     }
 }
 
-/// A data directory holding `years` of simulated history (imported as a co-op
-/// would import it) and a trained model; `train_args` go to `caretaker train`.
-pub fn trained_coop(dir: &Path, years: &str, train_args: &[&str]) -> PathBuf {
+/// A data directory holding `years` of simulated co-op history (readings and
+/// events), imported as a co-op would import it.
+pub fn imported_coop(dir: &Path, years: &str) -> PathBuf {
     let sim = dir.join("sim");
     let data = dir.join("data");
     run_ok(
@@ -741,6 +741,12 @@ pub fn trained_coop(dir: &Path, years: &str, train_args: &[&str]) -> PathBuf {
             .args(["import", "events"])
             .arg(sim.join("events.parquet")),
     );
+    data
+}
+
+/// [`imported_coop`] with a trained model; `train_args` go to `caretaker train`.
+pub fn trained_coop(dir: &Path, years: &str, train_args: &[&str]) -> PathBuf {
+    let data = imported_coop(dir, years);
     run_ok(caretaker(&data).arg("train").args(train_args));
     data
 }

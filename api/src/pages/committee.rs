@@ -134,14 +134,7 @@ pub async fn home(
     let budget = parse_budget(q.budget.as_deref())?;
     let tz = zone(&state.registry);
     let currency = state.registry.coop().currency.clone();
-    let open = WorkOrderFilter {
-        states: WorkOrderState::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect(),
-        ..WorkOrderFilter::default()
-    };
+    let open = WorkOrderFilter::open();
     let (orders, open_total) = state.store.list_work_orders(&open, ORDERS_SHOWN, 0).await?;
 
     let plan = cached_plan(&state, budget).await?;

@@ -36,14 +36,7 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
     let next = month + Months::new(1);
     let (from, to) = (local_start(month), local_start(next));
 
-    let open = WorkOrderFilter {
-        states: WorkOrderState::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect(),
-        ..WorkOrderFilter::default()
-    };
+    let open = WorkOrderFilter::open();
     let (ranked, _) = state.store.list_work_orders(&open, RANKED_SHOWN, 0).await?;
     let all = WorkOrderFilter {
         states: Vec::new(),

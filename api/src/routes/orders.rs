@@ -63,11 +63,7 @@ pub async fn list(
     }
     let generation = state.responses.generation();
     let states = match q.state.as_deref() {
-        None => WorkOrderState::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect(),
+        None => WorkOrderFilter::open().states,
         Some("all") => Vec::new(),
         Some(list) => list
             .split(',')
