@@ -196,6 +196,13 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
     let printable = member.get(&format!("/work-orders/{order}/notice"));
     assert_eq!(printable.status, 200);
     assert!(printable.body.contains("A-101"), "{}", printable.body);
+    // Each line of the notice is a paragraph of its own: "When" stands out.
+    assert!(printable.body.contains("<p>When: "), "{}", printable.body);
+    assert!(
+        !printable.body.contains("To the residents of unit"),
+        "{}",
+        printable.body
+    );
 
     // A calendar feed: readable under its address until revoked.
     let made = member.post(
@@ -222,6 +229,15 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
         "{}",
         feed.body
     );
+    // Local times with the zone's rules: the window spans the spring change.
+    for line in [
+        "DTSTART;TZID=America/Toronto:20300310T013000",
+        "DTEND;TZID=America/Toronto:20300310T043000",
+        "BEGIN:VTIMEZONE\r\nTZID:America/Toronto",
+        "BEGIN:DAYLIGHT\r\nDTSTART:20300310T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400",
+    ] {
+        assert!(feed.body.contains(line), "no {line:?} in:\n{}", feed.body);
+    }
     assert_eq!(anonymous.get("/calendar/guessed.ics").status, 404);
     let home = member.get("/");
     let feed_id = home
@@ -260,11 +276,32 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
             .body
             .contains("Radiators cold on the first floor")
     );
+    // Each equipment chart is also a picture to save (PNG), for the committee only.
+    let equipment = member.get("/equipment/A-BLR-1");
+    assert_eq!(equipment.status, 200, "{}", equipment.body);
+    let picture = equipment
+        .body
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').expect("closing quote")].replace("&amp;", "&"))
+        .find(|href| href.starts_with("/equipment/A-BLR-1/charts/sensor-") && href.contains(".png"))
+        .unwrap_or_else(|| panic!("no PNG link on:\n{}", equipment.body));
+    let png = member.get(&picture);
+    assert_eq!(png.status, 200, "{picture}: {}", png.body);
+    assert_eq!(png.header("content-type").as_deref(), Some("image/png"));
+    assert!(
+        png.body.contains("PNG") && png.body.contains("IHDR"),
+        "{picture} is not a PNG"
+    );
+    let missing = member.get("/equipment/A-BLR-1/charts/sensor-nothing.png");
+    assert_eq!(missing.status, 404, "{}", missing.body);
+
     // A resident sees nothing of the committee's pages.
     for path in [
         "/model".to_owned(),
         format!("/work-orders/{order}"),
         "/equipment/A-BLR-1".to_owned(),
+        picture.clone(),
     ] {
         let page = tenant.get(&path);
         assert_eq!(page.status, 403, "{path}: {}", page.body);
@@ -301,4 +338,68 @@ fn pages_keep_the_api_s_rules_sessions_and_forms() {
     let out = member.post("/logout", &[("csrf_token", &csrf)]);
     assert_eq!(out.status, 303);
     assert_eq!(member.get("/").status, 303);
+}
+
+#[test]
+fn the_first_screen_names_a_gateway_whose_messages_are_being_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let password = common::add_gateway(&data, "gateway-a");
+    let mqtt = common::free_port();
+    let server = ServeProcess::start(
+        &data,
+        &[(
+            "CARETAKER_MQTT__EMBEDDED_LISTEN",
+            &format!("127.0.0.1:{mqtt}"),
+        )],
+    );
+    let committee = add_token(&data, "committee", None);
+    let mut member = Visitor::new(&server);
+    member.sign_in(&committee);
+    let calm = member.get("/");
+    assert_eq!(calm.status, 200, "{}", calm.body);
+    assert!(
+        !calm.body.contains("refused in the last hour"),
+        "{}",
+        calm.body
+    );
+
+    // A gateway whose firmware went wrong: thirty payloads that are not JSON.
+    let garbage: Vec<(String, Vec<u8>)> = (0..30)
+        .map(|i| {
+            (
+                "caretaker/gateway-a/readings".to_owned(),
+                format!("oops {i}").into_bytes(),
+            )
+        })
+        .collect();
+    common::publish_all(mqtt, Some(("gateway-a", &password)), &garbage).expect("published");
+
+    // The first screen says so within its refresh time, in words.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let page = member.get("/");
+        assert_eq!(page.status, 200, "{}", page.body);
+        if page.body.contains("Sensor gateway gateway-a") {
+            assert!(
+                page.body
+                    .contains("30 of its messages or readings were refused in the last hour"),
+                "{}",
+                page.body
+            );
+            assert!(
+                page.body
+                    .contains("mostly messages that are not valid JSON"),
+                "{}",
+                page.body
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no gateway line on:\n{}",
+            page.body
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }

@@ -4,8 +4,8 @@
 //! and serialized list responses (dropped whenever anything in this process
 //! writes to the operational store).
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -92,9 +92,72 @@ impl ResponseCache {
     }
 }
 
+/// Views (the data a page shows, before rendering) computed for one generation
+/// of the [`ResponseCache`] and kept at most `max_age`, for what changes without
+/// a write in this process (alarms, silent gateways, the clock).
+#[derive(Debug)]
+pub struct ViewCache<T> {
+    max_age: Duration,
+    entries: Mutex<HashMap<String, CachedView<T>>>,
+}
+
+/// A view with the generation it was computed at and when.
+#[derive(Debug)]
+struct CachedView<T> {
+    generation: u64,
+    at: Instant,
+    view: Arc<T>,
+}
+
+impl<T> ViewCache<T> {
+    /// An empty cache whose views expire after `max_age`.
+    pub fn new(max_age: Duration) -> Self {
+        Self {
+            max_age,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The view for `key`, if computed at `generation` and young enough.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<T>> {
+        let entries = self.entries.lock().expect("view cache lock");
+        entries
+            .get(key)
+            .filter(|c| c.generation == generation && c.at.elapsed() < self.max_age)
+            .map(|c| Arc::clone(&c.view))
+    }
+
+    /// Keeps a view computed at `generation`.
+    pub fn put(&self, key: String, generation: u64, view: Arc<T>) {
+        let mut entries = self.entries.lock().expect("view cache lock");
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let at = Instant::now();
+        entries.insert(
+            key,
+            CachedView {
+                generation,
+                at,
+                view,
+            },
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_is_served_for_its_generation_and_age_only() {
+        let views = ViewCache::new(Duration::from_millis(200));
+        views.put("k".into(), 1, Arc::new(7));
+        assert_eq!(views.get("k", 1).as_deref(), Some(&7));
+        assert!(views.get("k", 2).is_none());
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(views.get("k", 1).is_none());
+    }
 
     #[test]
     fn a_response_computed_before_a_write_is_never_served_after_it() {

@@ -5,16 +5,21 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use caretaker_core::Registry;
+use caretaker_dashboards::pages::view::CommitteeHome;
 use caretaker_data::Store;
 use caretaker_ingest::metrics::IngestMetrics;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::auth::MetricsToken;
 use crate::board::RiskBoard;
-use crate::cache::{ResponseCache, TokenCache};
+use crate::cache::{ResponseCache, TokenCache, ViewCache};
 use crate::ranking::RankingPolicy;
 use crate::ranking::budget::DEFAULT_MAX_NODES;
 use crate::throttle::{LoginThrottle, RateLimiter};
+
+/// How long the committee's first screen is reused without a write: its alarms,
+/// silent gateways and "since" dates may change without one.
+pub const HOME_VIEW_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Limits on what one request may ask for.
 #[derive(Debug, Clone)]
@@ -83,6 +88,8 @@ pub struct AppState {
     pub tokens: TokenCache,
     /// Serialized list responses, dropped on every write.
     pub responses: ResponseCache,
+    /// The committee's first screen by budget, for [`HOME_VIEW_MAX_AGE`] at most.
+    pub committee_views: ViewCache<CommitteeHome>,
     /// Problem reports sent per resident token (by token id), per hour.
     pub report_limiter: RateLimiter<i64>,
     /// Failed logins by client address.
@@ -111,6 +118,7 @@ impl AppState {
             metrics_token: None,
             tokens: TokenCache::default(),
             responses: ResponseCache::default(),
+            committee_views: ViewCache::new(HOME_VIEW_MAX_AGE),
             report_limiter: RateLimiter::default(),
             login_throttle: LoginThrottle::default(),
             models_dir: None,

@@ -23,6 +23,8 @@
 
 #[cfg(feature = "pipeline")]
 mod ack_queue;
+/// Per-gateway activity: last message and quarantine counts by hour.
+pub mod activity;
 pub mod decode;
 mod error;
 #[cfg(feature = "pipeline")]

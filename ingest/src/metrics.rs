@@ -109,6 +109,8 @@ pub struct IngestMetrics {
     wal_fsync_duration: Histogram,
     /// Epoch ms of the newest reading stored (0: none yet).
     newest_reading_ms: Arc<AtomicU64>,
+    /// Each gateway's last message and recent refusals (not exported as metrics).
+    pub gateways: crate::activity::GatewayActivity,
 }
 
 impl Default for IngestMetrics {
@@ -301,6 +303,7 @@ impl IngestMetrics {
             flush_duration,
             wal_fsync_duration,
             newest_reading_ms,
+            gateways: crate::activity::GatewayActivity::new(caretaker_core::Timestamp::now()),
         }
     }
 

@@ -557,8 +557,17 @@ impl Processor {
         self.quarantine.sync()?;
 
         let m = &self.metrics;
-        for (_, rejection) in &refused {
+        for (index, rejection) in &refused {
             m.quarantined(rejection.reason);
+            if let Some(gateway) = self.sender(&group[*index]) {
+                m.gateways
+                    .refused(gateway, rejection.reason, group[*index].received_at);
+            }
+        }
+        for a in group.iter() {
+            if let Some(gateway) = self.sender(a) {
+                m.gateways.message(gateway, a.received_at);
+            }
         }
         if let Some(newest) = fresh.ts_ms().iter().max() {
             m.stored_reading_at(*newest);
@@ -572,6 +581,18 @@ impl Processor {
         m.readings_buffered.set(self.store.pending() as u64);
         m.dedup_keys_cached.set(self.store.cached_keys() as u64);
         Ok(())
+    }
+
+    /// The gateway that sent a message: the one logged in on the embedded
+    /// listener, or for a broker's message the gateway whose topics it is on.
+    fn sender<'a>(&'a self, a: &'a Arrival) -> Option<&'a str> {
+        match &a.origin {
+            Origin::Gateway { link, .. } => Some(link.name.as_str()),
+            Origin::Broker { .. } => self
+                .registry
+                .gateway_for_topic(&a.publish.topic)
+                .map(|g| g.name.as_str()),
+        }
     }
 
     /// Queues the acknowledgements of a processed group, in arrival order, for

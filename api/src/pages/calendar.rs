@@ -2,9 +2,10 @@
 //! under an address only its holder knows; the committee makes and revokes
 //! addresses from its first screen.
 //!
-//! Event times are written in UTC (`...Z`), which every calendar app shows in
-//! the device's own zone; the feed names the co-op's zone (`X-WR-TIMEZONE`) and
-//! each description repeats the window in the co-op's local time.
+//! Event times are the co-op's local times (`DTSTART;TZID=America/Toronto:...`)
+//! and the feed carries that zone's `VTIMEZONE` with every daylight-saving
+//! change in the years it covers, so a calendar app places them right without
+//! a time-zone database; each description repeats the window in words.
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -14,12 +15,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use caretaker_core::{Timestamp, WorkOrderState};
 use caretaker_dashboards::pages::message_page;
 use caretaker_data::{WorkOrder, WorkOrderFilter};
+use chrono::Datelike;
 
 use super::error::PageError;
 use super::form::FormFields;
 use super::format::{window, zone};
 use super::html;
 use super::session::Visitor;
+use super::vtimezone::{local_stamp, vtimezone};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -38,6 +41,7 @@ pub async fn add(
         .add_calendar_feed(label, Timestamp::now())
         .await
         .map_err(|e| ApiError::invalid(e.to_string()))?;
+    state.responses.invalidate();
     let text = format!(
         "Add this address to a calendar app as a subscription: /calendar/{secret}.ics \
          (after this box's address). It is shown only now; anyone who has it can read \
@@ -72,6 +76,7 @@ pub async fn revoke(
             ApiError::not_found("There is no such calendar, or it was revoked already.").into(),
         );
     }
+    state.responses.invalidate();
     Ok(Redirect::to("/#feeds-h").into_response())
 }
 
@@ -116,6 +121,16 @@ fn ics(state: &AppState, orders: &[WorkOrder], now: Timestamp) -> String {
         ),
         format!("X-WR-TIMEZONE:{}", tz.name()),
     ];
+    // Times are the co-op's local times, with the zone's rules in the feed.
+    let years = orders
+        .iter()
+        .filter_map(|o| o.window)
+        .flat_map(|(start, end)| [start, end])
+        .chain([now])
+        .map(|t| t.to_datetime().with_timezone(&tz).year());
+    let (first, last) = years.fold((i32::MAX, i32::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    lines.extend(vtimezone(tz, first, last));
+    let local = |t: Timestamp| format!("TZID={}:{}", tz.name(), local_stamp(tz, t.to_datetime()));
     for o in orders {
         let Some((start, end)) = o.window else {
             continue;
@@ -134,8 +149,8 @@ fn ics(state: &AppState, orders: &[WorkOrder], now: Timestamp) -> String {
             "BEGIN:VEVENT".to_owned(),
             format!("UID:work-order-{}@caretaker", o.id),
             format!("DTSTAMP:{}", stamp(now)),
-            format!("DTSTART:{}", stamp(start)),
-            format!("DTEND:{}", stamp(end)),
+            format!("DTSTART;{}", local(start)),
+            format!("DTEND;{}", local(end)),
             format!("SEQUENCE:{}", o.version),
             format!("SUMMARY:{}", escape(&format!("{}: {name}", o.title))),
             format!(

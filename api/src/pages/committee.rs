@@ -14,6 +14,7 @@ use caretaker_dashboards::pages::view::{
     PlanView, ReportLine,
 };
 use caretaker_data::{WorkOrder, WorkOrderFilter};
+use caretaker_ingest::activity::GatewayProblem;
 use serde::Deserialize;
 
 use super::error::PageError;
@@ -132,12 +133,40 @@ pub async fn home(
     }
     visitor.require_committee()?;
     let budget = parse_budget(q.budget.as_deref())?;
+    let key = budget.to_string();
+    let generation = state.responses.generation();
+    let view = match state.committee_views.get(&key, generation) {
+        Some(view) => view,
+        None => {
+            let view = Arc::new(home_view(&state, budget).await?);
+            state
+                .committee_views
+                .put(key, generation, Arc::clone(&view));
+            view
+        }
+    };
+    let new_feed_url = q
+        .feed
+        .filter(|f| f.len() <= 128)
+        .map(|f| format!("/calendar/{f}.ics"));
+    Ok(html(committee_home(
+        &visitor.chrome(&state),
+        &view,
+        new_feed_url.as_deref(),
+    ))
+    .into_response())
+}
+
+/// What the first screen shows for a budget: computed once per change of the
+/// orders (and at most every [`crate::state::HOME_VIEW_MAX_AGE`]), since the
+/// committee opens it far more often than anything changes.
+async fn home_view(state: &AppState, budget: f64) -> Result<CommitteeHome, ApiError> {
     let tz = zone(&state.registry);
     let currency = state.registry.coop().currency.clone();
     let open = WorkOrderFilter::open();
     let (orders, open_total) = state.store.list_work_orders(&open, ORDERS_SHOWN, 0).await?;
 
-    let plan = cached_plan(&state, budget).await?;
+    let plan = cached_plan(state, budget).await?;
     let funded: Vec<i64> = plan
         .chosen
         .iter()
@@ -152,7 +181,7 @@ pub async fn home(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let mut line = order_line(&state, o, Some(i as i64 + 1));
+            let mut line = order_line(state, o, Some(i as i64 + 1));
             if planned.contains(&o.id) {
                 line.funded = Some(funded.contains(&o.id));
             }
@@ -209,6 +238,7 @@ pub async fn home(
     let chart = svg.map(|svg| ChartView {
         svg,
         caption: "Expected saving against money spent, orders in ranked order; the dashed line is the budget, hollow marks fall outside it.".into(),
+        png_url: None,
     });
 
     let since = Timestamp::from_millis(Timestamp::now().millis() - RECENT_DAYS * 86_400_000);
@@ -237,6 +267,7 @@ pub async fn home(
             what: name_of(&e.equipment),
             problem: format!("{} (since {})", e.description, when(e.ts, tz)),
         })
+        .chain(gateway_attention(state, tz))
         .collect();
 
     let board = state.board();
@@ -305,7 +336,7 @@ pub async fn home(
             created: when(f.created_at, tz),
         })
         .collect();
-    let home = CommitteeHome {
+    Ok(CommitteeHome {
         as_of: board
             .as_of
             .as_deref()
@@ -323,12 +354,46 @@ pub async fn home(
         attention,
         reports,
         feeds,
-        new_feed_url: q
-            .feed
-            .filter(|f| f.len() <= 128)
-            .map(|f| format!("/calendar/{f}.ics")),
+    })
+}
+
+/// Gateways gone silent or whose messages are being refused far more than usual
+/// (known when ingest runs in this process).
+fn gateway_attention(state: &AppState, tz: chrono_tz::Tz) -> Vec<AttentionLine> {
+    let Some(metrics) = &state.ingest_metrics else {
+        return Vec::new();
     };
-    Ok(html(committee_home(&visitor.chrome(&state), &home)).into_response())
+    let names = state.registry.gateways().iter().map(|g| g.name.as_str());
+    metrics
+        .gateways
+        .attention(names, Timestamp::now())
+        .into_iter()
+        .map(|a| AttentionLine {
+            what: format!("Sensor gateway {}", a.gateway),
+            problem: match a.problem {
+                GatewayProblem::Silent {
+                    last_message: Some(at),
+                    ..
+                } => format!("Silent: nothing heard from it since {}", when(at, tz)),
+                GatewayProblem::Silent {
+                    last_message: None,
+                    started,
+                } => format!(
+                    "Silent: nothing heard from it since Caretaker started, {}",
+                    when(started, tz)
+                ),
+                GatewayProblem::QuarantineSpike {
+                    last_hour,
+                    usual_per_hour,
+                    reason,
+                } => format!(
+                    "{last_hour} of its messages or readings were refused in the last hour \
+                     (usually {usual_per_hour:.0} an hour){}",
+                    reason.map_or_else(String::new, |r| format!(", mostly {}", r.plain()))
+                ),
+            },
+        })
+        .collect()
 }
 
 /// The budget plan for `budget`, computed once per change of the orders (the

@@ -21,6 +21,7 @@ mod orders;
 mod report;
 mod resident;
 mod session;
+mod vtimezone;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/work-orders/{id}/decide", post(orders::decide))
         .route("/work-orders/{id}/notice", get(orders::printable))
         .route("/equipment/{id}", get(equipment::page))
+        .route("/equipment/{id}/charts/{file}", get(equipment::chart_png))
         .route("/model", get(model_card::page))
         .route("/unit", get(resident::page))
         .route("/unit/reports", post(resident::report))

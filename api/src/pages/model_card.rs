@@ -95,6 +95,7 @@ pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTab
                 chart: ChartView {
                     svg,
                     caption: "Forecasts grouped in tens from least to most likely: the chance forecast against how often failures really followed. On the diagonal, forecasts meant what they said.".into(),
+                    png_url: None,
                 },
                 header: vec!["Forecast chance".into(), "Failures that followed".into(), "Forecasts".into()],
                 rows: plain
@@ -134,6 +135,7 @@ pub(crate) fn card_view(card: &ModelCard) -> (Vec<CardSection>, Vec<ChartWithTab
                 chart: ChartView {
                     svg,
                     caption: "Of the failures that came (recall), how many each method flagged, against how many of its flags were real (precision): the model and the two simple rules it must beat. Higher and further right is better.".into(),
+                    png_url: None,
                 },
                 header: vec![
                     "Method".into(),

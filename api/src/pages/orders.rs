@@ -401,11 +401,12 @@ pub async fn printable(
         .map(|n| (n.title, n.body))
         .or_else(|| first.into_iter().next().map(|n| (n.title, n.body)))
         .ok_or_else(|| ApiError::not_found("This order has no notice."))?;
-    // The unit's greeting opens the body; the printed notice names every unit instead.
+    // One paragraph per line (What, When, ...), as on the residents' page. The
+    // unit's greeting opens the body; the printed notice names every unit instead.
     let paragraphs = notice
         .1
-        .split("\n\n")
-        .filter(|p| !p.starts_with("To the residents of"))
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("To the residents of"))
         .map(str::to_owned)
         .collect();
     let printable = PrintableNotice {

@@ -170,6 +170,7 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
             .svg()
             .map_err(ApiError::internal)?,
             caption: "Expected saving against money spent, most worth doing first; the dashed line is the budget.".into(),
+            png_url: None,
         },
         header: vec!["Work".into(), "Cost".into(), "Expected saving".into(), "In the plan".into()],
         rows: items
@@ -214,6 +215,7 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
             .svg()
             .map_err(ApiError::internal)?,
             caption: "Open work orders at the end of each month (top) and money spent each month (bottom).".into(),
+            png_url: None,
         },
         header: vec!["Month".into(), "Open orders at its end".into(), "Spent".into()],
         rows: figures

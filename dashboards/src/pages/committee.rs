@@ -31,13 +31,19 @@ pub(super) fn chart(c: &ChartView) -> Markup {
     html! {
         figure.chart {
             (PreEscaped(&c.svg))
-            figcaption { (c.caption) }
+            figcaption {
+                (c.caption)
+                @if let Some(url) = &c.png_url {
+                    " "
+                    a.picture href=(url) download { "Save as a picture (PNG)" }
+                }
+            }
         }
     }
 }
 
 /// The committee's first screen.
-pub fn committee_home(chrome: &Chrome, home: &CommitteeHome) -> Markup {
+pub fn committee_home(chrome: &Chrome, home: &CommitteeHome, new_feed_url: Option<&str>) -> Markup {
     page(
         chrome,
         "What needs doing",
@@ -115,7 +121,7 @@ pub fn committee_home(chrome: &Chrome, home: &CommitteeHome) -> Markup {
             section.no-print aria-labelledby="feeds-h" {
                 h2 id="feeds-h" { "Calendar of scheduled work" }
                 p { "A calendar app can follow the scheduled work through a private address. Anyone with the address can read it; revoke it when it is no longer needed." }
-                @if let Some(url) = &home.new_feed_url {
+                @if let Some(url) = new_feed_url {
                     div.flash role="status" {
                         "New calendar address (shown only now): " code { (url) }
                     }

@@ -18,6 +18,8 @@ pub struct ChartView {
     pub svg: String,
     /// What the chart shows, in a sentence.
     pub caption: String,
+    /// Where the same chart is served as a PNG picture, if it is.
+    pub png_url: Option<String>,
 }
 
 /// A chart with the table of the numbers it draws.
@@ -140,8 +142,6 @@ pub struct CommitteeHome {
     pub reports: Vec<ReportLine>,
     /// Calendar feeds.
     pub feeds: Vec<FeedLine>,
-    /// The address of a feed just made (shown once).
-    pub new_feed_url: Option<String>,
 }
 
 /// One decision in an order's log.

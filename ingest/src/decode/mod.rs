@@ -118,6 +118,25 @@ impl RejectReason {
     }
 }
 
+impl RejectReason {
+    /// What was refused, in plain words ("readings of sensors not in the registry").
+    pub const fn plain(self) -> &'static str {
+        match self {
+            Self::Oversize => "messages larger than allowed",
+            Self::NotUtf8 => "messages that are not text",
+            Self::InvalidJson => "messages that are not valid JSON",
+            Self::WrongType => "messages with a missing or mistyped field",
+            Self::NonFinite => "readings that are not numbers",
+            Self::BadTimestamp => "readings with a wrong or unreadable time",
+            Self::UnknownSensor => "readings of sensors not in the registry",
+            Self::OutOfRange => "readings outside what the sensor can measure",
+            Self::UnsupportedFormat => "messages in a format Caretaker does not read",
+            Self::UnknownTopic => "messages on topics Caretaker does not know",
+            Self::WrongGateway => "readings of sensors that belong to another gateway",
+        }
+    }
+}
+
 impl fmt::Display for RejectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
