@@ -137,14 +137,18 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
                 || plan.plan.deferred.iter().any(|d| d.id == o.id.to_string())
         })
         .collect();
-    let plan_summary = format!(
-        "With a budget of {}, {} of {} candidate orders fit: they cost {} and are expected to save {}.",
-        money(budget, &currency),
-        funded.len(),
-        candidates.len(),
-        money(plan.plan.total_cost, &currency),
-        money(plan.plan.total_benefit, &currency),
-    );
+    let plan_summary = if candidates.is_empty() {
+        "There are no open work orders to plan for.".to_owned()
+    } else {
+        format!(
+            "With a budget of {}, {} of {} candidate orders fit: they cost {} and are expected to save {}.",
+            money(budget, &currency),
+            funded.len(),
+            candidates.len(),
+            money(plan.plan.total_cost, &currency),
+            money(plan.plan.total_benefit, &currency),
+        )
+    };
     let mut ordered = candidates.clone();
     ordered.sort_by(|a, b| {
         b.expected_benefit
@@ -252,7 +256,8 @@ pub async fn monthly(state: &AppState, month: NaiveDate, budget: f64) -> Result<
         done,
         spent,
         plan_summary,
-        plan: Some(plan_table),
+        // With nothing to plan, the sentence says so and an empty chart would only take room.
+        plan: (!plan_table.rows.is_empty()).then_some(plan_table),
         backlog: Some(backlog),
         card,
         card_charts,
