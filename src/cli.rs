@@ -48,6 +48,10 @@ pub enum Command {
     /// Import readings or events from CSV or Parquet files (stop `caretaker ingest` first).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The daily aggregates per sensor that learning and scoring read (kept up to
+    /// date day by day as readings arrive; `rebuild` recomputes them from the raw store).
+    #[command(subcommand)]
+    Aggregates(AggregatesCommand),
     /// Backtest every learner and baseline on rolling-origin splits: prints a table, writes a JSON report.
     Backtest(BacktestArgs),
     /// Train on all history so far and save a versioned model with its model card.
@@ -411,6 +415,16 @@ pub enum SimulateCommand {
     History(HistoryArgs),
     /// Publish current readings over MQTT as the co-op's gateways would.
     Live(LiveArgs),
+}
+
+/// `caretaker aggregates`.
+#[derive(Debug, Subcommand)]
+pub enum AggregatesCommand {
+    /// Recompute every day's aggregates from the raw readings store, from nothing.
+    Rebuild,
+    /// Recompute only the days whose raw readings changed since (what train,
+    /// backtest, score and serve do before they read).
+    Refresh,
 }
 
 /// `caretaker simulate history`.

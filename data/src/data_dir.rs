@@ -67,6 +67,11 @@ impl DataDir {
         self.root.join("readings")
     }
 
+    /// Daily aggregates per sensor, derived from the readings store (`caretaker_ingest::aggregates`).
+    pub fn aggregates_dir(&self) -> PathBuf {
+        self.root.join("aggregates")
+    }
+
     /// Ingest's write-ahead log.
     pub fn wal_dir(&self) -> PathBuf {
         self.root.join("wal")

@@ -6,6 +6,7 @@
 //! - [`decode`]: payload formats gateways speak (native JSON, Zigbee2MQTT,
 //!   ChirpStack v4), with validation and reasons for quarantine;
 //! - [`store`]: the Parquet readings store, partitioned by day, one row per key;
+//! - [`aggregates`]: daily aggregates per sensor beside it, refreshed day by day;
 //! - [`wal`], [`quarantine`], [`metrics`]: durability, refusals, counters;
 //! - [`health`]: sensors gone silent, stuck or low on battery, as alarm events;
 //! - [`files`]: the documented reading and event file formats, each file
@@ -25,6 +26,8 @@
 mod ack_queue;
 /// Per-gateway activity: last message and quarantine counts by hour.
 pub mod activity;
+#[cfg(feature = "pipeline")]
+pub mod aggregates;
 pub mod decode;
 mod error;
 #[cfg(feature = "pipeline")]

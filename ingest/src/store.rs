@@ -75,8 +75,8 @@ fn sorted_by_sensor_name(registry: &Registry, batch: &ReadingBatch) -> ReadingBa
 
 /// A file of a day partition and the sequence numbers it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct StoredFile {
-    path: PathBuf,
+pub(crate) struct StoredFile {
+    pub(crate) path: PathBuf,
     first: u64,
     last: u64,
 }
@@ -462,7 +462,7 @@ fn read_file(path: &Path) -> Result<DataFrame, IngestError> {
     crate::files::read_parquet(path)
 }
 
-fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
+pub(crate) fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
         .map_err(io_err(root))?
         .filter_map(|e| e.ok())
@@ -474,7 +474,7 @@ fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
     Ok(dirs)
 }
 
-fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
+pub(crate) fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
     let mut files: Vec<StoredFile> = std::fs::read_dir(dir)
         .map_err(io_err(dir))?
         .filter_map(|e| e.ok())

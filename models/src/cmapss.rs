@@ -234,6 +234,7 @@ fn engine_history(
     Ok(History {
         equipment,
         readings,
+        sensor_daily: None,
         sensor_map: None,
         events,
         start_day: 1,

@@ -64,9 +64,19 @@ impl DailyTable {
                 .lt(lit(until_ms))
                 .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
         );
-        let daily = match &history.sensor_map {
-            Some(map) => by_sensor_then_channel(in_range, map)?,
-            None => by_channel(in_range),
+        let daily = match (&history.sensor_daily, &history.sensor_map) {
+            (Some(sensor_daily), Some(map)) => {
+                // Whole days: a cut-off inside a day keeps that day (scoring "now"
+                // keeps today's readings so far).
+                let days = sensor_daily.clone().filter(
+                    col("day")
+                        .gt_eq(lit(first_day))
+                        .and(col("day").lt_eq(lit(last_day))),
+                );
+                sensor_days_to_channels(days, map)
+            }
+            (None, Some(map)) => by_sensor_then_channel(in_range, map)?,
+            (_, None) => by_channel(in_range),
         }
         .collect()?;
         let index: HashMap<&str, usize> = history
@@ -142,25 +152,58 @@ fn by_sensor_then_channel(in_range: LazyFrame, map: &DataFrame) -> Result<LazyFr
         .filter(col("binary"))
         .group_by([col("key")])
         .agg([changes_in_time_order()]);
-    Ok(keyed
-        .group_by([col("key")])
-        .agg(level_aggregates())
-        .join(
-            changes,
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            (col("key") / lit(SENSOR_KEY)).alias("sensor_no"),
-            (col("key") % lit(SENSOR_KEY)).alias("day"),
-        ])
-        .join(
-            map.clone().lazy(),
-            [col("sensor_no")],
-            [col("sensor_no")],
-            JoinArgs::new(JoinType::Inner),
-        )
+    Ok(merge_into_channels(
+        keyed
+            .group_by([col("key")])
+            .agg(level_aggregates())
+            .join(
+                changes,
+                [col("key")],
+                [col("key")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_columns([
+                (col("key") / lit(SENSOR_KEY)).alias("sensor_no"),
+                (col("key") % lit(SENSOR_KEY)).alias("day"),
+            ])
+            .join(
+                map.clone().lazy(),
+                [col("sensor_no")],
+                [col("sensor_no")],
+                JoinArgs::new(JoinType::Inner),
+            ),
+    ))
+}
+
+/// Daily aggregates by sensor (`caretaker_ingest::aggregates`) merged into their
+/// equipment's channels through `map`; as [`by_sensor_then_channel`], changes of
+/// value count on on/off sensors only.
+fn sensor_days_to_channels(sensor_days: LazyFrame, map: &DataFrame) -> LazyFrame {
+    merge_into_channels(
+        sensor_days
+            .join(
+                map.clone().lazy().select([
+                    col("sensor"),
+                    col("equipment"),
+                    col("channel"),
+                    col("binary"),
+                ]),
+                [col("sensor")],
+                [col("sensor")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .with_column(
+                when(col("binary"))
+                    .then(col("changes"))
+                    .otherwise(lit(NULL).cast(DataType::Float64))
+                    .alias("changes"),
+            ),
+    )
+}
+
+/// Sensor-day aggregates (with `equipment`, `channel`, `day`) summed by channel and day.
+fn merge_into_channels(sensor_days: LazyFrame) -> LazyFrame {
+    sensor_days
         .group_by([col("equipment"), col("channel"), col("day")])
         .agg([
             col("count").sum(),
@@ -169,7 +212,7 @@ fn by_sensor_then_channel(in_range: LazyFrame, map: &DataFrame) -> Result<LazyFr
             col("min").min(),
             col("max").max(),
             col("changes").fill_null(lit(0.0)).sum(),
-        ]))
+        ])
 }
 
 /// The aggregates of `daily` (rows of equipment, channel, day) laid out as one

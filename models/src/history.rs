@@ -49,6 +49,10 @@ pub struct History {
     /// Long readings: `equipment` (str), `channel` (str), `ts` (i64 ms UTC), `value` (f64);
     /// or, with [`History::sensor_map`], `sensor` (str) instead of the first two.
     pub readings: LazyFrame,
+    /// Daily aggregates by sensor instead of raw readings (`sensor`, `day`, `count`,
+    /// `sum`, `sum_sq`, `min`, `max`, `changes`: `caretaker_ingest::aggregates`),
+    /// with [`History::sensor_map`]; `readings` is then empty. A co-op's history.
+    pub sensor_daily: Option<LazyFrame>,
     /// `sensor` → `equipment`, `channel`, `binary`, `sensor_no` (a distinct
     /// non-negative i64) (one row per sensor) when the
     /// readings are by sensor: they are aggregated by sensor first and mapped after,
@@ -78,6 +82,48 @@ impl History {
     pub fn from_store(
         registry: &Registry,
         store_readings: LazyFrame,
+        events: Vec<Event>,
+        start_day: i64,
+        end_day: i64,
+    ) -> Self {
+        let readings = store_readings.select([
+            col("sensor"),
+            col("ts").cast(DataType::Int64).alias("ts"),
+            col("value"),
+        ]);
+        Self::co_op(registry, readings, None, events, start_day, end_day)
+    }
+
+    /// The co-op's history from the daily aggregates per sensor that
+    /// `caretaker_ingest::aggregates` keeps: the same features as
+    /// [`History::from_store`] without reading a raw reading.
+    pub fn from_daily_aggregates(
+        registry: &Registry,
+        sensor_daily: LazyFrame,
+        events: Vec<Event>,
+        start_day: i64,
+        end_day: i64,
+    ) -> Self {
+        let none = DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("sensor".into(), DataType::String),
+            Field::new("ts".into(), DataType::Int64),
+            Field::new("value".into(), DataType::Float64),
+        ]))
+        .lazy();
+        Self::co_op(
+            registry,
+            none,
+            Some(sensor_daily),
+            events,
+            start_day,
+            end_day,
+        )
+    }
+
+    fn co_op(
+        registry: &Registry,
+        readings: LazyFrame,
+        sensor_daily: Option<LazyFrame>,
         mut events: Vec<Event>,
         start_day: i64,
         end_day: i64,
@@ -91,11 +137,6 @@ impl History {
             "sensor_no" => (0..sensors.len() as i64).collect::<Vec<_>>(),
         )
         .expect("columns of equal length");
-        let readings = store_readings.select([
-            col("sensor"),
-            col("ts").cast(DataType::Int64).alias("ts"),
-            col("value"),
-        ]);
         let equipment = registry
             .equipment()
             .iter()
@@ -127,6 +168,7 @@ impl History {
         Self {
             equipment,
             readings,
+            sensor_daily,
             sensor_map: Some(map),
             events,
             start_day,

@@ -110,6 +110,7 @@ fn history(seed: u64, until_ms: i64) -> History {
         readings: df!("equipment" => eq, "channel" => ch, "ts" => ts, "value" => val)
             .unwrap()
             .lazy(),
+        sensor_daily: None,
         sensor_map: None,
         events: all_events
             .into_iter()

@@ -29,24 +29,30 @@ async fn load_history(ctx: &Context) -> anyhow::Result<History> {
     history_of(&ctx.data, &ctx.registry, &ctx.store).await
 }
 
-/// The history of a data directory: every stored reading and event.
+/// The history of a data directory: the daily aggregates of every stored
+/// reading (refreshed first: only days whose raw readings changed are read) and
+/// every event.
 pub(crate) async fn history_of(
     data: &DataDir,
     registry: &Registry,
     store: &Store,
 ) -> anyhow::Result<History> {
-    let Some((readings, first_day, last_day)) =
-        caretaker_ingest::store::scan_store(&data.readings_dir())?
-    else {
+    let dir = data.clone();
+    let scanned = tokio::task::spawn_blocking(move || {
+        super::aggregates::refresh(&dir)?;
+        anyhow::Ok(caretaker_ingest::aggregates::scan(&dir.aggregates_dir())?)
+    })
+    .await??;
+    let Some((daily, first_day, last_day)) = scanned else {
         anyhow::bail!(
             "no readings in {}: run `caretaker ingest`, or `caretaker import readings FILE` with history first",
             data.readings_dir().display()
         );
     };
     let events = store.events(None).await?;
-    Ok(History::from_store(
+    Ok(History::from_daily_aggregates(
         registry,
-        readings,
+        daily,
         events,
         first_day,
         last_day + 1,

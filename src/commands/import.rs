@@ -96,6 +96,9 @@ async fn readings(config: &Config, args: ImportReadingsArgs) -> anyhow::Result<(
         }
     }
     store.compact(config.ingest.compact_min_files)?;
+    drop(store);
+    // The days the import wrote get their daily aggregates now, not at the next training.
+    super::aggregates::refresh(&ctx.data)?;
     let seconds = began.elapsed().as_secs_f64();
     print!("{total}");
     eprintln!(

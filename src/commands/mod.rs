@@ -1,4 +1,5 @@
 //! One module per subcommand; `run` dispatches.
+mod aggregates;
 mod demo;
 mod forecast;
 mod gateway;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => runtime.block_on(ingest::run(&config, args)),
         Command::Gateway(cmd) => runtime.block_on(gateway::run(&config, cmd)),
         Command::Import(cmd) => runtime.block_on(import::run(&config, cmd)),
+        Command::Aggregates(cmd) => aggregates::run(&config, cmd),
         Command::Backtest(args) => runtime.block_on(forecast::backtest(&config, args)),
         Command::Train(args) => runtime.block_on(forecast::train(&config, args)),
         Command::Score(args) => runtime.block_on(forecast::score(&config, args)),

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark: how the cost of learning grows with history. Simulates 1, 2 and 4
+# years of the sample co-op (seed 7), imports each into a fresh data directory,
+# then runs `train`, `backtest` and `score` on each and prints wall seconds and
+# peak RSS (/usr/bin/time) of every step, and last the ratio of `train`'s peak RSS
+# at the longest history to the shortest.
+#
+# Usage: bench/history-growth.sh [YEARS...]        (default: 1 2 4)
+#   WORK=DIR      keep the simulated histories and data directories in DIR (reused
+#                 by the next run with the same WORK: simulating and importing take minutes)
+#   SKIP_BUILD=1  use the release binary already built
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/caretaker"
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install -y time)"; exit 1; }
+years=("$@"); [ ${#years[@]} -gt 0 ] || years=(1 2 4)
+if [ -n "${WORK:-}" ]; then work="$WORK"; mkdir -p "$work"; else
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
+export RUST_LOG=warn
+
+# measure LABEL STEP CMD... : runs CMD, prints wall seconds and peak RSS in MB.
+measure() {
+  local label="$1" step="$2"; shift 2
+  local log="$work/time.log"
+  /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$work/stderr.log" || {
+    echo "$label failed:"; cat "$work/stderr.log"; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
+  printf '%-10s %-9s %8.1f s %7s MB\n' "$label" "$step" "$wall" "$rss"
+  echo "$rss" > "$work/last_rss"
+}
+
+printf '%-10s %-9s %10s %10s\n' history step wall "peak RSS"
+first_rss=""; last_rss=""
+for y in "${years[@]}"; do
+  sim="$work/sim-$y"; data="$work/data-$y"
+  if [ ! -f "$data/.imported" ]; then
+    rm -rf "$sim" "$data"
+    "$bin" --data "$data" simulate history --seed 7 --years "$y" --out "$sim" >/dev/null 2>&1
+    "$bin" --data "$data" import readings "$sim/readings.parquet" >/dev/null 2>&1
+    "$bin" --data "$data" import events "$sim/events.parquet" >/dev/null 2>&1
+    touch "$data/.imported"
+  fi
+  measure "$y years" train "$bin" --data "$data" train
+  rss_train=$(cat "$work/last_rss")
+  [ -n "$first_rss" ] || first_rss=$rss_train
+  last_rss=$rss_train
+  measure "$y years" backtest "$bin" --data "$data" backtest
+  measure "$y years" score "$bin" --data "$data" score
+done
+python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'train peak RSS: {b:.0f} MB at ${years[-1]} years, {b/a:.2f}x the {a:.0f} MB at ${years[0]} year(s)')" "$first_rss" "$last_rss"
