@@ -411,6 +411,20 @@ pub enum SimulateCommand {
     History(HistoryArgs),
     /// Publish current readings over MQTT as the co-op's gateways would.
     Live(LiveArgs),
+    /// Write a plausible random co-op registry (1 to 8 buildings, 10 to 400 units):
+    /// simulate its history with `simulate history --registry FILE`.
+    Coop(CoopArgs),
+}
+
+/// `caretaker simulate coop`.
+#[derive(Debug, Args)]
+pub struct CoopArgs {
+    /// Seed (the same seed gives a byte-identical file).
+    #[arg(long)]
+    pub seed: u64,
+    /// The registry file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `caretaker simulate history`.
