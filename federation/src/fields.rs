@@ -35,8 +35,14 @@ pub const SHARED_FEATURES: &[(&str, &str)] = &[
         "on/off cycling over 7 days as a multiple of the machine's normal",
     ),
     ("age_days", "age in days, rounded to whole weeks"),
-    ("days_since_maintenance", "days since the last maintenance"),
-    ("days_since_failure", "days since the last failure"),
+    (
+        "days_since_maintenance",
+        "days since the last maintenance, in whole days",
+    ),
+    (
+        "days_since_failure",
+        "days since the last failure, in whole days",
+    ),
     ("alarms_30d", "alarms over 30 days (a count)"),
     (
         "resident_reports_30d",
@@ -50,8 +56,14 @@ pub const SHARED_FEATURES: &[(&str, &str)] = &[
         "stuck_sensors",
         "sensors stuck on one value for two days (a count)",
     ),
-    ("season_sin", "time of year (sine of the day of the year)"),
-    ("season_cos", "time of year (cosine of the day of the year)"),
+    (
+        "season_sin",
+        "time of year (sine of the day of the year of the week's Monday)",
+    ),
+    (
+        "season_cos",
+        "time of year (cosine of the day of the year of the week's Monday)",
+    ),
 ];
 
 /// The meaning of a shared feature, `None` if a pack may not carry it.

@@ -87,17 +87,22 @@ fn week_of(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-/// A value as a pack holds it: rounded (age to whole weeks, the rest to three
-/// decimals), `None` where undefined.
-fn rounded(feature: &str, v: f64) -> Option<f64> {
+/// A value as a pack holds it, `None` where undefined: the season of the week's
+/// Monday (not of the day), age in whole weeks, counts of days in whole days, the
+/// rest to three decimals.
+fn rounded(feature: &str, v: f64, week: NaiveDate) -> Option<f64> {
     if !v.is_finite() {
         return None;
     }
-    let r = if feature == "age_days" {
-        (v / 7.0).round() * 7.0
-    } else {
-        (v * 1000.0).round() / 1000.0
+    let angle = std::f64::consts::TAU * f64::from(week.ordinal0()) / 365.25;
+    let r = match feature {
+        "season_sin" => angle.sin(),
+        "season_cos" => angle.cos(),
+        "age_days" => (v / 7.0).round() * 7.0,
+        f if f.starts_with("days_since") => v.round(),
+        _ => v,
     };
+    let r = (r * 1000.0).round() / 1000.0;
     Some(if r == 0.0 { 0.0 } else { r })
 }
 
@@ -126,18 +131,21 @@ impl Pack {
                     table.features.len()
                 )));
             }
+            let week = week_of(r.day);
             let values = kept
                 .iter()
-                .map(|&j| rounded(&table.features[j], r.values[j]))
+                .map(|&j| rounded(&table.features[j], r.values[j], week))
                 .collect();
             rows.push((
                 pseudonym[r.machine.as_str()].clone(),
                 r.kind.name().to_owned(),
-                week_of(r.day),
+                week,
                 u8::from(r.fails),
                 values,
             ));
         }
+        // Shuffled first, so that the order within a week says nothing of the days.
+        rows.shuffle(&mut rand::rngs::OsRng);
         rows.sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
         let manifest = Manifest {
             coop: options
