@@ -362,7 +362,7 @@ fn a_changed_or_unknown_pack_is_refused_and_changes_nothing() {
         cmd.arg("--config").arg(&other_config).arg("federation");
         cmd
     };
-    run_ok(&mut other_cmd().arg("list"));
+    run_ok(other_cmd().arg("list"));
     let before = snapshot(&other_data);
 
     let refuse = |file: &Path, expect: &str| {
@@ -429,7 +429,7 @@ fn a_changed_or_unknown_pack_is_refused_and_changes_nothing() {
     );
     let kept = other_data.join("federation/packs/maple-grove.pack");
     assert_eq!(std::fs::read(&kept).unwrap(), bytes);
-    let list = run_ok(&mut other_cmd().arg("list"));
+    let list = run_ok(other_cmd().arg("list"));
     assert!(list.contains("maple-grove"), "{list}");
     let out = run(other_cmd().args(["remove", "birch"]));
     assert!(!out.status.success());
