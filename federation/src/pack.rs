@@ -177,15 +177,14 @@ impl Pack {
 
     /// The signed part: the manifest readable at the top, then one row per line.
     pub fn payload(&self) -> Vec<u8> {
-        let json = |v: &dyn erased::Json| v.to_json();
         let mut out = String::from("{\n\"manifest\": ");
         out.push_str(&serde_json::to_string_pretty(&self.manifest).expect("serialisable"));
         out.push_str(",\n\"features\": ");
-        out.push_str(&json(&self.features));
+        out.push_str(&compact(&self.features));
         out.push_str(",\n\"rows\": [");
         for (i, row) in self.rows.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
-            out.push_str(&json(row));
+            out.push_str(&compact(row));
         }
         out.push_str("\n]\n}\n");
         out.into_bytes()
@@ -339,15 +338,7 @@ fn parse_payload(payload: &[u8], path: &Path) -> Result<Pack, FederationError> {
     Ok(pack)
 }
 
-/// Compact JSON of the payload's parts.
-mod erased {
-    /// A value written as compact JSON.
-    pub(super) trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).expect("serialisable")
-        }
-    }
+/// A part of the payload as compact JSON.
+fn compact(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("serialisable")
 }
