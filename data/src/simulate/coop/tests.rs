@@ -83,3 +83,19 @@ fn the_same_seed_gives_the_same_bytes() {
         RandomCoop::generate(2).to_toml()
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any seed at all, not only small ones, gives a valid co-op within the bounds.
+    #[test]
+    fn any_seed_gives_a_valid_coop_within_bounds(seed in proptest::prelude::any::<u64>()) {
+        let coop = RandomCoop::generate(seed);
+        let registry = parse_registry(&coop.to_toml(), "<random co-op>")
+            .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+        proptest::prop_assert!(BUILDINGS.contains(&registry.buildings().len()));
+        proptest::prop_assert!(UNITS.contains(&registry.units().len()));
+        proptest::prop_assert_eq!(registry.equipment().len(), coop.equipment.len());
+        proptest::prop_assert_eq!(registry.sensors().len(), coop.sensors.len());
+    }
+}
