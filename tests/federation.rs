@@ -436,3 +436,37 @@ fn a_changed_or_unknown_pack_is_refused_and_changes_nothing() {
     run_ok(other_cmd().args(["remove", "maple-grove"]));
     assert!(!kept.exists());
 }
+
+#[test]
+fn backtests_run_on_co_ops_that_differ() {
+    let mut equipment = BTreeSet::new();
+    for seed in [2, 9] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, registry, _) = coop_with_history(tmp.path(), seed, "1");
+        let report = tmp.path().join("backtest.json");
+        let out = run_ok(
+            caretaker(&data)
+                .arg("--registry")
+                .arg(&registry)
+                .args(["backtest", "--out"])
+                .arg(&report),
+        );
+        assert!(out.contains("chosen: "), "seed {seed}: {out}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let results = report["results"].as_array().unwrap();
+        assert!(
+            results.iter().any(|r| r["baseline"] == false
+                && r["scorecard"]["pr_auc"]
+                    .as_f64()
+                    .is_some_and(f64::is_finite)),
+            "seed {seed}: {report}"
+        );
+        equipment.insert(report["equipment"].as_u64().unwrap());
+    }
+    assert_eq!(
+        equipment.len(),
+        2,
+        "two co-ops of the same size: {equipment:?}"
+    );
+}
