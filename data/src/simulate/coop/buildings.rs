@@ -5,7 +5,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use super::catalog::{BUILDING_NAMES, STREETS};
-use super::{BUILDINGS, PlannedBuilding, UNITS, pick};
+use super::{BUILDINGS, PlannedBuilding, UNITS};
 
 /// What kind of building it is, which decides its equipment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Form {
 /// Draws the buildings: their number, forms and sizes, fitted so that the
 /// co-op's units are within [`UNITS`].
 pub(super) fn plan(rng: &mut impl Rng) -> Vec<PlannedBuilding> {
-    let n = pick(rng, BUILDINGS);
+    let n = rng.gen_range(BUILDINGS);
     let forms: Vec<Form> = (0..n)
         .map(|_| match rng.gen_range(0..20) {
             0..9 => Form::WalkUp,

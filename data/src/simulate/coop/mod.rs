@@ -204,10 +204,5 @@ impl RandomCoop {
     }
 }
 
-/// A whole number drawn from `range`, for the catalog's uniform picks.
-fn pick(rng: &mut impl Rng, range: RangeInclusive<usize>) -> usize {
-    rng.gen_range(range)
-}
-
 #[cfg(test)]
 mod tests;
