@@ -77,6 +77,71 @@ pub enum Command {
     /// Certificates for HTTPS and MQTT over TLS on the co-op's network.
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// Knowledge packs: share the co-op's learning samples with other co-ops, and
+    /// keep theirs (docs/federation.md).
+    #[command(subcommand)]
+    Federation(FederationCommand),
+}
+
+/// `caretaker federation` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Make the co-op's ed25519 key pair (in DATA/federation/); prints the public
+    /// key other co-ops add to their trusted keys.
+    Key {
+        /// Replace an existing key pair (packs signed with the old key are then
+        /// refused by co-ops that trusted it).
+        #[arg(long)]
+        new: bool,
+    },
+    /// Write the co-op's signed knowledge pack (only with federation.share = true).
+    Export(FederationExportArgs),
+    /// Show exactly what a pack would hold, in plain words; writes and sends nothing.
+    Preview(FederationPreviewArgs),
+    /// Accept packs signed by trusted keys (all of them, or none if one is refused).
+    Import {
+        /// Pack files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the packs accepted.
+    List,
+    /// Drop an accepted pack.
+    Remove {
+        /// The pack's name (its co-op's name in the trusted keys; see `federation list`).
+        name: String,
+    },
+}
+
+/// Which samples a pack holds.
+#[derive(Debug, Args, Clone)]
+pub struct PackSamplesArgs {
+    /// Horizon in days: a row is labelled "failed" if the machine failed within this many days.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub horizon: i64,
+    /// Days between two samples of the same machine.
+    #[arg(long, default_value_t = 2, value_name = "DAYS")]
+    pub step: i64,
+}
+
+/// `caretaker federation export`.
+#[derive(Debug, Args)]
+pub struct FederationExportArgs {
+    #[command(flatten)]
+    pub samples: PackSamplesArgs,
+    /// The pack file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `caretaker federation preview`.
+#[derive(Debug, Args)]
+pub struct FederationPreviewArgs {
+    #[command(flatten)]
+    pub samples: PackSamplesArgs,
+    /// Rows shown (the pack holds them all).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub rows: usize,
 }
 
 /// `caretaker tls` subcommands.
@@ -415,6 +480,20 @@ pub enum SimulateCommand {
     History(HistoryArgs),
     /// Publish current readings over MQTT as the co-op's gateways would.
     Live(LiveArgs),
+    /// Write a plausible random co-op registry (1 to 8 buildings, 10 to 400 units):
+    /// simulate its history with `simulate history --registry FILE`.
+    Coop(CoopArgs),
+}
+
+/// `caretaker simulate coop`.
+#[derive(Debug, Args)]
+pub struct CoopArgs {
+    /// Seed (the same seed gives a byte-identical file).
+    #[arg(long)]
+    pub seed: u64,
+    /// The registry file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `caretaker aggregates`.

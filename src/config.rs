@@ -32,6 +32,8 @@ pub struct Config {
     pub api: ApiConfig,
     /// The server certificate of the TLS listeners (HTTPS, MQTT over TLS).
     pub tls: TlsConfig,
+    /// Knowledge packs shared with other co-ops (docs/federation.md).
+    pub federation: FederationConfig,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             simulate: SimulateConfig::default(),
             api: ApiConfig::default(),
             tls: TlsConfig::default(),
+            federation: FederationConfig::default(),
         }
     }
 }
@@ -280,7 +283,35 @@ pub struct TlsConfig {
     pub key_file: Option<PathBuf>,
 }
 
+/// Knowledge packs: what the co-op shares with other co-ops and whom it trusts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Whether `caretaker federation export` may write a pack: members decide,
+    /// and nothing is shared until this is `true`.
+    pub share: bool,
+    /// The name other co-ops see in this co-op's packs; unset: "anonymous".
+    pub name: Option<String>,
+    /// The trusted-keys file (`NAME KEY` lines); unset: `federation/trusted` in
+    /// the data directory.
+    pub trusted: Option<PathBuf>,
+}
+
 impl Config {
+    /// The data directory's folder of federation files: the key pair, the
+    /// trusted keys (by default) and the accepted packs (`packs/`).
+    pub fn federation_dir(&self) -> PathBuf {
+        self.data_dir.join("federation")
+    }
+
+    /// The trusted-keys file.
+    pub fn trusted_keys_file(&self) -> PathBuf {
+        self.federation
+            .trusted
+            .clone()
+            .unwrap_or_else(|| self.federation_dir().join("trusted"))
+    }
+
     /// The data directory's folder of TLS files.
     pub fn tls_dir(&self) -> PathBuf {
         self.data_dir.join("tls")

@@ -11,6 +11,7 @@
 //!   reports/            backtests and other reports
 //!   simulated/          the simulator's default output
 //!   tls/                the co-op's CA and server certificate (`caretaker tls init`)
+//!   federation/         the key pair, trusted keys and accepted knowledge packs (`caretaker federation`)
 //! ```
 //! The layout is documented in the README: notebooks and other tools read it directly.
 use std::path::{Path, PathBuf};

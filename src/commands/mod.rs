@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 mod aggregates;
 mod demo;
+mod federation;
 mod forecast;
 mod gateway;
 mod import;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => runtime.block_on(demo::run(&config, args)),
         Command::Token(cmd) => runtime.block_on(token::run(&config, cmd)),
         Command::Tls(cmd) => tls::run(&config, cmd),
+        Command::Federation(cmd) => runtime.block_on(federation::run(&config, cmd)),
     }
 }
 

@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use caretaker_core::{ReadingBatch, Timestamp};
-use caretaker_data::simulate::{LiveClock, Simulation, SimulationParams, SimulationSummary};
+use caretaker_data::simulate::{
+    LiveClock, RandomCoop, Simulation, SimulationParams, SimulationSummary,
+};
 use caretaker_ingest::files::{
     ReadingsCsvWriter, ReadingsParquetWriter, write_events_csv, write_events_parquet,
 };
@@ -12,7 +14,7 @@ use caretaker_ingest::payload::encode_batch;
 use caretaker_ingest::publish::{BrokerUrl, GatewayLogins, GatewayPublishers};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{HistoryArgs, LiveArgs, SimulateCommand};
+use crate::cli::{CoopArgs, HistoryArgs, LiveArgs, SimulateCommand};
 use crate::commands::gateway::{issue_passwords, read_passwords};
 use crate::config::Config;
 use crate::context::Context;
@@ -24,7 +26,33 @@ pub async fn run(config: &Config, cmd: SimulateCommand) -> anyhow::Result<()> {
     match cmd {
         SimulateCommand::History(args) => history(config, args).await,
         SimulateCommand::Live(args) => live(config, args).await,
+        SimulateCommand::Coop(args) => coop(args),
     }
+}
+
+/// Writes a random co-op's registry, checked as `registry check` would check it.
+fn coop(args: CoopArgs) -> anyhow::Result<()> {
+    let coop = RandomCoop::generate(args.seed);
+    let text = coop.to_toml();
+    let registry = caretaker_data::parse_registry(&text, &args.out.display().to_string())
+        .context("the random co-op is not a valid registry (a bug: please report the seed)")?;
+    write_atomically(&args.out, text.as_bytes())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "{}: {} ({} buildings, {} units, {} pieces of equipment, {} sensors; seed {})",
+        args.out.display(),
+        coop.name,
+        registry.buildings().len(),
+        registry.units().len(),
+        registry.equipment().len(),
+        registry.sensors().len(),
+        args.seed
+    );
+    println!(
+        "simulate its history with: caretaker simulate history --registry {}",
+        args.out.display()
+    );
+    Ok(())
 }
 
 async fn history(config: &Config, args: HistoryArgs) -> anyhow::Result<()> {

@@ -48,6 +48,7 @@
 //! **Sensors.** Measurement noise and reporting precision per metric, jitter
 //! in reporting times, dropouts, gateway outages, stuck values, drift, flat
 //! Zigbee batteries and random loss (see `faults`).
+mod coop;
 mod faults;
 mod live_clock;
 mod modes;
@@ -63,6 +64,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+pub use coop::{
+    BUILDINGS as COOP_BUILDINGS, BuildingForm, PlannedAddress, PlannedBuilding, PlannedEquipment,
+    PlannedSensor, RandomCoop, UNITS as COOP_UNITS,
+};
 pub use faults::{FaultKind, SensorFault};
 pub use live_clock::LiveClock;
 pub use modes::{FailureMode, KindProfile, profile};

@@ -1,0 +1,472 @@
+//! Co-ops that differ (`simulate coop`) and knowledge packs (`federation`),
+//! through the real binary.
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::{caretaker, run, run_ok};
+
+/// Writes the random co-op of `seed` to `dir/coop-SEED.toml`.
+fn random_coop(dir: &Path, seed: u64) -> PathBuf {
+    let file = dir.join(format!("coop-{seed}.toml"));
+    run_ok(
+        caretaker(&dir.join("scratch"))
+            .args(["simulate", "coop", "--seed", &seed.to_string(), "--out"])
+            .arg(&file),
+    );
+    file
+}
+
+/// "N buildings, M units" from `registry check`.
+fn buildings_and_units(check: &str) -> (usize, usize) {
+    let line = check
+        .lines()
+        .find(|l| l.contains(" buildings, "))
+        .expect("a summary line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (words[0].parse().unwrap(), words[2].parse().unwrap())
+}
+
+#[test]
+fn random_coops_pass_registry_check_and_differ() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut shapes = BTreeSet::new();
+    for seed in 1..=6 {
+        let file = random_coop(tmp.path(), seed);
+        let check = run_ok(
+            caretaker(&tmp.path().join("scratch"))
+                .args(["registry", "check"])
+                .arg(&file),
+        );
+        assert!(check.contains(": valid"), "{check}");
+        assert!(check.contains("time zone: "), "{check}");
+        let (buildings, units) = buildings_and_units(&check);
+        assert!(
+            (1..=8).contains(&buildings) && (10..=400).contains(&units),
+            "{check}"
+        );
+        shapes.insert((buildings, units));
+    }
+    let buildings: BTreeSet<usize> = shapes.iter().map(|s| s.0).collect();
+    let units: BTreeSet<usize> = shapes.iter().map(|s| s.1).collect();
+    assert!(buildings.len() >= 3, "building counts: {buildings:?}");
+    assert!(units.len() >= 5, "unit counts: {units:?}");
+    // The same seed, the same bytes.
+    let again = tmp.path().join("again.toml");
+    run_ok(
+        caretaker(&tmp.path().join("scratch"))
+            .args(["simulate", "coop", "--seed", "3", "--out"])
+            .arg(&again),
+    );
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(tmp.path().join("coop-3.toml")).unwrap()
+    );
+}
+
+#[test]
+fn a_random_coop_simulates_a_short_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = random_coop(tmp.path(), 11);
+    let sim = tmp.path().join("sim");
+    let out = run_ok(
+        caretaker(&tmp.path().join("data"))
+            .args(["simulate", "history", "--years", "0.1", "--registry"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&sim),
+    );
+    assert!(out.contains("readings: "), "{out}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sim.join("summary.json")).unwrap()).unwrap();
+    let registry: toml::Table = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    let equipment = registry["equipment"].as_array().unwrap().len();
+    assert_eq!(summary["equipment"].as_u64(), Some(equipment as u64));
+    assert!(summary["readings"].as_u64().unwrap() > 10_000, "{summary}");
+    assert_eq!(
+        summary["sensors_reporting"], summary["sensors"],
+        "every sensor of the random co-op reports: {summary}"
+    );
+    assert_eq!(
+        std::fs::read(sim.join("registry.toml")).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+}
+
+/// A random co-op with `years` of simulated history imported into `dir/data`;
+/// returns the data directory, the registry file and the simulation's folder.
+fn coop_with_history(dir: &Path, seed: u64, years: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let registry = random_coop(dir, seed);
+    let data = dir.join("data");
+    let sim = dir.join("sim");
+    run_ok(
+        caretaker(&data)
+            .arg("--registry")
+            .arg(&registry)
+            .args(["simulate", "history", "--csv", "--years", years, "--out"])
+            .arg(&sim),
+    );
+    for (what, file) in [
+        ("readings", "readings.parquet"),
+        ("events", "events.parquet"),
+    ] {
+        run_ok(
+            caretaker(&data)
+                .arg("--registry")
+                .arg(&registry)
+                .args(["import", what])
+                .arg(sim.join(file)),
+        );
+    }
+    (data, registry, sim)
+}
+
+/// A configuration file that lets the co-op share.
+fn sharing_config(dir: &Path, registry: &Path, extra: &str) -> PathBuf {
+    let file = dir.join("caretaker.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "registry = {:?}\n[federation]\nshare = true\n{extra}",
+            registry.display().to_string()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// Exports the co-op's pack to `out` (making its key first).
+fn export(data: &Path, config: &Path, out: &Path) -> String {
+    run_ok(
+        caretaker(data)
+            .arg("--config")
+            .arg(config)
+            .args(["federation", "key"]),
+    );
+    run_ok(
+        caretaker(data)
+            .arg("--config")
+            .arg(config)
+            .args(["federation", "export", "--out"])
+            .arg(out),
+    )
+}
+
+/// Every string of a TOML value, recursively.
+fn strings(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        toml::Value::Table(t) => t.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_pack_reveals_no_id_address_text_or_cost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, registry_file, sim) = coop_with_history(tmp.path(), 5, "0.6");
+    let pack_file = tmp.path().join("out.pack");
+
+    // Members decide: without federation.share nothing is written.
+    let refused = run(caretaker(&data)
+        .arg("--registry")
+        .arg(&registry_file)
+        .args(["federation", "export", "--out"])
+        .arg(&pack_file));
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("share = true"), "{message}");
+    assert!(!pack_file.exists());
+
+    let preview = run_ok(
+        caretaker(&data)
+            .arg("--registry")
+            .arg(&registry_file)
+            .args(["federation", "preview"]),
+    );
+    assert!(
+        preview.contains("Nothing has been written or sent"),
+        "{preview}"
+    );
+    assert!(preview.contains("The pack never holds"), "{preview}");
+
+    let config = sharing_config(tmp.path(), &registry_file, "");
+    export(&data, &config, &pack_file);
+    let bytes = std::fs::read(&pack_file).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.contains("\"coop\": \"anonymous\""),
+        "the default display name"
+    );
+
+    // Everything the registry names: ids, names, gateways, addresses, devices.
+    let registry: toml::Table = std::fs::read_to_string(&registry_file)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut secrets = Vec::new();
+    for table in ["coop", "building", "unit", "equipment", "sensor", "gateway"] {
+        if let Some(v) = registry.get(table) {
+            strings(v, &mut secrets);
+        }
+    }
+    // What the registry's strings hold that is also plain vocabulary of every
+    // pack (kinds, metrics, units, protocols, time zones) is not the co-op's.
+    let vocabulary = [
+        "native",
+        "zigbee2mqtt",
+        "chirpstack",
+        "state",
+        "battery",
+        "temperature",
+        "humidity",
+        "water_leak",
+    ];
+    let mut checked = 0;
+    // Strings of digits only (a model "3300") are left to the number checks below.
+    let named = |s: &&String| {
+        s.len() >= 4 && s.chars().any(|c| c.is_alphabetic()) && !s.contains(['*', '?'])
+    };
+    for s in secrets.iter().filter(named) {
+        if vocabulary.contains(&s.as_str())
+            || caretaker_core::EquipmentKind::parse(s).is_ok()
+            || caretaker_core::Metric::parse(s).is_ok()
+        {
+            continue;
+        }
+        assert!(!text.contains(s.as_str()), "the pack holds {s:?}");
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} registry strings checked");
+    // Short unit ids (`A-101`) are checked as whole words.
+    let words: BTreeSet<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .collect();
+    for unit in registry["unit"].as_array().unwrap() {
+        let id = unit["id"].as_str().unwrap();
+        assert!(!words.contains(id), "the pack holds unit {id}");
+    }
+
+    // Every event's text, and every cost of the registry and the events.
+    let mut events = csv::Reader::from_path(sim.join("events.csv")).unwrap();
+    let mut costs: BTreeSet<String> = BTreeSet::new();
+    let mut descriptions = 0;
+    for record in events.deserialize::<BTreeMap<String, String>>() {
+        let record = record.unwrap();
+        let description = &record["description"];
+        if description.len() >= 12 {
+            assert!(
+                !text.contains(description.as_str()),
+                "the pack holds {description:?}"
+            );
+            descriptions += 1;
+        }
+        if !record["cost"].is_empty() {
+            costs.insert(record["cost"].clone());
+        }
+    }
+    assert!(descriptions > 10, "only {descriptions} event texts checked");
+    for e in registry["equipment"].as_array().unwrap() {
+        for field in ["replacement_cost", "failure_cost"] {
+            costs.insert(e[field].to_string());
+        }
+    }
+    let numbers: BTreeSet<&str> = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .collect();
+    for cost in &costs {
+        // Ages are whole weeks and day counts stop at 365: a cost that is neither
+        // cannot be told from a feature value by accident.
+        let value: f64 = cost.parse().unwrap();
+        if value > 365.0 && value % 7.0 != 0.0 {
+            assert!(
+                !numbers.contains(cost.as_str()),
+                "the pack holds the cost {cost}"
+            );
+        }
+    }
+    assert!(!text.contains("replacement_cost") && !text.contains("failure_cost"));
+
+    // Dates are weeks: every date in the pack is a Monday.
+    let payload: serde_json::Value =
+        serde_json::from_str(&text[text.find("\n\n").unwrap()..]).unwrap();
+    let rows = payload["rows"].as_array().unwrap();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    for row in rows {
+        let week = chrono::NaiveDate::parse_from_str(row[2].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        assert_eq!(chrono::Datelike::weekday(&week), chrono::Weekday::Mon);
+    }
+    let features: Vec<&str> = payload["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for f in &features {
+        assert!(caretaker_federation::shared_feature(f).is_some(), "{f}");
+    }
+}
+
+/// Every file under `dir`, with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if !path.to_string_lossy().contains("caretaker.sqlite") {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_changed_or_unknown_pack_is_refused_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, registry_file, _) = coop_with_history(tmp.path(), 8, "0.4");
+    let config = sharing_config(tmp.path(), &registry_file, "name = \"Maple Grove\"\n");
+    let pack = tmp.path().join("maple.pack");
+    export(&data, &config, &pack);
+    let public = std::fs::read_to_string(data.join("federation/key.pub")).unwrap();
+
+    // Another co-op that trusts this key.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let other_data = other.join("data");
+    let trusted = other.join("trusted.txt");
+    std::fs::write(
+        &trusted,
+        format!("# co-ops we learn from\nmaple-grove {}", public.trim()),
+    )
+    .unwrap();
+    let other_config = other.join("caretaker.toml");
+    std::fs::write(
+        &other_config,
+        format!(
+            "[federation]\ntrusted = {:?}\n",
+            trusted.display().to_string()
+        ),
+    )
+    .unwrap();
+    let other_cmd = || {
+        let mut cmd = caretaker(&other_data);
+        cmd.arg("--config").arg(&other_config).arg("federation");
+        cmd
+    };
+    run_ok(other_cmd().arg("list"));
+    let before = snapshot(&other_data);
+
+    let refuse = |file: &Path, expect: &str| {
+        let out = run(other_cmd().arg("import").arg(file));
+        assert!(!out.status.success(), "{} accepted", file.display());
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains(expect), "{message}");
+        assert_eq!(
+            snapshot(&other_data),
+            before,
+            "a refused pack changed the data directory"
+        );
+    };
+    // One byte changed, in the rows, the manifest or the signature.
+    let bytes = std::fs::read(&pack).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let at_row = text.rfind("\"m0").unwrap() + 3;
+    let at_manifest = text.find("\"rows\": ").unwrap() + 8;
+    let at_signature = text.find("signature: ").unwrap() + 20;
+    for (i, at) in [at_row, at_manifest, at_signature].into_iter().enumerate() {
+        let mut changed = bytes.clone();
+        changed[at] = if changed[at] == b'1' { b'2' } else { b'1' };
+        let file = tmp.path().join(format!("changed-{i}.pack"));
+        std::fs::write(&file, &changed).unwrap();
+        refuse(&file, "refused");
+    }
+    let mut changed = bytes.clone();
+    changed[at_row] = if changed[at_row] == b'1' { b'2' } else { b'1' };
+    std::fs::write(tmp.path().join("tampered.pack"), &changed).unwrap();
+    refuse(
+        &tmp.path().join("tampered.pack"),
+        "changed since it was signed",
+    );
+    // A good pack beside a changed one: neither is kept.
+    let out = run(other_cmd()
+        .arg("import")
+        .arg(&pack)
+        .arg(tmp.path().join("tampered.pack")));
+    assert!(!out.status.success());
+    assert_eq!(snapshot(&other_data), before);
+
+    // Signed by a key the other co-op does not trust.
+    run_ok(
+        caretaker(&data)
+            .arg("--config")
+            .arg(&config)
+            .args(["federation", "key", "--new"]),
+    );
+    let stranger = tmp.path().join("stranger.pack");
+    run_ok(
+        caretaker(&data)
+            .arg("--config")
+            .arg(&config)
+            .args(["federation", "export", "--out"])
+            .arg(&stranger),
+    );
+    refuse(&stranger, "not in the trusted keys");
+
+    // The genuine pack is accepted, listed and removed.
+    let accepted = run_ok(other_cmd().arg("import").arg(&pack));
+    assert!(
+        accepted.contains("accepted maple-grove from Maple Grove"),
+        "{accepted}"
+    );
+    let kept = other_data.join("federation/packs/maple-grove.pack");
+    assert_eq!(std::fs::read(&kept).unwrap(), bytes);
+    let list = run_ok(other_cmd().arg("list"));
+    assert!(list.contains("maple-grove"), "{list}");
+    let out = run(other_cmd().args(["remove", "birch"]));
+    assert!(!out.status.success());
+    run_ok(other_cmd().args(["remove", "maple-grove"]));
+    assert!(!kept.exists());
+}
+
+#[test]
+fn backtests_run_on_co_ops_that_differ() {
+    let mut equipment = BTreeSet::new();
+    for seed in [2, 9] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, registry, _) = coop_with_history(tmp.path(), seed, "1");
+        let report = tmp.path().join("backtest.json");
+        let out = run_ok(
+            caretaker(&data)
+                .arg("--registry")
+                .arg(&registry)
+                .args(["backtest", "--out"])
+                .arg(&report),
+        );
+        assert!(out.contains("chosen: "), "seed {seed}: {out}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let results = report["results"].as_array().unwrap();
+        assert!(
+            results.iter().any(|r| r["baseline"] == false
+                && r["scorecard"]["pr_auc"]
+                    .as_f64()
+                    .is_some_and(f64::is_finite)),
+            "seed {seed}: {report}"
+        );
+        equipment.insert(report["equipment"].as_u64().unwrap());
+    }
+    assert_eq!(
+        equipment.len(),
+        2,
+        "two co-ops of the same size: {equipment:?}"
+    );
+}
