@@ -59,6 +59,9 @@ if [ ! -f "$work/imported" ]; then
 fi
 
 echo "coop: caretaker backtest..." >&2
+# From the raw readings, as the reference: the backtest first computes every day's
+# aggregates (kept in the data directory, they are computed once, as readings arrive).
+rm -rf "$work/data/aggregates"
 timed coop-caretaker "$bin" --data "$work/data" backtest --out "$out/backtest.json"
 echo "coop: reference..." >&2
 timed coop-python "$py" bench/forecast_reference.py coop --history "$work/sim" --threads "$threads"

@@ -29,6 +29,10 @@ use crate::IngestError;
 use crate::files::write_parquet;
 use crate::store::{StoredFile, day_dirs, list_files};
 
+/// Stack of a worker thread computing days (Polars' query planning wants more
+/// than a plain thread's).
+const WORKER_STACK: usize = 16 << 20;
+
 /// What a refresh did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RefreshStats {
@@ -79,6 +83,8 @@ fn source_listing(files: &[StoredFile]) -> Result<String, IngestError> {
 }
 
 /// Recomputes the days whose raw files changed; see the module documentation.
+/// Days are computed a few at a time in parallel (each alone, so the result of a
+/// day never depends on which others were computed with it).
 pub fn refresh(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshStats, IngestError> {
     let out = daily_dir(aggregates_root);
     std::fs::create_dir_all(&out).map_err(io_err(&out))?;
@@ -89,6 +95,7 @@ pub fn refresh(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshSt
     } else {
         Vec::new()
     };
+    let mut stale = Vec::new();
     for dir in dirs {
         let name = dir
             .file_name()
@@ -105,26 +112,40 @@ pub fn refresh(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshSt
         days_with_data.insert(name.clone());
         let listing = source_listing(&files)?;
         let source = out.join(format!("{name}.source"));
-        let parquet = out.join(format!("{name}.parquet"));
-        if parquet.exists() && std::fs::read_to_string(&source).ok().as_deref() == Some(&listing) {
+        if out.join(format!("{name}.parquet")).exists()
+            && std::fs::read_to_string(&source).ok().as_deref() == Some(&listing)
+        {
             stats.unchanged += 1;
-            continue;
+        } else {
+            stale.push((dir, name, day, files, listing));
         }
-        // A compaction running meanwhile may replace the files listed: list again once.
-        let (files, listing, mut daily) = match day_aggregates(&files, day) {
-            Ok(daily) => (files, listing, daily),
-            Err(_) => {
-                let files = list_files(&dir)?;
-                let listing = source_listing(&files)?;
-                let daily = day_aggregates(&files, day).map_err(polars_err(&dir))?;
-                (files, listing, daily)
-            }
-        };
-        drop(files);
-        write_parquet(&parquet, &mut daily)?;
-        write_atomically(&source, listing.as_bytes())?;
-        stats.recomputed += 1;
     }
+    stats.recomputed = stale.len();
+    // Workers take the next stale day in turn; Polars parallelises inside a day too.
+    let next = std::sync::Mutex::new(stale.into_iter());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .name("aggregates".into())
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, || -> Result<(), IngestError> {
+                        loop {
+                            let day = next.lock().expect("day queue").next();
+                            let Some((dir, name, day, files, listing)) = day else {
+                                return Ok(());
+                            };
+                            recompute_day(&dir, &out, &name, day, files, listing)?;
+                        }
+                    })
+                    .map_err(io_err(&out))
+            })
+            .collect::<Result<_, _>>()?;
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("an aggregates worker panicked"))
+    })?;
     // Days whose raw partition is gone (deleted by hand, or never had readings).
     for entry in std::fs::read_dir(&out).map_err(io_err(&out))?.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
@@ -139,6 +160,29 @@ pub fn refresh(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshSt
         }
     }
     Ok(stats)
+}
+
+/// Computes one day's aggregates from its raw files and writes them with their `.source`.
+fn recompute_day(
+    dir: &Path,
+    out: &Path,
+    name: &str,
+    day: i64,
+    files: Vec<StoredFile>,
+    listing: String,
+) -> Result<(), IngestError> {
+    // A compaction running meanwhile may replace the files listed: list again once.
+    let (listing, mut daily) = match day_aggregates(&files, day) {
+        Ok(daily) => (listing, daily),
+        Err(_) => {
+            let files = list_files(dir)?;
+            let listing = source_listing(&files)?;
+            let daily = day_aggregates(&files, day).map_err(polars_err(dir))?;
+            (listing, daily)
+        }
+    };
+    write_parquet(&out.join(format!("{name}.parquet")), &mut daily)?;
+    write_atomically(&out.join(format!("{name}.source")), listing.as_bytes())
 }
 
 /// Recomputes every day from the raw store, from nothing.
