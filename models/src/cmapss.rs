@@ -252,7 +252,8 @@ pub struct EvalResult {
     /// Whether it is a baseline.
     pub baseline: bool,
     /// Probability from which an engine is flagged: the one that maximised F1 on
-    /// training engines the learner was not fitted on (baselines: on all training engines).
+    /// training engines the learner was not fitted on, each cut at random points as
+    /// the test engines are (baselines: on all training engines' full series).
     pub threshold: f64,
     /// Precision at the threshold.
     pub precision: Option<f64>,
@@ -267,9 +268,18 @@ pub struct EvalResult {
     /// Brier score of the calibrated probabilities on the training engines held out
     /// of the fit (learners only): how the learner is chosen.
     pub held_out_brier: Option<f64>,
-    /// F1 at the threshold on the same held-out engines (learners only).
+    /// F1 at the threshold on the same held-out engines, cut as the test engines
+    /// are (learners only).
     pub held_out_f1: Option<f64>,
-    /// PR-AUC on the same held-out engines (learners only).
+    /// The threshold picked the earlier way, on the held-out engines' full series
+    /// (every cycle of each; learners only).
+    #[serde(default)]
+    pub full_series_threshold: Option<f64>,
+    /// F1 on the test engines at [`EvalResult::full_series_threshold`], beside
+    /// [`EvalResult::f1`] at the threshold picked on cut engines.
+    #[serde(default)]
+    pub full_series_f1: Option<f64>,
+    /// PR-AUC on the same held-out engines, cut as the test engines are (learners only).
     pub held_out_pr_auc: Option<f64>,
 }
 
@@ -319,11 +329,11 @@ impl EvalReport {
             self.training_samples
         );
         out += &format!(
-            "{:<40} {:>9} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8}\n",
-            "", "", "", "", "", "", "", "held-out", "held-out", "held-out"
+            "{:<40} {:>9} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>11}\n",
+            "", "", "", "", "", "", "", "held-out", "held-out", "held-out", "F1 at full-"
         );
         out += &format!(
-            "{:<40} {:>9} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8}\n",
+            "{:<40} {:>9} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>11}\n",
             "model",
             "threshold",
             "precision",
@@ -333,12 +343,13 @@ impl EvalReport {
             "PR-AUC",
             "Brier",
             "F1",
-            "PR-AUC"
+            "PR-AUC",
+            "series thr."
         );
         let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
         for r in &self.results {
             out += &format!(
-                "{:<40} {:>9.3} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8}\n",
+                "{:<40} {:>9.3} {:>9} {:>7} {:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>11}\n",
                 r.name,
                 r.threshold,
                 f(r.precision),
@@ -348,11 +359,12 @@ impl EvalReport {
                 f(r.pr_auc),
                 f(r.held_out_brier),
                 f(r.held_out_f1),
-                f(r.held_out_pr_auc)
+                f(r.held_out_pr_auc),
+                f(r.full_series_f1)
             );
         }
         out += &format!(
-            "chosen before testing, on held-out training engines: {} ({})\n",
+            "chosen before testing, on held-out training engines cut as the test engines are: {} ({})\n",
             self.chosen,
             self.choice
                 .map_or("no failure held out".to_owned(), |c| c.reason())
@@ -387,6 +399,8 @@ pub fn evaluate(
 
     let (_, held_out) = held_out_equipment(&samples);
     let validation = samples.select(&held_out);
+    let cuts = cut_like_test(&validation, seed);
+    let cut = validation.select(&cuts);
     let ignored = features.ignored_by_learners();
     let labels: Vec<bool> = rul.iter().map(|&r| r <= within as f64).collect();
     // The learners are independent of each other and of the test engines' features:
@@ -439,7 +453,7 @@ pub fn evaluate(
                 .into_par_iter()
                 .zip(&models)
                 .map(|(algorithm, model)| {
-                    learner_result(algorithm, model, &validation, &test_samples)
+                    learner_result(algorithm, model, &validation, &cuts, &test_samples)
                 })
                 .collect::<Vec<_>>()
         },
@@ -460,8 +474,8 @@ pub fn evaluate(
         .zip(&held_out_scores)
         .map(|(algorithm, scores)| Candidate { algorithm, scores })
         .collect();
-    let engines: Vec<usize> = validation.rows.iter().map(|r| r.equipment).collect();
-    let choice = choose(&candidates, &validation.y, &engines, seed);
+    let engines: Vec<usize> = cut.rows.iter().map(|r| r.equipment).collect();
+    let choice = choose(&candidates, &cut.y, &engines, seed);
     results.extend(baselines);
     let conditions = if normaliser.by_condition {
         normaliser.stats.len()
@@ -491,21 +505,55 @@ pub fn evaluate(
 }
 
 /// A learner's results on the test engines, at the decision threshold that maximises
-/// F1 on the held-out training engines, with its figures there; and its scores there.
+/// F1 on the held-out training engines cut as the test engines are (`cuts`: rows of
+/// `validation`), with its figures there, and the test F1 at the threshold the full
+/// series would have given; and its scores on the cut engines.
 fn learner_result(
     algorithm: Algorithm,
     model: &Model,
     validation: &Samples,
+    cuts: &[usize],
     test_samples: &Samples,
 ) -> (EvalResult, Vec<f64>) {
-    let p_held_out = model.probabilities(&validation.x);
-    let threshold = best_f1_threshold(&p_held_out, &validation.y).unwrap_or(0.5);
+    let p_series = model.probabilities(&validation.x);
+    let p_cut: Vec<f64> = cuts.iter().map(|&i| p_series[i]).collect();
+    let y_cut: Vec<bool> = cuts.iter().map(|&i| validation.y[i]).collect();
+    let threshold = best_f1_threshold(&p_cut, &y_cut).unwrap_or(0.5);
+    let series_threshold = best_f1_threshold(&p_series, &validation.y).unwrap_or(0.5);
     let p = model.probabilities(&test_samples.x);
     let mut r = result(algorithm.name(), false, &p, &test_samples.y, threshold);
-    r.held_out_brier = brier_score(&p_held_out, &validation.y);
-    r.held_out_f1 = Confusion::at_threshold(&p_held_out, &validation.y, threshold).f1();
-    r.held_out_pr_auc = average_precision(&p_held_out, &validation.y);
-    (r, p_held_out)
+    r.held_out_brier = brier_score(&p_cut, &y_cut);
+    r.held_out_f1 = Confusion::at_threshold(&p_cut, &y_cut, threshold).f1();
+    r.held_out_pr_auc = average_precision(&p_cut, &y_cut);
+    r.full_series_threshold = Some(series_threshold);
+    r.full_series_f1 = Confusion::at_threshold(&p, &test_samples.y, series_threshold).f1();
+    (r, p_cut)
+}
+
+/// Random cuts drawn per held-out engine.
+const CUTS_PER_ENGINE: usize = 20;
+
+/// Rows of `validation` (held-out engines' full series, one row per cycle) that
+/// look like test engines: each engine cut at [`CUTS_PER_ENGINE`] random cycles,
+/// drawn uniformly over its series (a test engine's record stops at an unknown
+/// point before failure, and each counts once whatever its length). A row as of a
+/// cycle uses only the cycles before it, so it is the engine as if its record
+/// stopped there.
+fn cut_like_test(validation: &Samples, seed: u64) -> Vec<usize> {
+    use rand::{Rng, SeedableRng};
+    let mut by_engine: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, row) in validation.rows.iter().enumerate() {
+        by_engine.entry(row.equipment).or_default().push(i);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6375_7473);
+    by_engine
+        .values()
+        .flat_map(|rows| {
+            (0..CUTS_PER_ENGINE)
+                .map(|_| rows[rng.gen_range(0..rows.len())])
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The baselines' results on the test engines. Test engines are named apart from
@@ -557,5 +605,7 @@ fn result(name: &str, baseline: bool, p: &[f64], labels: &[bool], threshold: f64
         held_out_brier: None,
         held_out_f1: None,
         held_out_pr_auc: None,
+        full_series_threshold: None,
+        full_series_f1: None,
     }
 }
