@@ -68,6 +68,8 @@ pub struct IngestConfig {
     pub flush_readings: usize,
     /// Compact a day's files once it has this many.
     pub compact_min_files: usize,
+    /// Bring the daily aggregates up to date at least this often while ingest runs (seconds).
+    pub aggregates_refresh_s: f64,
     /// Where `/metrics` is served while `caretaker ingest` runs (empty: nowhere).
     pub metrics_listen: String,
     /// Most megabytes of quarantine written a day; the refusals beyond are only counted.
@@ -85,6 +87,7 @@ impl Default for IngestConfig {
             flush_interval_s: 10.0,
             flush_readings: 50_000,
             compact_min_files: 24,
+            aggregates_refresh_s: 60.0,
             quarantine_max_mb_per_day: 64,
             quarantine_keep_days: 90,
             metrics_listen: "127.0.0.1:9464".into(),
@@ -389,6 +392,10 @@ impl Config {
         anyhow::ensure!(
             self.ingest.flush_interval_s.is_finite() && self.ingest.flush_interval_s > 0.0,
             "ingest.flush_interval_s must be a positive number of seconds"
+        );
+        anyhow::ensure!(
+            self.ingest.aggregates_refresh_s.is_finite() && self.ingest.aggregates_refresh_s > 0.0,
+            "ingest.aggregates_refresh_s must be a positive number of seconds"
         );
         anyhow::ensure!(
             self.ingest.flush_readings > 0,

@@ -16,7 +16,12 @@ fn embedded_listener_readings_are_stored_once_and_bad_messages_quarantined() {
     let data = tmp.path().join("data");
     let password = add_gateway(&data, "gateway-a");
     let port = free_port();
-    let ingest = IngestProcess::start(&data, port, false, &[]);
+    let ingest = IngestProcess::start(
+        &data,
+        port,
+        false,
+        &[("CARETAKER_INGEST__AGGREGATES_REFRESH_S", "0.5")],
+    );
 
     // Unknown credentials are refused by the embedded listener.
     assert!(
@@ -118,6 +123,19 @@ fn embedded_listener_readings_are_stored_once_and_bad_messages_quarantined() {
             .unwrap_or(0.0);
         assert!(count >= 1.0, "nothing quarantined as {reason}:\n{text}");
     }
+    // The daily aggregates follow while ingest runs: every reading counted once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let counted = aggregated_count(&data, "A-BLR-1-supply");
+        if counted == n as f64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daily aggregates count {counted} readings of {n}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     ingest.stop();
 
     check_ledger(&data, "A-BLR-1-supply", base, n);
@@ -216,4 +234,30 @@ fn a_taken_port_is_reported_with_how_to_use_the_broker_already_there() {
         err.contains(&format!("--broker mqtt://127.0.0.1:{port}")),
         "{err}"
     );
+}
+
+/// Readings of `sensor` counted in the daily aggregates (0 before any).
+fn aggregated_count(data: &std::path::Path, sensor: &str) -> f64 {
+    use polars::prelude::*;
+    let Ok(days) = std::fs::read_dir(data.join("aggregates/daily")) else {
+        return 0.0;
+    };
+    let mut total = 0.0;
+    for day in days.flatten() {
+        if day.path().extension().is_none_or(|e| e != "parquet") {
+            continue;
+        }
+        let df = ParquetReader::new(std::fs::File::open(day.path()).unwrap())
+            .finish()
+            .unwrap();
+        let sensors = df.column("sensor").unwrap().str().unwrap().clone();
+        let counts = df.column("count").unwrap().f64().unwrap().clone();
+        total += sensors
+            .iter()
+            .zip(counts.iter())
+            .filter(|(s, _)| *s == Some(sensor))
+            .map(|(_, c)| c.unwrap_or(0.0))
+            .sum::<f64>();
+    }
+    total
 }

@@ -19,8 +19,10 @@
 //! whose raw partition is gone. A day recomputed from the same raw files gives
 //! the same bytes, so aggregates refreshed many times equal a [`rebuild`].
 //! Readers (train, backtest, score, serve's scoring, import) refresh before they
-//! read. Each file is written atomically, the `.source` after the Parquet file:
-//! a crash between the two leaves a day that is recomputed next time.
+//! read, and a running ingest refreshes every minute, so the aggregates follow the
+//! readings as they arrive. One refresh runs at a time (`aggregates/.lock`). Each
+//! file is written atomically, the `.source` after the Parquet file: a crash
+//! between the two leaves a day that is recomputed next time.
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -82,10 +84,34 @@ fn source_listing(files: &[StoredFile]) -> Result<String, IngestError> {
     Ok(out)
 }
 
+/// Takes `aggregates/.lock` (waiting for it): one refresh at a time across
+/// threads and processes (ingest's periodic refresh, serve's scoring, a `train`),
+/// so a day's Parquet file and its `.source` always come from the same listing.
+fn lock(aggregates_root: &Path) -> Result<std::fs::File, IngestError> {
+    std::fs::create_dir_all(aggregates_root).map_err(io_err(aggregates_root))?;
+    let path = aggregates_root.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    file.lock().map_err(io_err(&path))?;
+    Ok(file)
+}
+
 /// Recomputes the days whose raw files changed; see the module documentation.
 /// Days are computed a few at a time in parallel (each alone, so the result of a
 /// day never depends on which others were computed with it).
 pub fn refresh(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshStats, IngestError> {
+    let _lock = lock(aggregates_root)?;
+    refresh_locked(readings_root, aggregates_root)
+}
+
+fn refresh_locked(
+    readings_root: &Path,
+    aggregates_root: &Path,
+) -> Result<RefreshStats, IngestError> {
     let out = daily_dir(aggregates_root);
     std::fs::create_dir_all(&out).map_err(io_err(&out))?;
     let mut stats = RefreshStats::default();
@@ -187,11 +213,12 @@ fn recompute_day(
 
 /// Recomputes every day from the raw store, from nothing.
 pub fn rebuild(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshStats, IngestError> {
+    let _lock = lock(aggregates_root)?;
     let out = daily_dir(aggregates_root);
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(io_err(&out))?;
     }
-    refresh(readings_root, aggregates_root)
+    refresh_locked(readings_root, aggregates_root)
 }
 
 /// Every day's aggregates as one lazy frame (the columns above), with the first

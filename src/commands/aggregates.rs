@@ -34,7 +34,7 @@ pub fn run(config: &Config, cmd: AggregatesCommand) -> anyhow::Result<()> {
 pub(crate) fn refresh(data: &DataDir) -> anyhow::Result<RefreshStats> {
     let stats = aggregates::refresh(&data.readings_dir(), &data.aggregates_dir())?;
     if stats.recomputed > 0 || stats.removed > 0 {
-        tracing::info!(
+        tracing::debug!(
             recomputed = stats.recomputed,
             unchanged = stats.unchanged,
             removed = stats.removed,

@@ -126,7 +126,31 @@ pub async fn start(
     if let Some(listen) = service.listener_tls_addr() {
         tracing::info!(%listen, "gateways log in over TLS here");
     }
+    keep_aggregates_up_to_date(
+        ctx.data.clone(),
+        Duration::from_secs_f64(config.ingest.aggregates_refresh_s),
+    );
     Ok(service)
+}
+
+/// Refreshes the daily aggregates every `period` while the process runs
+/// (`ingest.aggregates_refresh_s`): only the days flushed since are recomputed
+/// (today's, and any late one).
+fn keep_aggregates_up_to_date(data: caretaker_data::DataDir, period: Duration) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let data = data.clone();
+            match tokio::task::spawn_blocking(move || super::aggregates::refresh(&data)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "daily aggregates not refreshed"),
+                Err(e) => tracing::warn!(error = %e, "daily aggregates refresh stopped"),
+            }
+        }
+    });
 }
 
 /// Gateways' credentials as `caretaker gateway add|rotate|revoke` keep them in
