@@ -96,6 +96,40 @@ pub enum FederationCommand {
     },
     /// Write the co-op's signed knowledge pack (only with federation.share = true).
     Export(FederationExportArgs),
+    /// Run a hub that keeps member co-ops' packs and serves them over HTTP, a
+    /// token per member (`caretaker federation member` makes them).
+    Serve {
+        /// The hub's folder (members and their packs).
+        #[arg(long, value_name = "DIR")]
+        hub_dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8790")]
+        listen: String,
+    },
+    /// Add a member co-op to a hub; prints its token (shown once).
+    Member {
+        /// The member's name on the hub (letters, digits, '.', '_', '-').
+        name: String,
+        /// The hub's folder.
+        #[arg(long, value_name = "DIR")]
+        hub_dir: PathBuf,
+    },
+    /// Push this co-op's pack to a hub (with federation.share = true), pull the
+    /// other members' and accept those signed by trusted keys; or withdraw this
+    /// co-op's pack from the hub.
+    Sync {
+        /// The hub's address (`http://HOST:PORT`).
+        #[arg(long, value_name = "URL")]
+        hub: String,
+        /// This co-op's member token on the hub.
+        #[arg(long, env = "FEDERATION_HUB_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Withdraw this co-op's pack from the hub (deleted there at once) instead.
+        #[arg(long)]
+        withdraw: bool,
+        #[command(flatten)]
+        samples: PackSamplesArgs,
+    },
     /// Show exactly what a pack would hold, in plain words; writes and sends nothing.
     Preview(FederationPreviewArgs),
     /// Accept packs signed by trusted keys (all of them, or none if one is refused).

@@ -473,3 +473,131 @@ fn backtests_run_on_co_ops_that_differ() {
         "two co-ops of the same size: {equipment:?}"
     );
 }
+
+/// A `caretaker federation serve` process, stopped on drop.
+struct HubProcess(std::process::Child);
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_hub_carries_packs_between_co_ops_and_forgets_a_withdrawn_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Two co-ops, each trusting the other's key, and a hub: three processes.
+    let mut coops = Vec::new();
+    for (name, seed) in [("maple", 3), ("birch", 9)] {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (data, registry, _) = coop_with_history(&dir, seed, "0.5");
+        let config = sharing_config(&dir, &registry, "");
+        run_ok(
+            caretaker(&data)
+                .arg("--config")
+                .arg(&config)
+                .args(["federation", "key"]),
+        );
+        coops.push((name, data, config));
+    }
+    for (i, (_, data, _)) in coops.iter().enumerate() {
+        let (other, other_data, _) = &coops[1 - i];
+        let key = std::fs::read_to_string(other_data.join("federation/key.pub")).unwrap();
+        std::fs::write(
+            data.join("federation/trusted"),
+            format!("{other} {}\n", key.trim()),
+        )
+        .unwrap();
+    }
+    let hub_dir = tmp.path().join("hub");
+    let token = |name: &str| {
+        let out = run_ok(
+            caretaker(&tmp.path().join("unused"))
+                .args(["federation", "member", name, "--hub-dir"])
+                .arg(&hub_dir),
+        );
+        out.lines()
+            .find_map(|l| l.strip_prefix("token: "))
+            .expect("a token line")
+            .to_owned()
+    };
+    let tokens = [token("maple"), token("birch")];
+    let port = common::free_port();
+    let _hub = HubProcess(
+        caretaker(&tmp.path().join("unused"))
+            .args(["federation", "serve", "--hub-dir"])
+            .arg(&hub_dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the hub starts"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while common::http_get(port, "/health").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hub did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    let sync = |i: usize, extra: &[&str]| {
+        let (_, data, config) = &coops[i];
+        run_ok(
+            caretaker(data)
+                .arg("--config")
+                .arg(config)
+                .args(["federation", "sync", "--hub", &url, "--token", &tokens[i]])
+                .args(extra),
+        )
+    };
+
+    // Maple pushes; birch pushes and pulls maple's; maple pulls birch's.
+    let first = sync(0, &[]);
+    assert!(first.contains("pushed this co-op's pack"), "{first}");
+    assert!(first.contains("the hub holds 0 pack(s)"), "{first}");
+    let second = sync(1, &[]);
+    assert!(second.contains("maple: accepted as maple"), "{second}");
+    let third = sync(0, &[]);
+    assert!(third.contains("birch: accepted as birch"), "{third}");
+    let (_, birch_data, birch_config) = &coops[1];
+    let listed = run_ok(
+        caretaker(birch_data)
+            .arg("--config")
+            .arg(birch_config)
+            .args(["federation", "list"]),
+    );
+    assert!(listed.contains("maple"), "{listed}");
+
+    // Maple withdraws: gone from the hub at once, absent from birch's next pull.
+    let withdrawn = sync(0, &["--withdraw"]);
+    assert!(withdrawn.contains("withdrawn"), "{withdrawn}");
+    let listing = common::http(port, "GET", "/v1/packs", Some(&tokens[1]), None);
+    assert_eq!(listing.status, 200, "{}", listing.body);
+    assert_eq!(listing.json()["packs"], serde_json::json!([]));
+    let gone = common::http(port, "GET", "/v1/packs/maple", Some(&tokens[1]), None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    let later = sync(1, &[]);
+    assert!(later.contains("the hub holds 0 pack(s)"), "{later}");
+    assert!(!later.contains("maple:"), "{later}");
+
+    // No token, or a guessed one: refused in JSON; a pack must be signed as it is.
+    let anonymous = common::http(port, "GET", "/v1/packs", None, None);
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.json()["error"].is_string(), "{}", anonymous.body);
+    assert_eq!(
+        common::http(port, "GET", "/v1/packs", Some("guess"), None).status,
+        401
+    );
+    let forged = common::http(
+        port,
+        "PUT",
+        "/v1/pack",
+        Some(&tokens[1]),
+        Some("not a pack"),
+    );
+    assert_eq!(forged.status, 400, "{}", forged.body);
+    assert!(forged.json()["error"].is_string(), "{}", forged.body);
+}

@@ -31,6 +31,7 @@
 
 mod error;
 mod fields;
+mod hub;
 mod keys;
 mod library;
 mod manifest;
@@ -39,6 +40,7 @@ mod trusted;
 
 pub use error::FederationError;
 pub use fields::{EXCLUDED, SHARED_FEATURES, shared_feature};
+pub use hub::Hub;
 pub use keys::{KeyPair, PublicKey};
 pub use library::{Library, StoredPack};
 pub use manifest::{FieldNote, Manifest};

@@ -206,6 +206,19 @@ impl Pack {
         Ok((signer, parse_payload(payload, path)?))
     }
 
+    /// Checks that every byte of a pack is as its own signer signed it, whoever
+    /// that is (a hub keeps packs without trusting anyone); returns the signer.
+    pub fn check_signed(bytes: &[u8], path: &Path) -> Result<PublicKey, FederationError> {
+        let (signer, signature, payload) = split(bytes, path)?;
+        if !signer.verifies(payload, &signature) {
+            return Err(FederationError::Tampered {
+                path: path.to_owned(),
+            });
+        }
+        parse_payload(payload, path)?;
+        Ok(signer)
+    }
+
     /// Opens a pack file: every byte must be as its signer signed it, and the
     /// signer must be trusted; then its contents must be what a pack may hold.
     pub fn open(

@@ -22,6 +22,26 @@ pub async fn run(config: &Config, cmd: FederationCommand) -> anyhow::Result<()> 
     match cmd {
         FederationCommand::Key { new } => key(config, new),
         FederationCommand::Export(args) => export(config, args).await,
+        FederationCommand::Serve { hub_dir, listen } => {
+            super::federation_hub::serve(hub_dir, &listen).await
+        }
+        FederationCommand::Member { name, hub_dir } => {
+            super::federation_hub::add_member(hub_dir, &name)
+        }
+        FederationCommand::Sync {
+            hub,
+            token,
+            withdraw,
+            samples,
+        } => {
+            let own = if config.federation.share && !withdraw {
+                let key = KeyPair::load(&config.federation_dir())?;
+                Some(build_pack(config, &samples).await?.seal(&key))
+            } else {
+                None
+            };
+            super::federation_hub::sync(config, &hub, &token, withdraw, own).await
+        }
         FederationCommand::Preview(args) => preview(config, args).await,
         FederationCommand::Import { files } => {
             let trusted = TrustedKeys::load(&config.trusted_keys_file())?;

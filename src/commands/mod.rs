@@ -2,6 +2,7 @@
 mod aggregates;
 mod demo;
 mod federation;
+mod federation_hub;
 mod forecast;
 mod gateway;
 mod import;
