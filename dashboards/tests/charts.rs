@@ -382,12 +382,12 @@ fn budget_plan_marks_what_falls_below_the_budget() {
     assert_eq!(
         count(&doc, "rect", "stroke", &hex(rgb(style::VERMILLION))),
         3 + 1,
-        "below the budget"
+        "outside the budget"
     );
     assert_eq!(
         description(&doc),
         "Budget plan at 5,000 CAD: 5 of 8 work orders funded, costing 3,870 CAD for an expected \
-         benefit of 14,400 CAD; 3 fall below the budget."
+         benefit of 14,400 CAD; 3 fall outside the budget."
     );
 }
 

@@ -51,20 +51,6 @@ pub fn daily_dir(aggregates_root: &Path) -> PathBuf {
     aggregates_root.join("daily")
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-fn polars_err(path: &Path) -> impl FnOnce(PolarsError) -> IngestError + '_ {
-    move |source| IngestError::Polars {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 /// The day number of a `date=YYYY-MM-DD` folder or file stem.
 fn day_of_name(name: &str) -> Option<i64> {
     let date = name.strip_prefix("date=")?;
@@ -77,7 +63,9 @@ fn day_of_name(name: &str) -> Option<i64> {
 fn source_listing(files: &[StoredFile]) -> Result<String, IngestError> {
     let mut out = String::new();
     for f in files {
-        let size = std::fs::metadata(&f.path).map_err(io_err(&f.path))?.len();
+        let size = std::fs::metadata(&f.path)
+            .map_err(IngestError::io(&f.path))?
+            .len();
         let name = f.path.file_name().unwrap_or_default().to_string_lossy();
         out.push_str(&format!("{name} {size}\n"));
     }
@@ -88,15 +76,10 @@ fn source_listing(files: &[StoredFile]) -> Result<String, IngestError> {
 /// threads and processes (ingest's periodic refresh, serve's scoring, a `train`),
 /// so a day's Parquet file and its `.source` always come from the same listing.
 fn lock(aggregates_root: &Path) -> Result<std::fs::File, IngestError> {
-    std::fs::create_dir_all(aggregates_root).map_err(io_err(aggregates_root))?;
+    std::fs::create_dir_all(aggregates_root).map_err(IngestError::io(aggregates_root))?;
     let path = aggregates_root.join(".lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(io_err(&path))?;
-    file.lock().map_err(io_err(&path))?;
+    let file = crate::files::lock_file(&path)?;
+    file.lock().map_err(IngestError::io(&path))?;
     Ok(file)
 }
 
@@ -113,7 +96,7 @@ fn refresh_locked(
     aggregates_root: &Path,
 ) -> Result<RefreshStats, IngestError> {
     let out = daily_dir(aggregates_root);
-    std::fs::create_dir_all(&out).map_err(io_err(&out))?;
+    std::fs::create_dir_all(&out).map_err(IngestError::io(&out))?;
     let mut stats = RefreshStats::default();
     let mut days_with_data = std::collections::BTreeSet::new();
     let dirs = if readings_root.exists() {
@@ -165,7 +148,7 @@ fn refresh_locked(
                             recompute_day(&dir, &out, &name, day, files, listing)?;
                         }
                     })
-                    .map_err(io_err(&out))
+                    .map_err(IngestError::io(&out))
             })
             .collect::<Result<_, _>>()?;
         handles
@@ -173,14 +156,17 @@ fn refresh_locked(
             .try_for_each(|h| h.join().expect("an aggregates worker panicked"))
     })?;
     // Days whose raw partition is gone (deleted by hand, or never had readings).
-    for entry in std::fs::read_dir(&out).map_err(io_err(&out))?.flatten() {
+    for entry in std::fs::read_dir(&out)
+        .map_err(IngestError::io(&out))?
+        .flatten()
+    {
         let file = entry.file_name().to_string_lossy().into_owned();
         let Some(stem) = file.strip_suffix(".parquet") else {
             continue;
         };
         if day_of_name(stem).is_some() && !days_with_data.contains(stem) {
             let path = entry.path();
-            std::fs::remove_file(&path).map_err(io_err(&path))?;
+            std::fs::remove_file(&path).map_err(IngestError::io(&path))?;
             let _ = std::fs::remove_file(out.join(format!("{stem}.source")));
             stats.removed += 1;
         }
@@ -203,7 +189,7 @@ fn recompute_day(
         Err(_) => {
             let files = list_files(dir)?;
             let listing = source_listing(&files)?;
-            let daily = day_aggregates(&files, day).map_err(polars_err(dir))?;
+            let daily = day_aggregates(&files, day).map_err(IngestError::polars(dir))?;
             (listing, daily)
         }
     };
@@ -216,7 +202,7 @@ pub fn rebuild(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshSt
     let _lock = lock(aggregates_root)?;
     let out = daily_dir(aggregates_root);
     if out.exists() {
-        std::fs::remove_dir_all(&out).map_err(io_err(&out))?;
+        std::fs::remove_dir_all(&out).map_err(IngestError::io(&out))?;
     }
     refresh_locked(readings_root, aggregates_root)
 }
@@ -229,7 +215,7 @@ pub fn scan(aggregates_root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, Ing
         return Ok(None);
     }
     let mut days: Vec<(i64, PathBuf)> = std::fs::read_dir(&dir)
-        .map_err(io_err(&dir))?
+        .map_err(IngestError::io(&dir))?
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -243,11 +229,11 @@ pub fn scan(aggregates_root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, Ing
     };
     let paths = days
         .into_iter()
-        .map(|(_, p)| PlRefPath::try_from_pathbuf(p.clone()).map_err(polars_err(&p)))
+        .map(|(_, p)| PlRefPath::try_from_pathbuf(p.clone()).map_err(IngestError::polars(&p)))
         .collect::<Result<Vec<_>, _>>()?;
     let all =
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
-            .map_err(polars_err(&dir))?;
+            .map_err(IngestError::polars(&dir))?;
     Ok(Some((all, first, last)))
 }
 
@@ -298,7 +284,7 @@ fn day_aggregates(files: &[StoredFile], day: i64) -> PolarsResult<DataFrame> {
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
     use std::io::Write as _;
     let mut file = crate::files::AtomicFile::create(path)?;
-    file.write_all(bytes).map_err(io_err(path))?;
+    file.write_all(bytes).map_err(IngestError::io(path))?;
     file.commit()
 }
 

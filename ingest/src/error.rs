@@ -47,3 +47,24 @@ pub enum IngestError {
         message: String,
     },
 }
+
+impl IngestError {
+    /// Wraps an I/O error on `path` (for `map_err`).
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    /// Wraps a Polars error on `path` (for `map_err`).
+    #[cfg(feature = "pipeline")]
+    pub(crate) fn polars(
+        path: &std::path::Path,
+    ) -> impl FnOnce(polars::error::PolarsError) -> Self + '_ {
+        move |source| Self::Polars {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

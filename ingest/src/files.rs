@@ -39,7 +39,7 @@ pub(crate) struct AtomicFile {
 impl AtomicFile {
     /// Starts the file that will be `path`.
     pub(crate) fn create(path: &Path) -> Result<Self, IngestError> {
-        let file = AtomicWriteFile::open(path).map_err(io_error(path))?;
+        let file = AtomicWriteFile::open(path).map_err(IngestError::io(path))?;
         Ok(Self {
             path: path.to_owned(),
             file,
@@ -53,13 +53,13 @@ impl AtomicFile {
 
     /// Another handle on the temporary file, for a writer that owns its `File`.
     pub(crate) fn handle(&self) -> Result<File, IngestError> {
-        self.file.try_clone().map_err(io_error(&self.path))
+        self.file.try_clone().map_err(IngestError::io(&self.path))
     }
 
     /// Fsyncs the file, renames it into place and fsyncs its folder.
     pub(crate) fn commit(self) -> Result<(), IngestError> {
         crate::fault::before_rename();
-        self.file.commit().map_err(io_error(&self.path))
+        self.file.commit().map_err(IngestError::io(&self.path))
     }
 }
 
@@ -73,18 +73,21 @@ impl Write for AtomicFile {
     }
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
+/// Opens (making it if missing) a lock file; the caller takes the lock.
+pub(crate) fn lock_file(path: &Path) -> Result<File, IngestError> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(IngestError::io(path))
 }
 
 /// Fsyncs a directory, making the folders created in it durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), IngestError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))
+        .map_err(IngestError::io(dir))
 }
 
 /// The Parquet schema of a readings file.

@@ -103,13 +103,6 @@ fn day_dir_name(day: i64) -> String {
     format!("date={date}")
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 /// The readings store, with its write buffer and duplicate index.
 ///
 /// One writer at a time: opening takes an exclusive lock on `readings/.lock`
@@ -160,7 +153,7 @@ impl FlushBatch {
         let began = Instant::now();
         while let Some((day, seq, batch)) = self.parts.first() {
             let dir = self.root.join(day_dir_name(*day));
-            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            std::fs::create_dir_all(&dir).map_err(IngestError::io(&dir))?;
             let path = dir.join(format!("part-{seq:020}.parquet"));
             let df = readings_frame(
                 &self.registry,
@@ -188,14 +181,8 @@ impl ReadingsStore {
     /// Opens the store in `root`: deletes temporary leftovers of interrupted
     /// writes and files a compaction replaced.
     pub fn open(root: &Path, registry: Arc<Registry>) -> Result<Self, IngestError> {
-        std::fs::create_dir_all(root).map_err(io_err(root))?;
-        let lock_path = root.join(".lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_err(&lock_path))?;
+        std::fs::create_dir_all(root).map_err(IngestError::io(root))?;
+        let lock = crate::files::lock_file(&root.join(".lock"))?;
         if let Err(e) = lock.try_lock() {
             return Err(IngestError::Io {
                 path: root.to_owned(),
@@ -439,7 +426,7 @@ pub fn compact_days(root: &Path, min_files: usize) -> Result<usize, IngestError>
             .map_err(polars_err)?;
         write_file(&path, df)?;
         for f in &files {
-            std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
+            std::fs::remove_file(&f.path).map_err(IngestError::io(&f.path))?;
         }
         crate::files::sync_dir(&dir)?;
         compacted += 1;
@@ -464,7 +451,7 @@ fn read_file(path: &Path) -> Result<DataFrame, IngestError> {
 
 pub(crate) fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(io_err(root))?
+        .map_err(IngestError::io(root))?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with("date="))
         .map(|e| e.path())
@@ -476,7 +463,7 @@ pub(crate) fn day_dirs(root: &Path) -> Result<Vec<PathBuf>, IngestError> {
 
 pub(crate) fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
     let mut files: Vec<StoredFile> = std::fs::read_dir(dir)
-        .map_err(io_err(dir))?
+        .map_err(IngestError::io(dir))?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let (first, last) = parse_file_name(&e.file_name().to_string_lossy())?;
@@ -499,13 +486,13 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
 /// earlier versions).
 fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
     for entry in std::fs::read_dir(dir)
-        .map_err(io_err(dir))?
+        .map_err(IngestError::io(dir))?
         .filter_map(|e| e.ok())
     {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') && entry.file_type().is_ok_and(|t| t.is_file()) {
             tracing::info!(file = %entry.path().display(), "removing the leftover of an interrupted write");
-            std::fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+            std::fs::remove_file(entry.path()).map_err(IngestError::io(&entry.path()))?;
         }
     }
     let files = list_files(dir)?;
@@ -519,7 +506,7 @@ fn clean_day(dir: &Path) -> Result<Vec<StoredFile>, IngestError> {
         });
         if covered {
             tracing::info!(file = %f.path.display(), "removing a file a compaction replaced");
-            std::fs::remove_file(&f.path).map_err(io_err(&f.path))?;
+            std::fs::remove_file(&f.path).map_err(IngestError::io(&f.path))?;
         } else {
             kept.push(f.clone());
         }

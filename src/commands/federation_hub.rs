@@ -152,16 +152,21 @@ pub fn add_member(dir: PathBuf, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An HTTP client for the hub (one per `sync`: its connection is reused).
+type HubClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    Full<Bytes>,
+>;
+
 /// One request to the hub: its status and body.
 async fn call(
+    client: &HubClient,
     hub: &str,
     method: &str,
     path: &str,
     token: &str,
     body: Vec<u8>,
 ) -> anyhow::Result<(StatusCode, Bytes)> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
     let url = format!("{}{path}", hub.trim_end_matches('/'));
     let request = axum::http::Request::builder()
         .method(method)
@@ -195,8 +200,11 @@ pub async fn sync(
     withdraw: bool,
     own_pack: Option<Vec<u8>>,
 ) -> anyhow::Result<()> {
+    let client: HubClient =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
     if withdraw {
-        let (status, body) = call(hub, "DELETE", "/v1/pack", token, Vec::new()).await?;
+        let (status, body) = call(&client, hub, "DELETE", "/v1/pack", token, Vec::new()).await?;
         if !status.is_success() {
             return Err(refused("withdraw the pack", status, &body));
         }
@@ -206,7 +214,7 @@ pub async fn sync(
     match own_pack {
         Some(bytes) => {
             let size = bytes.len();
-            let (status, body) = call(hub, "PUT", "/v1/pack", token, bytes).await?;
+            let (status, body) = call(&client, hub, "PUT", "/v1/pack", token, bytes).await?;
             if !status.is_success() {
                 return Err(refused("take this co-op's pack", status, &body));
             }
@@ -214,7 +222,7 @@ pub async fn sync(
         }
         None => println!("pushed nothing: federation.share is false"),
     }
-    let (status, body) = call(hub, "GET", "/v1/packs", token, Vec::new()).await?;
+    let (status, body) = call(&client, hub, "GET", "/v1/packs", token, Vec::new()).await?;
     if !status.is_success() {
         return Err(refused("list the packs", status, &body));
     }
@@ -237,8 +245,15 @@ pub async fn sync(
     std::fs::create_dir_all(&downloads)
         .with_context(|| format!("cannot make {}", downloads.display()))?;
     for name in names {
-        let (status, body) =
-            call(hub, "GET", &format!("/v1/packs/{name}"), token, Vec::new()).await?;
+        let (status, body) = call(
+            &client,
+            hub,
+            "GET",
+            &format!("/v1/packs/{name}"),
+            token,
+            Vec::new(),
+        )
+        .await?;
         if !status.is_success() {
             println!(
                 "{name}: not downloaded ({})",

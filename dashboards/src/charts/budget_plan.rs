@@ -73,7 +73,7 @@ impl Draw for BudgetPlan {
         let cost: f64 = funded.iter().map(|i| i.cost).sum();
         let benefit: f64 = funded.iter().map(|i| i.expected_benefit).sum();
         format!(
-            "Budget plan at {}: {} of {} funded, costing {} for an expected benefit of {}; {} below the budget.",
+            "Budget plan at {}: {} of {} funded, costing {} for an expected benefit of {}; {} outside the budget.",
             self.money(self.budget),
             funded.len(),
             count(items.len(), "work order", "work orders"),
@@ -97,7 +97,7 @@ impl Draw for BudgetPlan {
         if points.iter().any(|p| !p.2) {
             entries.push(Entry::new(
                 Glyph::Point(Marker::Square, VERMILLION, false),
-                "Below the budget",
+                "Outside the budget",
             ));
         }
         let budget = self.budget.is_finite().then_some(self.budget.max(0.0));
