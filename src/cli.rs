@@ -105,6 +105,10 @@ pub enum FederationCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8790")]
         listen: String,
+        /// Serve HTTPS with the data directory's TLS certificate and key (made by
+        /// `caretaker tls init --host HUB-NAME`, or tls.cert_file and tls.key_file).
+        #[arg(long)]
+        tls: bool,
     },
     /// Add a member co-op to a hub; prints its token (shown once).
     Member {
@@ -118,9 +122,14 @@ pub enum FederationCommand {
     /// other members' and accept those signed by trusted keys; or withdraw this
     /// co-op's pack from the hub.
     Sync {
-        /// The hub's address (`http://HOST:PORT`).
+        /// The hub's address (`https://HOST:PORT`, or `http://` on a network the
+        /// members trust).
         #[arg(long, value_name = "URL")]
         hub: String,
+        /// The certificate authority that signed the hub's certificate (PEM; the
+        /// hub's `tls/ca.pem`); default: the system's trusted authorities.
+        #[arg(long, value_name = "FILE")]
+        hub_ca: Option<PathBuf>,
         /// This co-op's member token on the hub.
         #[arg(long, env = "FEDERATION_HUB_TOKEN", hide_env_values = true)]
         token: String,
@@ -274,6 +283,17 @@ pub struct ForecastArgs {
     /// Seed of the random forest.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+impl Default for ForecastArgs {
+    /// The defaults of the command line.
+    fn default() -> Self {
+        Self {
+            horizon: 30,
+            step: 2,
+            seed: 7,
+        }
+    }
 }
 
 /// `caretaker backtest`.

@@ -440,38 +440,119 @@ fn a_changed_or_unknown_pack_is_refused_and_changes_nothing() {
     assert!(!kept.exists());
 }
 
+/// The JSON file at `path`.
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The current model's card (`models/CURRENT` names its folder).
+fn current_card(data: &Path) -> serde_json::Value {
+    let models = data.join("models");
+    let version = std::fs::read_to_string(models.join("CURRENT")).unwrap();
+    json(&models.join(version.trim()).join("card.json"))
+}
+
 #[test]
-fn backtests_run_on_co_ops_that_differ() {
-    let mut equipment = BTreeSet::new();
-    for seed in [2, 9] {
-        let tmp = tempfile::tempdir().unwrap();
-        let (data, registry, _) = coop_with_history(tmp.path(), seed, "1");
-        let report = tmp.path().join("backtest.json");
-        let out = run_ok(
-            caretaker(&data)
-                .arg("--registry")
-                .arg(&registry)
-                .args(["backtest", "--out"])
-                .arg(&report),
-        );
-        assert!(out.contains("chosen: "), "seed {seed}: {out}");
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-        let results = report["results"].as_array().unwrap();
-        assert!(
-            results.iter().any(|r| r["baseline"] == false
-                && r["scorecard"]["pr_auc"]
-                    .as_f64()
-                    .is_some_and(f64::is_finite)),
-            "seed {seed}: {report}"
-        );
-        equipment.insert(report["equipment"].as_u64().unwrap());
+fn co_ops_that_differ_learn_from_each_others_packs_and_forget_a_removed_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a_dir, &b_dir] {
+        std::fs::create_dir_all(dir).unwrap();
     }
-    assert_eq!(
-        equipment.len(),
-        2,
-        "two co-ops of the same size: {equipment:?}"
+    let (a_data, a_registry, _) = coop_with_history(&a_dir, 2, "1");
+    let (b_data, b_registry, _) = coop_with_history(&b_dir, 9, "1");
+    // Co-op A shares its pack; co-op B trusts A's key and imports it.
+    let a_config = sharing_config(&a_dir, &a_registry, "name = \"Maple Row\"\n");
+    let pack = tmp.path().join("maple.pack");
+    export(&a_data, &a_config, &pack);
+    let a_key = std::fs::read_to_string(a_data.join("federation/key.pub")).unwrap();
+    let trusted = b_dir.join("trusted.txt");
+    std::fs::write(&trusted, format!("maple {}", a_key.trim())).unwrap();
+    let b_config = b_dir.join("caretaker.toml");
+    std::fs::write(
+        &b_config,
+        format!(
+            "registry = {:?}\n[federation]\ntrusted = {:?}\n",
+            b_registry.display().to_string(),
+            trusted.display().to_string()
+        ),
+    )
+    .unwrap();
+    let b = || {
+        let mut cmd = caretaker(&b_data);
+        cmd.arg("--config").arg(&b_config);
+        cmd
+    };
+    run_ok(b().args(["federation", "import"]).arg(&pack));
+
+    // The backtest: every learner own-only and with the pack, on the same rows.
+    let report_file = b_dir.join("backtest.json");
+    let out = run_ok(b().args(["backtest", "--out"]).arg(&report_file));
+    assert!(out.contains("chosen: "), "{out}");
+    assert!(out.contains("random_forest + packs"), "{out}");
+    let report = json(&report_file);
+    let a_report = a_dir.join("backtest.json");
+    run_ok(
+        caretaker(&a_data)
+            .arg("--registry")
+            .arg(&a_registry)
+            .args(["backtest", "--out"])
+            .arg(&a_report),
     );
+    assert_ne!(
+        report["equipment"],
+        json(&a_report)["equipment"],
+        "two co-ops of the same size"
+    );
+    let federated = &report["federated"];
+    assert_eq!(federated["imported"]["coops"], serde_json::json!(["maple"]));
+    let pack_rows = federated["imported"]["rows"].as_u64().unwrap();
+    assert!(pack_rows > 0 && federated["imported"]["failing_rows"].as_u64().unwrap() > 0);
+    for r in federated["results"].as_array().unwrap() {
+        let pr_auc = r["scorecard"]["pr_auc"].as_f64().unwrap();
+        assert!(pr_auc.is_finite(), "{r}");
+    }
+    // Honest folds: a pack row is used only once its label is known by the cut-off,
+    // so later folds use more of them, and the first uses fewer than the pack holds.
+    let used: Vec<u64> = report["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["imported_cases"].as_u64().unwrap())
+        .collect();
+    assert!(used.windows(2).all(|w| w[0] < w[1]), "{used:?}");
+    assert!(used[0] < pack_rows, "{used:?} of {pack_rows}");
+    for key in ["own_pr_auc", "federated_pr_auc", "standard_error"] {
+        assert!(federated[key].as_f64().is_some(), "{key}: {federated}");
+    }
+
+    // Training learns from the pack (unless its own data did better), and says so.
+    let out = run_ok(b().arg("train"));
+    assert!(out.contains("WHAT OTHER CO-OPS TAUGHT IT"), "{out}");
+    let card = current_card(&b_data);
+    if federated["used"] == true {
+        assert_eq!(
+            card["learned_from_packs"]["coops"],
+            serde_json::json!(["maple"])
+        );
+        assert!(
+            out.contains("knowledge packs of 1 other co-op (maple)"),
+            "{out}"
+        );
+    } else {
+        assert!(card.get("learned_from_packs").is_none(), "{card}");
+    }
+
+    // Removing the pack trains the model again without it.
+    let out = run_ok(b().args(["federation", "remove", "maple"]));
+    assert!(
+        out.contains("training the model again without maple's pack"),
+        "{out}"
+    );
+    let card = current_card(&b_data);
+    assert!(card.get("learned_from_packs").is_none(), "{card}");
+    assert!(card["backtest"]["federated"].is_null(), "{card}");
+    assert!(!out.contains("WHAT OTHER CO-OPS TAUGHT IT"), "{out}");
 }
 
 /// A `caretaker federation serve` process, stopped on drop.
@@ -600,4 +681,61 @@ fn a_hub_carries_packs_between_co_ops_and_forgets_a_withdrawn_one() {
     );
     assert_eq!(forged.status, 400, "{}", forged.body);
     assert!(forged.json()["error"].is_string(), "{}", forged.body);
+
+    // The same hub over HTTPS with the certificate `tls init` makes: a co-op that
+    // trusts the hub's authority pushes and pulls; without it, sync is refused.
+    let hub_data = tmp.path().join("hub-data");
+    run_ok(caretaker(&hub_data).args(["tls", "init"]));
+    let ca = hub_data.join("tls/ca.pem");
+    let tls_port = common::free_port();
+    let _https_hub = HubProcess(
+        caretaker(&hub_data)
+            .args(["federation", "serve", "--tls", "--hub-dir"])
+            .arg(&hub_dir)
+            .args(["--listen", &format!("127.0.0.1:{tls_port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the HTTPS hub starts"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the HTTPS hub did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let https = format!("https://localhost:{tls_port}");
+    let sync_https = |i: usize, ca: Option<&Path>| {
+        let (_, data, config) = &coops[i];
+        let mut cmd = caretaker(data);
+        cmd.arg("--config").arg(config).args([
+            "federation",
+            "sync",
+            "--hub",
+            &https,
+            "--token",
+            &tokens[i],
+        ]);
+        if let Some(ca) = ca {
+            cmd.arg("--hub-ca").arg(ca);
+        }
+        let out = run(&mut cmd);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = sync_https(0, Some(&ca));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("pushed this co-op's pack"), "{stdout}");
+    let (_, stdout, stderr) = sync_https(1, Some(&ca));
+    assert!(
+        stdout.contains("maple: accepted as maple"),
+        "{stdout} {stderr}"
+    );
+    let (ok, stdout, stderr) = sync_https(1, None);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("cannot reach the hub"), "{stderr}");
 }

@@ -26,7 +26,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then waits
 /// for open connections to finish their current request.
-pub(crate) async fn serve(
+pub async fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
     app: Router,

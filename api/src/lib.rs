@@ -18,7 +18,7 @@ pub mod board;
 pub mod cache;
 pub mod error;
 pub mod extract;
-mod https;
+pub mod https;
 pub mod limits;
 pub mod log_text;
 pub mod openapi;

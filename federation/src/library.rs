@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::FederationError;
-use crate::keys::write_file;
+use crate::keys::{PublicKey, write_file};
 use crate::manifest::Manifest;
 use crate::pack::{Pack, VerifiedPack};
 use crate::trusted::{TrustedKeys, valid_name};
@@ -99,6 +99,17 @@ impl Library {
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Every pack kept, by name, with its signer and contents.
+    pub fn packs(&self) -> Result<Vec<(String, PublicKey, Pack)>, FederationError> {
+        let mut out = Vec::new();
+        for stored in self.list()? {
+            let bytes = std::fs::read(&stored.path).map_err(FederationError::io(&stored.path))?;
+            let (signer, pack) = Pack::read_accepted(&bytes, &stored.path)?;
+            out.push((stored.name, signer, pack));
+        }
         Ok(out)
     }
 

@@ -1,6 +1,7 @@
 //! Rolling-origin backtests: train on the past, test on the next period, never
 //! train on a label whose horizon reaches past the cut-off.
 
+use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +11,12 @@ use crate::dataset::Samples;
 use crate::error::ModelError;
 use crate::features::FeatureSet;
 use crate::history::History;
-use crate::learners::{Algorithm, Model};
-use crate::metrics::{AtCapacity, PrPoint, Scorecard, at_capacity, precision_recall_curve};
-use crate::selection::{Candidate, Choice, choose};
+use crate::learners::{Algorithm, Model, Preprocess};
+use crate::metrics::{
+    AtCapacity, PrPoint, Scorecard, at_capacity, average_precision, precision_recall_curve,
+};
+use crate::pooled::{Imported, ImportedSummary};
+use crate::selection::{Candidate, Choice, choose, difference_standard_error};
 
 /// How a backtest is run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -161,6 +165,66 @@ fn cross_fitted_scores(
     Ok(Some(scores))
 }
 
+/// Fits a model on the co-op's training rows plus other co-ops' rows (`extra_x`, in
+/// the learner columns, see [`Imported`]) and calibrates it on the co-op's own rows
+/// only: each own row's score comes from a model fitted without its equipment's group
+/// (all imported rows in every fit), as in [`CalibrationSplit::CrossFitted`]. The
+/// model takes every column of `train`, as one from [`fit_calibrated`] does.
+pub fn fit_calibrated_pooled(
+    algorithm: Algorithm,
+    train: &Samples,
+    extra_x: &Array2<f64>,
+    extra_y: &[bool],
+    seed: u64,
+    ignored: &[usize],
+) -> Result<Model, ModelError> {
+    let seen: Vec<usize> = (0..train.x.ncols())
+        .filter(|j| !ignored.contains(j))
+        .collect();
+    let own = train.x.select(Axis(1), &seen);
+    let fit_with = |rows: &[usize]| -> Result<Model, ModelError> {
+        let x = ndarray::concatenate(Axis(0), &[own.select(Axis(0), rows).view(), extra_x.view()])
+            .map_err(|e| ModelError::Data(format!("pooled rows: {e}")))?;
+        let y: Vec<bool> = rows
+            .iter()
+            .map(|&i| train.y[i])
+            .chain(extra_y.iter().copied())
+            .collect();
+        Model::fit(algorithm, &x, &y, seed, &[])
+    };
+    let every: Vec<usize> = (0..train.len()).collect();
+    let mut model = fit_with(&every)?;
+    let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
+    let mut scores = vec![0.0; train.len()];
+    let mut cross_fitted = true;
+    for k in 0..CROSS_FIT_GROUPS {
+        let (inside, outside): (Vec<usize>, Vec<usize>) =
+            every.iter().partition(|&&i| group(i) == k);
+        if inside.is_empty() {
+            continue;
+        }
+        let part = match fit_with(&outside) {
+            Ok(part) => part,
+            Err(ModelError::OneClass) => {
+                cross_fitted = false;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        for (i, score) in inside
+            .iter()
+            .zip(part.raw_scores(&own.select(Axis(0), &inside)))
+        {
+            scores[*i] = score;
+        }
+    }
+    if !cross_fitted {
+        scores = model.raw_scores(&own);
+    }
+    model.calibrator = Calibrator::fit_increasing(&scores, &train.y);
+    Ok(model.widened(&Preprocess::fit(&train.x), ignored))
+}
+
 /// Row indices to fit on and to hold out for [`CalibrationSplit::ByEquipment`]: one
 /// equipment in four is held out.
 pub fn held_out_equipment(train: &Samples) -> (Vec<usize>, Vec<usize>) {
@@ -206,6 +270,13 @@ pub struct FoldSummary {
     pub test_positives: usize,
     /// The feature the threshold rule picked in this fold.
     pub threshold_feature: Option<String>,
+    /// Other co-ops' rows added to the federated learners' fits in this fold (those
+    /// whose whole label is known before the cut-off).
+    #[serde(default)]
+    pub imported_cases: usize,
+    /// Failures among them.
+    #[serde(default)]
+    pub imported_positives: usize,
 }
 
 /// A backtest report (`caretaker backtest --json`).
@@ -231,6 +302,42 @@ pub struct BacktestReport {
     /// capacity, [`ModelResult::top_each_month`]).
     #[serde(default)]
     pub snapshot_months: usize,
+    /// The same folds with other co-ops' samples added to every learner's fit, when
+    /// the co-op has accepted knowledge packs.
+    #[serde(default)]
+    pub federated: Option<FederatedBacktest>,
+}
+
+/// The backtest of learners fitted on the co-op's own rows plus other co-ops' (from
+/// accepted knowledge packs), tested on the same rows of the co-op's own as the
+/// own-only learners, and calibrated on its own rows only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FederatedBacktest {
+    /// What the last fold learned from others (earlier folds use fewer rows: a row
+    /// is used only once its week and horizon are over by the fold's cut-off).
+    pub imported: ImportedSummary,
+    /// One entry per learner, named as the own-only ones.
+    pub results: Vec<ModelResult>,
+    /// The learner the one-standard-error rule picks on this backtest.
+    pub choice: Option<Choice>,
+    /// PR-AUC of the own-only choice ([`BacktestReport::choice`]).
+    pub own_pr_auc: Option<f64>,
+    /// PR-AUC of the federated choice.
+    pub federated_pr_auc: Option<f64>,
+    /// Standard error of the difference between the two (resampling equipment).
+    pub standard_error: Option<f64>,
+    /// Whether the model learns from the packs: yes unless learning from the
+    /// co-op's own rows alone did better by more than one standard error.
+    pub used: bool,
+}
+
+impl FederatedBacktest {
+    /// The learner a model fitted with the packs should use, if it uses them.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.used
+            .then_some(self.choice.map(|c| c.algorithm))
+            .flatten()
+    }
 }
 
 /// Runs every algorithm and baseline over rolling-origin folds.
@@ -239,6 +346,7 @@ pub fn run(
     features: &FeatureSet,
     samples: &Samples,
     config: &BacktestConfig,
+    imported: Option<&Imported>,
 ) -> Result<BacktestReport, ModelError> {
     let splits = folds(history.start_day, history.end_day, config);
     if splits.is_empty() {
@@ -257,9 +365,15 @@ pub fn run(
     // Folds are independent: evaluated in parallel, gathered in order.
     let outcomes: Vec<Option<FoldOutcome>> = splits
         .par_iter()
-        .map(|fold| evaluate_fold(history, features, samples, config, fold))
+        .map(|fold| evaluate_fold(history, features, samples, config, fold, imported))
         .collect::<Result<_, _>>()?;
-    let mut predictions: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let own_columns = names.len();
+    let pooled_columns = if imported.is_some() {
+        Algorithm::ALL.len()
+    } else {
+        0
+    };
+    let mut predictions: Vec<Vec<f64>> = vec![Vec::new(); own_columns + pooled_columns];
     let mut tested: Vec<usize> = Vec::new();
     let mut summaries = Vec::new();
     for outcome in outcomes.into_iter().flatten() {
@@ -313,6 +427,65 @@ pub fn run(
         .collect();
     let equipment: Vec<usize> = tested.iter().map(|&i| samples.rows[i].equipment).collect();
     let choice = choose(&candidates, &labels, &equipment, config.seed);
+    let federated = imported.map(|imported| {
+        let last_cutoff = summaries.last().map_or(0, |s| s.fold.cutoff_day);
+        let scored = |p: &Vec<f64>| {
+            let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
+            scorecard.at_capacity =
+                monthly_capacity(p, &labels, &months, &snapshot, config.capacity_per_month);
+            scorecard
+        };
+        let own_predictions = &predictions[..Algorithm::ALL.len()];
+        let pooled_predictions = &predictions[own_columns..];
+        let results = Algorithm::ALL
+            .iter()
+            .zip(pooled_predictions)
+            .map(|(algorithm, p)| ModelResult {
+                name: algorithm.name().to_owned(),
+                baseline: false,
+                scorecard: scored(p),
+                precision_recall: precision_recall_curve(p, &labels, CURVE_POINTS),
+                top_each_month: Some(monthly_capacity(
+                    p,
+                    &labels,
+                    &months,
+                    &snapshot,
+                    TOP_EACH_MONTH,
+                )),
+            })
+            .collect();
+        let pooled: Vec<Candidate<'_>> = Algorithm::ALL
+            .into_iter()
+            .zip(pooled_predictions)
+            .map(|(algorithm, scores)| Candidate { algorithm, scores })
+            .collect();
+        let pooled_choice = choose(&pooled, &labels, &equipment, config.seed);
+        let index = |c: Option<Choice>| {
+            c.and_then(|c| Algorithm::ALL.iter().position(|&a| a == c.algorithm))
+        };
+        let (own_scores, pooled_scores) = (
+            index(choice).map(|i| &own_predictions[i]),
+            index(pooled_choice).map(|i| &pooled_predictions[i]),
+        );
+        let own_pr_auc = own_scores.and_then(|p| average_precision(p, &labels));
+        let federated_pr_auc = pooled_scores.and_then(|p| average_precision(p, &labels));
+        let standard_error = own_scores
+            .zip(pooled_scores)
+            .map(|(a, b)| difference_standard_error(a, b, &labels, &equipment, config.seed));
+        let used = match (own_pr_auc, federated_pr_auc, standard_error) {
+            (Some(own), Some(pooled), Some(se)) => own - pooled <= se,
+            (_, pooled, _) => pooled.is_some(),
+        };
+        FederatedBacktest {
+            imported: imported.summary(&imported.known_before(last_cutoff, config.horizon_days)),
+            results,
+            choice: pooled_choice,
+            own_pr_auc,
+            federated_pr_auc,
+            standard_error,
+            used,
+        }
+    });
     Ok(BacktestReport {
         config: *config,
         equipment: history.equipment.len(),
@@ -326,11 +499,13 @@ pub fn run(
             .map(|&i| months[i])
             .collect::<std::collections::HashSet<_>>()
             .len(),
+        federated,
     })
 }
 
 /// One fold's summary, test rows, and predictions for them (learners in
-/// [`Algorithm::ALL`] order, then the rate baseline, then the threshold rule).
+/// [`Algorithm::ALL`] order, then the rate baseline, then the threshold rule, then,
+/// with imported rows, the learners fitted with them).
 struct FoldOutcome {
     summary: FoldSummary,
     tested: Vec<usize>,
@@ -345,6 +520,7 @@ fn evaluate_fold(
     samples: &Samples,
     config: &BacktestConfig,
     fold: &Fold,
+    imported: Option<&Imported>,
 ) -> Result<Option<FoldOutcome>, ModelError> {
     let train = samples.select(&train_rows(samples, fold, config.horizon_days));
     let test_idx = test_rows(samples, fold);
@@ -353,6 +529,9 @@ fn evaluate_fold(
         return Ok(None);
     }
     let threshold = ThresholdBaseline::fit(features, &train);
+    let imported_rows = imported.map_or_else(Vec::new, |imported| {
+        imported.known_before(fold.cutoff_day, config.horizon_days)
+    });
     let summary = FoldSummary {
         fold: *fold,
         train_cases: train.len(),
@@ -360,6 +539,10 @@ fn evaluate_fold(
         test_cases: test.len(),
         test_positives: test.positives(),
         threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
+        imported_cases: imported_rows.len(),
+        imported_positives: imported.map_or(0, |imported| {
+            imported_rows.iter().filter(|&&i| imported.y[i]).count()
+        }),
     };
     let base_rate = train.positives() as f64 / train.len().max(1) as f64;
     let ignored = features.ignored_by_learners();
@@ -391,6 +574,30 @@ fn evaluate_fold(
         Some(rule) => rule.probabilities(&test),
         None => vec![base_rate; test.len()],
     });
+    if let Some(imported) = imported {
+        let extra_x = imported.x.select(Axis(0), &imported_rows);
+        let extra_y: Vec<bool> = imported_rows.iter().map(|&i| imported.y[i]).collect();
+        for (k, algorithm) in Algorithm::ALL.into_iter().enumerate() {
+            let pooled = if imported_rows.is_empty() {
+                // Nothing known from others yet: the own-only forecast.
+                predictions[k].clone()
+            } else {
+                match fit_calibrated_pooled(
+                    algorithm,
+                    &train,
+                    &extra_x,
+                    &extra_y,
+                    config.seed,
+                    &ignored,
+                ) {
+                    Ok(model) => model.probabilities(&test.x),
+                    Err(ModelError::OneClass) => vec![base_rate; test.len()],
+                    Err(e) => return Err(e),
+                }
+            };
+            predictions.push(pooled);
+        }
+    }
     Ok(Some(FoldOutcome {
         summary,
         tested: test_idx,
@@ -414,6 +621,22 @@ fn monthly_capacity(
 }
 
 impl BacktestReport {
+    /// The report as the model trained with the knowledge packs saw it: the learners'
+    /// results and choice are the federated ones (baselines unchanged).
+    pub fn with_packs(&self) -> BacktestReport {
+        let mut out = self.clone();
+        if let Some(fed) = &self.federated {
+            for r in out.results.iter_mut().filter(|r| !r.baseline) {
+                if let Some(pooled) = fed.results.iter().find(|p| p.name == r.name) {
+                    *r = pooled.clone();
+                }
+            }
+            out.choice = fed.choice;
+            out.best = fed.choice.map(|c| c.algorithm.name().to_owned());
+        }
+        out
+    }
+
     /// The report as a plain-text table.
     pub fn table(&self) -> String {
         let mut out = format!(
@@ -456,6 +679,46 @@ impl BacktestReport {
                     );
                 }
             }
+        }
+        if let Some(fed) = &self.federated {
+            out += &format!(
+                "with other co-ops' knowledge packs ({} co-ops, {} of their cases, {} failures, in the last fold):\n",
+                fed.imported.coops.len(),
+                fed.imported.rows,
+                fed.imported.failing_rows
+            );
+            for r in &fed.results {
+                let s = &r.scorecard;
+                out += &format!(
+                    "{:<32} {:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
+                    format!("{} + packs", r.name),
+                    s.cases,
+                    s.positives,
+                    f(s.roc_auc),
+                    f(s.pr_auc),
+                    f(s.brier),
+                    f(s.at_capacity.precision),
+                    f(s.at_capacity.recall)
+                );
+            }
+            if let Some(choice) = &fed.choice {
+                out += &format!(
+                    "chosen with packs: {} ({})\n",
+                    choice.algorithm.name(),
+                    choice.reason()
+                );
+            }
+            out += &format!(
+                "own data only: PR-AUC {}; with packs: {} (standard error of the difference {}): {}\n",
+                f(fed.own_pr_auc),
+                f(fed.federated_pr_auc),
+                f(fed.standard_error),
+                if fed.used {
+                    "the model learns from the packs"
+                } else {
+                    "the co-op's own data did better by more than a standard error: the model learns from it alone"
+                }
+            );
         }
         out
     }

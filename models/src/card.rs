@@ -15,6 +15,7 @@ use crate::backtest::{BacktestReport, ModelResult, TOP_EACH_MONTH};
 use crate::history::{DAY_MS, History};
 use crate::learners::Algorithm;
 use crate::metrics::PrPoint;
+use crate::pooled::ImportedSummary;
 
 /// Name of the rate baseline's result in a backtest report.
 pub const RATE_BASELINE: &str = "baseline_rate_by_kind_and_age";
@@ -85,12 +86,26 @@ pub struct Trained<'a> {
     pub backtest: Option<&'a BacktestReport>,
     /// Limits in plain words (kinds it never saw fail...).
     pub limits: &'a [String],
+    /// Other co-ops' samples it learned from, if any.
+    pub packs: Option<&'a ImportedSummary>,
 }
 
 impl PlainCard {
     /// The card of a model trained on `history`.
     pub fn new(history: &History, trained: &Trained<'_>) -> Self {
+        // With the packs, the backtest figures are those of learners fitted with them.
+        let with_packs = trained
+            .backtest
+            .filter(|_| trained.packs.is_some())
+            .map(BacktestReport::with_packs);
+        let trained = &Trained {
+            backtest: with_packs.as_ref().or(trained.backtest),
+            ..trained.clone()
+        };
         let mut sections = vec![what_it_is(history, trained), learned_from(history, trained)];
+        if let Some(section) = other_coops(trained) {
+            sections.push(section);
+        }
         sections.push(match trained.backtest {
             Some(report) => how_well(report, trained),
             None => Section {
@@ -300,6 +315,52 @@ fn result<'a>(report: &'a BacktestReport, name: &str) -> Option<&'a ModelResult>
 
 fn percent(v: f64) -> String {
     format!("{:.0}%", 100.0 * v)
+}
+
+/// What other co-ops' knowledge packs brought: how many co-ops and failures, and the
+/// backtest learning from the co-op alone against learning with the packs.
+fn other_coops(t: &Trained<'_>) -> Option<Section> {
+    let federated = t.backtest.and_then(|r| r.federated.as_ref());
+    if t.packs.is_none() && federated.is_none() {
+        return None;
+    }
+    let mut paragraphs = Vec::new();
+    if let Some(packs) = t.packs {
+        paragraphs.push(format!(
+            "Besides the co-op's own records, it learned from the knowledge packs of {} other \
+             co-op{} ({}): {} snapshots of their machines, {} of them followed by a breakdown \
+             within {} days. A pack holds no reading, name or address, only warning signs \
+             measured against each machine's own normal, which mean the same in every co-op. \
+             Its chances are still set by this co-op's own record alone.",
+            packs.coops.len(),
+            if packs.coops.len() == 1 { "" } else { "s" },
+            packs.coops.join(", "),
+            packs.rows,
+            packs.failing_rows,
+            t.horizon_days
+        ));
+    }
+    if let Some(fed) = federated {
+        if let (Some(own), Some(pooled)) = (fed.own_pr_auc, fed.federated_pr_auc) {
+            let se = fed.standard_error.unwrap_or(0.0);
+            paragraphs.push(format!(
+                "Replaying the co-op's past both ways: learning from its own records alone, the \
+                 forecasts scored {own:.3} for putting the machines that went on to fail at the \
+                 top (PR-AUC, from 0 to 1, higher is better); learning also from the packs, \
+                 {pooled:.3}. Chance alone moves that difference by about {se:.3}. {}",
+                if fed.used {
+                    "So this model learns from the packs."
+                } else {
+                    "The co-op's own records did better by more than chance explains, so this \
+                     model learns from them alone."
+                }
+            ));
+        }
+    }
+    Some(Section {
+        heading: "What other co-ops taught it".into(),
+        paragraphs,
+    })
 }
 
 fn how_well(report: &BacktestReport, t: &Trained<'_>) -> Section {

@@ -6,7 +6,8 @@
 //! features as of any day) + [`labels::Timeline`] (outcomes) → [`learners::Model`]
 //! (linfa learners, calibrated) → [`backtest`] (rolling-origin evaluation against
 //! [`baselines`]) and [`lifecycle`] (train, save with a model card, score, explain);
-//! [`card`] tells the model card in members' words.
+//! [`card`] tells the model card in members' words; [`pooled`] adds other co-ops'
+//! learning samples (knowledge packs) to the fits, never to calibration.
 
 pub mod backtest;
 pub mod baselines;
@@ -23,6 +24,7 @@ pub mod labels;
 pub mod learners;
 pub mod lifecycle;
 pub mod metrics;
+pub mod pooled;
 pub mod selection;
 
 pub use error::ModelError;

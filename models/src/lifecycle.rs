@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 
 use caretaker_core::EquipmentKind;
 
-use crate::backtest::{BacktestReport, CalibrationSplit, fit_calibrated};
+use crate::backtest::{
+    BacktestReport, CalibrationSplit, FederatedBacktest, fit_calibrated, fit_calibrated_pooled,
+};
 use crate::card::{PlainCard, Trained};
 use crate::daily::DailyTable;
 use crate::dataset::Samples;
@@ -19,6 +21,7 @@ use crate::features::{AsOf, FEATURE_VERSION, FeatureSet, as_of_day};
 use crate::history::{DAY_MS, History};
 use crate::labels::{Outcome, Timeline};
 use crate::learners::{Algorithm, Model};
+use crate::pooled::{Imported, ImportedSummary};
 
 /// Version of the model file format.
 pub const MODEL_FORMAT: u32 = 2;
@@ -60,6 +63,9 @@ pub struct ModelCard {
     /// before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plain: Option<PlainCard>,
+    /// Other co-ops' samples it learned from (accepted knowledge packs), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned_from_packs: Option<ImportedSummary>,
 }
 
 impl ModelCard {
@@ -83,6 +89,15 @@ impl ModelCard {
             self.training_failures,
             self.horizon_days
         );
+        if let Some(packs) = &self.learned_from_packs {
+            md += &format!(
+                "**Learned also from** the knowledge packs of {} other co-ops ({}): {} cases, {} of them failures; calibrated on this co-op's cases alone.\n\n",
+                packs.coops.len(),
+                packs.coops.join(", "),
+                packs.rows,
+                packs.failing_rows
+            );
+        }
         md += &format!("**Equipment covered** ({}): ", self.equipment.len());
         md += &self
             .equipment
@@ -168,13 +183,29 @@ pub struct TrainOptions {
     pub version: String,
     /// Training time, RFC 3339.
     pub trained_at: String,
+    /// Other co-ops' samples from accepted knowledge packs, in this history's
+    /// learner columns (see [`Imported::new`]).
+    pub imported: Option<Imported>,
 }
 
-/// Trains on every labelled sample of the history.
+/// Trains on every labelled sample of the history (and on the imported samples,
+/// unless the backtest showed the co-op's own data alone doing better by more than
+/// a standard error).
 pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, ModelError> {
     let features = FeatureSet::for_history(history);
     let samples = Samples::build(history, &features, options.horizon_days, options.step_days)?;
+    let federated = options.backtest.as_ref().and_then(|r| r.federated.as_ref());
+    // Members accepted the packs: they are learned from unless the backtest says not.
+    let imported = options
+        .imported
+        .as_ref()
+        .filter(|_| federated.is_none_or(|f| f.used));
     let chosen = options.algorithm.or_else(|| {
+        if imported.is_some() {
+            if let Some(algorithm) = federated.and_then(FederatedBacktest::algorithm) {
+                return Some(algorithm);
+            }
+        }
         let best = options.backtest.as_ref()?.best.as_ref()?;
         Algorithm::ALL.into_iter().find(|a| a.name() == best)
     });
@@ -191,13 +222,26 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         ),
         (None, None) => "default learner (no backtest was run)".to_owned(),
     };
-    let model = fit_calibrated(
-        algorithm,
-        &samples,
-        options.seed,
-        CalibrationSplit::CrossFitted,
-        &features.ignored_by_learners(),
-    )?;
+    let ignored = features.ignored_by_learners();
+    let model = match imported {
+        Some(imported) => fit_calibrated_pooled(
+            algorithm,
+            &samples,
+            &imported.x,
+            &imported.y,
+            options.seed,
+            &ignored,
+        )?,
+        None => fit_calibrated(
+            algorithm,
+            &samples,
+            options.seed,
+            CalibrationSplit::CrossFitted,
+            &ignored,
+        )?,
+    };
+    let learned_from_packs =
+        imported.map(|imported| imported.summary(&(0..imported.y.len()).collect::<Vec<_>>()));
     let mut importance: Vec<(String, f64)> = features
         .names()
         .into_iter()
@@ -222,6 +266,7 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
             failing_cases: samples.positives(),
             backtest: options.backtest.as_ref(),
             limits: &plain_limits,
+            packs: learned_from_packs.as_ref(),
         },
     );
     let card = ModelCard {
@@ -251,6 +296,7 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         backtest: options.backtest.clone(),
         known_limits,
         plain: Some(plain),
+        learned_from_packs,
     };
     Ok(SavedModel {
         format: MODEL_FORMAT,

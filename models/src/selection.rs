@@ -114,6 +114,23 @@ pub fn choose(
     })
 }
 
+/// The standard error of `a`'s PR-AUC minus `b`'s on the same rows, by resampling
+/// equipment as [`choose`] does (`groups[i]` is row i's equipment).
+pub fn difference_standard_error(
+    a: &[f64],
+    b: &[f64],
+    labels: &[bool],
+    groups: &[usize],
+    seed: u64,
+) -> f64 {
+    let resamples = equipment_resamples(groups, seed);
+    let candidate = |scores| Candidate {
+        algorithm: Algorithm::LogisticRegression,
+        scores,
+    };
+    lead_standard_error(&candidate(a), &candidate(b), labels, &resamples)
+}
+
 fn rank(algorithm: Algorithm) -> usize {
     Algorithm::ALL
         .iter()

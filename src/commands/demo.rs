@@ -246,7 +246,7 @@ async fn train(ctx: &Context) -> anyhow::Result<()> {
         };
         let features = FeatureSet::for_history(&history);
         let samples = Samples::build(&history, &features, config.horizon_days, config.step_days)?;
-        let backtest = match backtest::run(&history, &features, &samples, &config) {
+        let backtest = match backtest::run(&history, &features, &samples, &config, None) {
             Ok(report) => Some(report),
             Err(e) => {
                 tracing::warn!("no backtest for the demo's model: {e}");
@@ -264,6 +264,7 @@ async fn train(ctx: &Context) -> anyhow::Result<()> {
                 seed: 7,
                 version: now.format("%Y%m%dT%H%M%SZ").to_string(),
                 trained_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                imported: None,
             },
         )?;
         saved.save(&models_dir)?;

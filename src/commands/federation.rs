@@ -12,8 +12,12 @@ use caretaker_federation::{
 use caretaker_models::dataset::Samples;
 use caretaker_models::features::FeatureSet;
 use caretaker_models::history::DAY_MS;
+use caretaker_models::lifecycle::SavedModel;
 
-use crate::cli::{FederationCommand, FederationExportArgs, FederationPreviewArgs, PackSamplesArgs};
+use crate::cli::{
+    FederationCommand, FederationExportArgs, FederationPreviewArgs, ForecastArgs, PackSamplesArgs,
+    TrainArgs,
+};
 use crate::commands::forecast::history_of;
 use crate::config::Config;
 use crate::context::Context;
@@ -22,14 +26,26 @@ pub async fn run(config: &Config, cmd: FederationCommand) -> anyhow::Result<()> 
     match cmd {
         FederationCommand::Key { new } => key(config, new),
         FederationCommand::Export(args) => export(config, args).await,
-        FederationCommand::Serve { hub_dir, listen } => {
-            super::federation_hub::serve(hub_dir, &listen).await
+        FederationCommand::Serve {
+            hub_dir,
+            listen,
+            tls,
+        } => {
+            let tls = match tls {
+                true => {
+                    let (cert, key) = config.tls_files();
+                    Some(crate::tls::server_config(&cert, &key, &[b"http/1.1"])?)
+                }
+                false => None,
+            };
+            super::federation_hub::serve(hub_dir, &listen, tls).await
         }
         FederationCommand::Member { name, hub_dir } => {
             super::federation_hub::add_member(hub_dir, &name)
         }
         FederationCommand::Sync {
             hub,
+            hub_ca,
             token,
             withdraw,
             samples,
@@ -40,7 +56,8 @@ pub async fn run(config: &Config, cmd: FederationCommand) -> anyhow::Result<()> 
             } else {
                 None
             };
-            super::federation_hub::sync(config, &hub, &token, withdraw, own).await
+            super::federation_hub::sync(config, &hub, hub_ca.as_deref(), &token, withdraw, own)
+                .await
         }
         FederationCommand::Preview(args) => preview(config, args).await,
         FederationCommand::Import { files } => {
@@ -83,9 +100,35 @@ pub async fn run(config: &Config, cmd: FederationCommand) -> anyhow::Result<()> 
         FederationCommand::Remove { name } => {
             let path = library(config).remove(&name)?;
             println!("removed pack {name} ({})", path.display());
-            Ok(())
+            retrain_without(config, &name).await
         }
     }
+}
+
+/// After a pack is removed: the current model is trained again (with its horizon),
+/// so that nothing it learned from the pack stays in the forecasts.
+async fn retrain_without(config: &Config, name: &str) -> anyhow::Result<()> {
+    let models = caretaker_data::DataDir::open(&config.data_dir)?.models_dir();
+    let Ok(current) = SavedModel::load_current(&models) else {
+        println!("no model has been trained yet: nothing to retrain");
+        return Ok(());
+    };
+    println!(
+        "training the model again without {name}'s pack (horizon {} days)...",
+        current.horizon_days
+    );
+    super::forecast::train(
+        config,
+        TrainArgs {
+            forecast: ForecastArgs {
+                horizon: current.horizon_days,
+                ..ForecastArgs::default()
+            },
+            algorithm: None,
+            no_backtest: false,
+        },
+    )
+    .await
 }
 
 fn library(config: &Config) -> Library {

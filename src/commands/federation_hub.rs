@@ -18,6 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use caretaker_federation::{Hub, Library, TrustedKeys};
 use http_body_util::{BodyExt as _, Full};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 
 use crate::config::Config;
 
@@ -125,19 +127,32 @@ fn router(hub: Hub) -> Router {
         .with_state(Arc::new(hub))
 }
 
-/// `caretaker federation serve --hub-dir DIR --listen ADDR`.
-pub async fn serve(dir: PathBuf, listen: &str) -> anyhow::Result<()> {
+/// `caretaker federation serve --hub-dir DIR --listen ADDR [--tls]`.
+pub async fn serve(
+    dir: PathBuf,
+    listen: &str,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     println!(
-        "federation hub on http://{} keeping packs in {}",
+        "federation hub on {}://{} keeping packs in {}",
+        if tls.is_some() { "https" } else { "http" },
         listener.local_addr()?,
         dir.display()
     );
-    axum::serve(listener, router(Hub::new(dir)))
-        .with_graceful_shutdown(super::ingest::wait_for_stop())
-        .await?;
+    let app = router(Hub::new(dir));
+    match tls {
+        Some(tls) => {
+            caretaker_api::https::serve(listener, tls, app, super::ingest::wait_for_stop()).await?
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(super::ingest::wait_for_stop())
+                .await?
+        }
+    }
     Ok(())
 }
 
@@ -152,11 +167,51 @@ pub fn add_member(dir: PathBuf, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An HTTP client for the hub (one per `sync`: its connection is reused).
+/// An HTTP(S) client for the hub (one per `sync`: its connection is reused).
 type HubClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
     Full<Bytes>,
 >;
+
+/// The client: HTTPS trusting `ca` alone when given, else the system's authorities;
+/// plain HTTP for `http://` addresses.
+fn hub_client(ca: Option<&std::path::Path>) -> anyhow::Result<HubClient> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(ca) => {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
+                .and_then(|certs| certs.collect::<Result<_, _>>())
+                .with_context(|| {
+                    format!("cannot read the certificate authority {}", ca.display())
+                })?;
+            anyhow::ensure!(!certs.is_empty(), "{} holds no certificate", ca.display());
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .with_context(|| format!("a certificate of {}", ca.display()))?;
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _) = roots.add_parsable_certificates(found.certs);
+            tracing::debug!(added, "system certificate authorities");
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector),
+    )
+}
 
 /// One request to the hub: its status and body.
 async fn call(
@@ -196,13 +251,12 @@ fn refused(what: &str, status: StatusCode, body: &[u8]) -> anyhow::Error {
 pub async fn sync(
     config: &Config,
     hub: &str,
+    hub_ca: Option<&std::path::Path>,
     token: &str,
     withdraw: bool,
     own_pack: Option<Vec<u8>>,
 ) -> anyhow::Result<()> {
-    let client: HubClient =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build_http();
+    let client = hub_client(hub_ca)?;
     if withdraw {
         let (status, body) = call(&client, hub, "DELETE", "/v1/pack", token, Vec::new()).await?;
         if !status.is_success() {

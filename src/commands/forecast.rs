@@ -10,6 +10,7 @@ use atomic_write_file::AtomicWriteFile;
 use caretaker_core::local::{local_stamp, parse_naive};
 use caretaker_core::{EquipmentId, Registry, Timestamp, Tz};
 use caretaker_data::{DataDir, Store};
+use caretaker_federation::{KeyPair, Library};
 use caretaker_models::backtest::{self, BacktestConfig};
 use caretaker_models::cmapss;
 use caretaker_models::dataset::Samples;
@@ -17,6 +18,7 @@ use caretaker_models::features::FeatureSet;
 use caretaker_models::history::{DAY_MS, History};
 use caretaker_models::learners::Algorithm;
 use caretaker_models::lifecycle::{SavedModel, Score, TrainOptions, train as train_model};
+use caretaker_models::pooled::{Imported, ImportedRow, ImportedTable};
 use chrono::TimeZone as _;
 use chrono::offset::LocalResult;
 
@@ -80,13 +82,64 @@ fn now_version() -> (String, String) {
     )
 }
 
+/// The samples of every knowledge pack the co-op has accepted (`federation import`)
+/// with this horizon, in the learner columns of `features`; a pack signed with the
+/// co-op's own key is left out (its rows are the co-op's own, already learned from).
+pub(crate) fn imported_samples(
+    config: &Config,
+    features: &FeatureSet,
+    horizon_days: i64,
+) -> anyhow::Result<Option<Imported>> {
+    let dir = config.federation_dir();
+    let own = KeyPair::exists(&dir)
+        .then(|| KeyPair::load(&dir).map(|k| k.public()))
+        .transpose()?;
+    let epoch = chrono::NaiveDate::default();
+    let mut tables = Vec::new();
+    for (name, signer, pack) in Library::new(dir.join("packs")).packs()? {
+        if Some(signer) == own {
+            tracing::warn!(
+                pack = name,
+                "a pack signed with the co-op's own key is not learned from"
+            );
+            continue;
+        }
+        if pack.manifest.horizon_days != horizon_days {
+            tracing::warn!(
+                pack = name,
+                pack_horizon = pack.manifest.horizon_days,
+                horizon_days,
+                "a pack made for another horizon is not learned from"
+            );
+        }
+        tables.push(ImportedTable {
+            coop: name,
+            horizon_days: pack.manifest.horizon_days,
+            features: pack.features,
+            rows: pack
+                .rows
+                .into_iter()
+                .map(|(_, kind, week, failed, values)| ImportedRow {
+                    kind,
+                    week_day: (week - epoch).num_days(),
+                    fails: failed == 1,
+                    values,
+                })
+                .collect(),
+        });
+    }
+    Ok(Imported::new(features, &tables, horizon_days))
+}
+
 fn run_backtest(
+    config: &Config,
     history: &History,
-    config: &BacktestConfig,
+    bt: &BacktestConfig,
     samples_csv: Option<&Path>,
 ) -> anyhow::Result<backtest::BacktestReport> {
     let features = FeatureSet::for_history(history);
-    let samples = Samples::build(history, &features, config.horizon_days, config.step_days)?;
+    let samples = Samples::build(history, &features, bt.horizon_days, bt.step_days)?;
+    let imported = imported_samples(config, &features, bt.horizon_days)?;
     if let Some(path) = samples_csv {
         write_samples_csv(path, history, &features, &samples)?;
     }
@@ -96,7 +149,20 @@ fn run_backtest(
         features = features.features.len(),
         "backtest samples"
     );
-    Ok(backtest::run(history, &features, &samples, config)?)
+    if let Some(imported) = &imported {
+        tracing::info!(
+            coops = imported.coops.len(),
+            samples = imported.y.len(),
+            "samples from accepted knowledge packs"
+        );
+    }
+    Ok(backtest::run(
+        history,
+        &features,
+        &samples,
+        bt,
+        imported.as_ref(),
+    )?)
 }
 
 /// The samples as CSV: equipment, kind, date (features as of its start), whether
@@ -173,7 +239,7 @@ pub async fn backtest(config: &Config, args: BacktestArgs) -> anyhow::Result<()>
         seed: args.forecast.seed,
         ..BacktestConfig::default()
     };
-    let report = run_backtest(&history, &bt, args.samples.as_deref())?;
+    let report = run_backtest(config, &history, &bt, args.samples.as_deref())?;
     print!("{}", report.table());
     let path = args.out.unwrap_or_else(|| {
         ctx.data
@@ -211,7 +277,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
             seed: args.forecast.seed,
             ..BacktestConfig::default()
         };
-        let report = run_backtest(&history, &bt, None)?;
+        let report = run_backtest(config, &history, &bt, None)?;
         print!("{}", report.table());
         Some(report)
     };
@@ -226,6 +292,11 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
             seed: args.forecast.seed,
             version,
             trained_at,
+            imported: imported_samples(
+                config,
+                &FeatureSet::for_history(&history),
+                args.forecast.horizon,
+            )?,
         },
     )?;
     let folder = saved.save(&ctx.data.models_dir())?;
