@@ -340,22 +340,22 @@ fn other_coops(t: &Trained<'_>) -> Option<Section> {
             t.horizon_days
         ));
     }
-    if let Some(fed) = federated {
-        if let (Some(own), Some(pooled)) = (fed.own_pr_auc, fed.federated_pr_auc) {
-            let se = fed.standard_error.unwrap_or(0.0);
-            paragraphs.push(format!(
-                "Replaying the co-op's past both ways: learning from its own records alone, the \
+    if let Some(fed) = federated
+        && let (Some(own), Some(pooled)) = (fed.own_pr_auc, fed.federated_pr_auc)
+    {
+        let se = fed.standard_error.unwrap_or(0.0);
+        paragraphs.push(format!(
+            "Replaying the co-op's past both ways: learning from its own records alone, the \
                  forecasts scored {own:.3} for putting the machines that went on to fail at the \
                  top (PR-AUC, from 0 to 1, higher is better); learning also from the packs, \
                  {pooled:.3}. Chance alone moves that difference by about {se:.3}. {}",
-                if fed.used {
-                    "So this model learns from the packs."
-                } else {
-                    "The co-op's own records did better by more than chance explains, so this \
+            if fed.used {
+                "So this model learns from the packs."
+            } else {
+                "The co-op's own records did better by more than chance explains, so this \
                      model learns from them alone."
-                }
-            ));
-        }
+            }
+        ));
     }
     Some(Section {
         heading: "What other co-ops taught it".into(),

@@ -201,10 +201,10 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         .as_ref()
         .filter(|_| federated.is_none_or(|f| f.used));
     let chosen = options.algorithm.or_else(|| {
-        if imported.is_some() {
-            if let Some(algorithm) = federated.and_then(FederatedBacktest::algorithm) {
-                return Some(algorithm);
-            }
+        if imported.is_some()
+            && let Some(algorithm) = federated.and_then(FederatedBacktest::algorithm)
+        {
+            return Some(algorithm);
         }
         let best = options.backtest.as_ref()?.best.as_ref()?;
         Algorithm::ALL.into_iter().find(|a| a.name() == best)
