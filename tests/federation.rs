@@ -508,6 +508,7 @@ fn co_ops_that_differ_learn_from_each_others_packs_and_forget_a_removed_one() {
     assert_eq!(federated["imported"]["coops"], serde_json::json!(["maple"]));
     let pack_rows = federated["imported"]["rows"].as_u64().unwrap();
     assert!(pack_rows > 0 && federated["imported"]["failing_rows"].as_u64().unwrap() > 0);
+    assert!(federated["imported"]["failures"].as_u64().unwrap() > 0);
     for r in federated["results"].as_array().unwrap() {
         let pr_auc = r["scorecard"]["pr_auc"].as_f64().unwrap();
         assert!(pr_auc.is_finite(), "{r}");

@@ -328,13 +328,14 @@ fn other_coops(t: &Trained<'_>) -> Option<Section> {
     if let Some(packs) = t.packs {
         paragraphs.push(format!(
             "Besides the co-op's own records, it learned from the knowledge packs of {} other \
-             co-op{} ({}): {} snapshots of their machines, {} of them followed by a breakdown \
-             within {} days. A pack holds no reading, name or address, only warning signs \
+             co-op{} ({}), which recorded {} breakdowns: {} snapshots of their machines, {} of \
+             them followed by a breakdown within {} days. A pack holds no reading, name or address, only warning signs \
              measured against each machine's own normal, which mean the same in every co-op. \
              Its chances are still set by this co-op's own record alone.",
             packs.coops.len(),
             if packs.coops.len() == 1 { "" } else { "s" },
             packs.coops.join(", "),
+            packs.failures,
             packs.rows,
             packs.failing_rows,
             t.horizon_days

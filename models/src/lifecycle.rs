@@ -91,9 +91,10 @@ impl ModelCard {
         );
         if let Some(packs) = &self.learned_from_packs {
             md += &format!(
-                "**Learned also from** the knowledge packs of {} other co-ops ({}): {} cases, {} of them failures; calibrated on this co-op's cases alone.\n\n",
+                "**Learned also from** the knowledge packs of {} other co-ops ({}, {} failures recorded): {} cases, {} of them failures within the horizon; calibrated on this co-op's cases alone.\n\n",
                 packs.coops.len(),
                 packs.coops.join(", "),
+                packs.failures,
                 packs.rows,
                 packs.failing_rows
             );

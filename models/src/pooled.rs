@@ -39,6 +39,8 @@ pub struct ImportedTable {
     pub coop: String,
     /// The pack's horizon in days (rows with another horizon are not comparable).
     pub horizon_days: i64,
+    /// Failures the co-op recorded over the pack's weeks (its manifest's count).
+    pub failures: usize,
     /// Names of each row's values.
     pub features: Vec<String>,
     /// The rows.
@@ -59,6 +61,8 @@ pub struct Imported {
     pub coop: Vec<usize>,
     /// The co-ops, by trusted name.
     pub coops: Vec<String>,
+    /// Failures each co-op recorded over its pack's weeks.
+    pub coop_failures: Vec<usize>,
 }
 
 /// What a model learned from other co-ops: how many, and how many failures.
@@ -70,6 +74,9 @@ pub struct ImportedSummary {
     pub rows: usize,
     /// Their failing samples.
     pub failing_rows: usize,
+    /// Failures those co-ops recorded over their packs' weeks.
+    #[serde(default)]
+    pub failures: usize,
 }
 
 impl Imported {
@@ -83,6 +90,7 @@ impl Imported {
             .collect();
         let mut values: Vec<f64> = Vec::new();
         let (mut y, mut week_day, mut coop, mut coops) = (vec![], vec![], vec![], vec![]);
+        let mut coop_failures = Vec::new();
         for table in tables
             .iter()
             .filter(|t| t.horizon_days == horizon_days && !t.rows.is_empty())
@@ -113,6 +121,7 @@ impl Imported {
                 coop.push(coops.len());
             }
             coops.push(table.coop.clone());
+            coop_failures.push(table.failures);
         }
         if y.is_empty() {
             return None;
@@ -124,6 +133,7 @@ impl Imported {
             week_day,
             coop,
             coops,
+            coop_failures,
         })
     }
 
@@ -145,12 +155,18 @@ impl Imported {
             coops: self
                 .coops
                 .iter()
-                .zip(used)
-                .filter(|(_, u)| *u)
+                .zip(&used)
+                .filter(|(_, u)| **u)
                 .map(|(c, _)| c.clone())
                 .collect(),
             rows: indices.len(),
             failing_rows: indices.iter().filter(|&&i| self.y[i]).count(),
+            failures: used
+                .iter()
+                .zip(&self.coop_failures)
+                .filter(|(u, _)| **u)
+                .map(|(_, f)| f)
+                .sum(),
         }
     }
 }
@@ -178,6 +194,7 @@ mod tests {
         ImportedTable {
             coop: "maple".into(),
             horizon_days: 30,
+            failures: 3,
             features: vec!["age_days".into(), "strongest_departure_7d".into()],
             rows,
         }
@@ -229,12 +246,17 @@ mod tests {
             30,
         )
         .unwrap();
-        // Week of day 100: days 100 to 106; its label reaches day 136.
-        assert!(imported.known_before(136, 30).is_empty());
-        assert_eq!(imported.known_before(137, 30), vec![0]);
-        assert_eq!(imported.known_before(144, 30), vec![0, 1]);
+        // Week of day 100: days 100 to 106; the label of day 106 covers days 106 to
+        // 135, known by a cut-off on day 136 (as an own row of day d by d + 30).
+        assert!(imported.known_before(135, 30).is_empty());
+        assert_eq!(imported.known_before(136, 30), vec![0]);
+        assert_eq!(imported.known_before(142, 30), vec![0]);
+        assert_eq!(imported.known_before(143, 30), vec![0, 1]);
         let summary = imported.summary(&[0, 1]);
-        assert_eq!((summary.rows, summary.failing_rows), (2, 1));
+        assert_eq!(
+            (summary.rows, summary.failing_rows, summary.failures),
+            (2, 1, 3)
+        );
         assert_eq!(summary.coops, vec!["maple".to_owned()]);
     }
 

@@ -115,6 +115,7 @@ pub(crate) fn imported_samples(
         tables.push(ImportedTable {
             coop: name,
             horizon_days: pack.manifest.horizon_days,
+            failures: pack.manifest.failures_by_kind.values().sum(),
             features: pack.features,
             rows: pack
                 .rows
