@@ -136,13 +136,19 @@ pub fn fit_calibrated(
 }
 
 /// Every row's score from a model fitted without its equipment's group; `None` when
-/// some group leaves only one class to fit on.
+/// some group leaves only one class to fit on. The part models see the learner's
+/// columns alone (the same fit as on every column with the others ignored, on a
+/// fifth of the copy).
 fn cross_fitted_scores(
     algorithm: Algorithm,
     train: &Samples,
     seed: u64,
     ignored: &[usize],
 ) -> Result<Option<Vec<f64>>, ModelError> {
+    let seen: Vec<usize> = (0..train.x.ncols())
+        .filter(|j| !ignored.contains(j))
+        .collect();
+    let x = train.x.select(Axis(1), &seen);
     let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
     let mut scores = vec![0.0; train.len()];
     for k in 0..CROSS_FIT_GROUPS {
@@ -151,13 +157,13 @@ fn cross_fitted_scores(
         if inside.is_empty() {
             continue;
         }
-        let fit_part = train.select(&outside);
-        let model = match Model::fit(algorithm, &fit_part.x, &fit_part.y, seed, ignored) {
+        let y: Vec<bool> = outside.iter().map(|&i| train.y[i]).collect();
+        let model = match Model::fit(algorithm, &x.select(Axis(0), &outside), &y, seed, &[]) {
             Ok(model) => model,
             Err(ModelError::OneClass) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let group_scores = model.raw_scores(&train.select(&inside).x);
+        let group_scores = model.raw_scores(&x.select(Axis(0), &inside));
         for (i, score) in inside.into_iter().zip(group_scores) {
             scores[i] = score;
         }

@@ -70,20 +70,24 @@ impl Preprocess {
         Self { mean, scale }
     }
 
-    /// Fills missing values with the training means.
-    pub fn impute(&self, x: &Array2<f64>) -> Array2<f64> {
-        let mut out = x.clone();
-        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
-            column.mapv_inplace(|v| if v.is_finite() { v } else { self.mean[j] });
+    /// The `columns` of `x` (in that order), missing values filled with the
+    /// training means. Only those columns are copied: a learner sees a fifth of a
+    /// co-op's features, and the rows grow with its history.
+    pub fn impute(&self, x: &Array2<f64>, columns: &[usize]) -> Array2<f64> {
+        let mut out = x.select(Axis(1), columns);
+        for (mut column, &j) in out.axis_iter_mut(Axis(1)).zip(columns) {
+            let mean = self.mean[j];
+            column.mapv_inplace(|v| if v.is_finite() { v } else { mean });
         }
         out
     }
 
-    /// Fills missing values and standardises every column.
-    pub fn standardize(&self, x: &Array2<f64>) -> Array2<f64> {
-        let mut out = self.impute(x);
-        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
-            column.mapv_inplace(|v| (v - self.mean[j]) / self.scale[j]);
+    /// The `columns` of `x`, missing values filled and every column standardised.
+    pub fn standardize(&self, x: &Array2<f64>, columns: &[usize]) -> Array2<f64> {
+        let mut out = self.impute(x, columns);
+        for (mut column, &j) in out.axis_iter_mut(Axis(1)).zip(columns) {
+            let (mean, scale) = (self.mean[j], self.scale[j]);
+            column.mapv_inplace(|v| (v - mean) / scale);
         }
         out
     }
@@ -189,16 +193,6 @@ fn seen_columns(n: usize, ignored: &[usize]) -> Vec<usize> {
     (0..n).filter(|j| !ignored.contains(j)).collect()
 }
 
-/// The learner's view of filled features: the `seen` columns only (the ignored ones
-/// are left out rather than made constant, so trees do not spend time on them).
-fn learner_view(filled: Array2<f64>, seen: &[usize]) -> Array2<f64> {
-    if seen.len() == filled.ncols() {
-        filled
-    } else {
-        filled.select(Axis(1), seen)
-    }
-}
-
 /// A fitted model: preprocessing, learner and calibration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
@@ -269,11 +263,9 @@ impl Model {
         let preprocess = Preprocess::fit(x);
         let seen = seen_columns(x.ncols(), ignored);
         let fitted = match algorithm {
-            Algorithm::LogisticRegression => {
-                fit_logistic(&learner_view(preprocess.standardize(x), &seen), y)?
-            }
+            Algorithm::LogisticRegression => fit_logistic(&preprocess.standardize(x, &seen), y)?,
             Algorithm::DecisionTree => {
-                let filled = learner_view(preprocess.impute(x), &seen);
+                let filled = preprocess.impute(x, &seen);
                 let (bx, by) = balanced(&filled, y);
                 let tree = DecisionTree::params()
                     .max_depth(Some(6))
@@ -284,9 +276,7 @@ impl Model {
                     tree: LeafTree::new(tree, features, &filled, y),
                 }
             }
-            Algorithm::RandomForest => {
-                fit_forest(&learner_view(preprocess.impute(x), &seen), y, seed)?
-            }
+            Algorithm::RandomForest => fit_forest(&preprocess.impute(x, &seen), y, seed)?,
         };
         Ok(Self {
             preprocess,
@@ -317,7 +307,7 @@ impl Model {
         let seen = seen_columns(x.ncols(), &self.ignored);
         match &self.fitted {
             Fitted::LogisticRegression { weights, intercept } => {
-                let z = learner_view(self.preprocess.standardize(x), &seen);
+                let z = self.preprocess.standardize(x, &seen);
                 z.axis_iter(Axis(0))
                     .map(|row| {
                         let dot: f64 = row.iter().zip(weights).map(|(a, b)| a * b).sum();
@@ -326,11 +316,11 @@ impl Model {
                     .collect()
             }
             Fitted::DecisionTree { tree } => {
-                let filled = learner_view(self.preprocess.impute(x), &seen);
+                let filled = self.preprocess.impute(x, &seen);
                 filled.axis_iter(Axis(0)).map(|r| tree.rate(&r)).collect()
             }
             Fitted::RandomForest { trees } => {
-                let filled = learner_view(self.preprocess.impute(x), &seen);
+                let filled = self.preprocess.impute(x, &seen);
                 filled
                     .axis_iter(Axis(0))
                     .map(|r| trees.iter().map(|t| t.rate(&r)).sum::<f64>() / trees.len() as f64)
