@@ -404,27 +404,29 @@ pub fn run(
             first_day_of_month.get(&(day / 30)) == Some(&day)
         })
         .collect();
+    // A learner's or baseline's results over every tested row.
+    let result_of = |name: String, baseline: bool, p: &Vec<f64>| {
+        let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
+        scorecard.at_capacity =
+            monthly_capacity(p, &labels, &months, &snapshot, config.capacity_per_month);
+        ModelResult {
+            name,
+            baseline,
+            scorecard,
+            precision_recall: precision_recall_curve(p, &labels, CURVE_POINTS),
+            top_each_month: Some(monthly_capacity(
+                p,
+                &labels,
+                &months,
+                &snapshot,
+                TOP_EACH_MONTH,
+            )),
+        }
+    };
     let results: Vec<ModelResult> = names
         .into_iter()
         .zip(&predictions)
-        .map(|((name, baseline), p)| {
-            let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
-            scorecard.at_capacity =
-                monthly_capacity(p, &labels, &months, &snapshot, config.capacity_per_month);
-            ModelResult {
-                name,
-                baseline,
-                scorecard,
-                precision_recall: precision_recall_curve(p, &labels, CURVE_POINTS),
-                top_each_month: Some(monthly_capacity(
-                    p,
-                    &labels,
-                    &months,
-                    &snapshot,
-                    TOP_EACH_MONTH,
-                )),
-            }
-        })
+        .map(|((name, baseline), p)| result_of(name, baseline, p))
         .collect();
     let candidates: Vec<Candidate<'_>> = Algorithm::ALL
         .into_iter()
@@ -435,30 +437,12 @@ pub fn run(
     let choice = choose(&candidates, &labels, &equipment, config.seed);
     let federated = imported.map(|imported| {
         let last_cutoff = summaries.last().map_or(0, |s| s.fold.cutoff_day);
-        let scored = |p: &Vec<f64>| {
-            let mut scorecard = Scorecard::compute(p, &labels, &months, config.capacity_per_month);
-            scorecard.at_capacity =
-                monthly_capacity(p, &labels, &months, &snapshot, config.capacity_per_month);
-            scorecard
-        };
         let own_predictions = &predictions[..Algorithm::ALL.len()];
         let pooled_predictions = &predictions[own_columns..];
         let results = Algorithm::ALL
             .iter()
             .zip(pooled_predictions)
-            .map(|(algorithm, p)| ModelResult {
-                name: algorithm.name().to_owned(),
-                baseline: false,
-                scorecard: scored(p),
-                precision_recall: precision_recall_curve(p, &labels, CURVE_POINTS),
-                top_each_month: Some(monthly_capacity(
-                    p,
-                    &labels,
-                    &months,
-                    &snapshot,
-                    TOP_EACH_MONTH,
-                )),
-            })
+            .map(|(algorithm, p)| result_of(algorithm.name().to_owned(), false, p))
             .collect();
         let pooled: Vec<Candidate<'_>> = Algorithm::ALL
             .into_iter()
@@ -657,11 +641,10 @@ impl BacktestReport {
             "model", "cases", "fails", "ROC-AUC", "PR-AUC", "Brier", "prec@cap", "rec@cap"
         );
         let f = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
-        for r in &self.results {
-            let s = &r.scorecard;
-            out += &format!(
+        let row = |name: &str, s: &Scorecard| {
+            format!(
                 "{:<32} {:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
-                r.name,
+                name,
                 s.cases,
                 s.positives,
                 f(s.roc_auc),
@@ -669,7 +652,10 @@ impl BacktestReport {
                 f(s.brier),
                 f(s.at_capacity.precision),
                 f(s.at_capacity.recall)
-            );
+            )
+        };
+        for r in &self.results {
+            out += &row(&r.name, &r.scorecard);
         }
         if let Some(best) = &self.best {
             out += &format!(
@@ -694,18 +680,7 @@ impl BacktestReport {
                 fed.imported.failing_rows
             );
             for r in &fed.results {
-                let s = &r.scorecard;
-                out += &format!(
-                    "{:<32} {:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}\n",
-                    format!("{} + packs", r.name),
-                    s.cases,
-                    s.positives,
-                    f(s.roc_auc),
-                    f(s.pr_auc),
-                    f(s.brier),
-                    f(s.at_capacity.precision),
-                    f(s.at_capacity.recall)
-                );
+                out += &row(&format!("{} + packs", r.name), &r.scorecard);
             }
             if let Some(choice) = &fed.choice {
                 out += &format!(
