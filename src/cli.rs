@@ -275,23 +275,29 @@ pub enum TokenCommand {
 #[derive(Debug, Args, Clone)]
 pub struct ForecastArgs {
     /// Horizon in days: the probability of failing within this many days.
-    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    #[arg(long, default_value_t = Self::HORIZON_DAYS, value_name = "DAYS")]
     pub horizon: i64,
     /// Days between two training samples of the same equipment.
-    #[arg(long, default_value_t = 2, value_name = "DAYS")]
+    #[arg(long, default_value_t = Self::STEP_DAYS, value_name = "DAYS")]
     pub step: i64,
     /// Seed of the random forest.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = Self::SEED)]
     pub seed: u64,
+}
+
+impl ForecastArgs {
+    const HORIZON_DAYS: i64 = 30;
+    const STEP_DAYS: i64 = 2;
+    const SEED: u64 = 7;
 }
 
 impl Default for ForecastArgs {
     /// The defaults of the command line.
     fn default() -> Self {
         Self {
-            horizon: 30,
-            step: 2,
-            seed: 7,
+            horizon: Self::HORIZON_DAYS,
+            step: Self::STEP_DAYS,
+            seed: Self::SEED,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::dataset::Samples;
 use crate::error::ModelError;
 use crate::features::FeatureSet;
 use crate::history::History;
-use crate::learners::{Algorithm, Model, Preprocess};
+use crate::learners::{Algorithm, Model, Preprocess, seen_columns};
 use crate::metrics::{
     AtCapacity, PrPoint, Scorecard, at_capacity, average_precision, precision_recall_curve,
 };
@@ -145,9 +145,7 @@ fn cross_fitted_scores(
     seed: u64,
     ignored: &[usize],
 ) -> Result<Option<Vec<f64>>, ModelError> {
-    let seen: Vec<usize> = (0..train.x.ncols())
-        .filter(|j| !ignored.contains(j))
-        .collect();
+    let seen = seen_columns(train.x.ncols(), ignored);
     let x = train.x.select(Axis(1), &seen);
     let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
     let mut scores = vec![0.0; train.len()];
@@ -184,9 +182,7 @@ pub fn fit_calibrated_pooled(
     seed: u64,
     ignored: &[usize],
 ) -> Result<Model, ModelError> {
-    let seen: Vec<usize> = (0..train.x.ncols())
-        .filter(|j| !ignored.contains(j))
-        .collect();
+    let seen = seen_columns(train.x.ncols(), ignored);
     let own = train.x.select(Axis(1), &seen);
     let fit_with = |rows: &[usize]| -> Result<Model, ModelError> {
         let x = ndarray::concatenate(Axis(0), &[own.select(Axis(0), rows).view(), extra_x.view()])

@@ -305,6 +305,11 @@ impl FeatureSet {
             .collect()
     }
 
+    /// Columns the learners see, in order: all but [`Self::ignored_by_learners`].
+    pub fn learner_columns(&self) -> Vec<usize> {
+        crate::learners::seen_columns(self.features.len(), &self.ignored_by_learners())
+    }
+
     /// Feature names, in column order.
     pub fn names(&self) -> Vec<String> {
         self.features.iter().map(|f| f.name.clone()).collect()

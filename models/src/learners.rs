@@ -189,7 +189,7 @@ pub enum Fitted {
 }
 
 /// The columns of `n` that a learner sees: all but the `ignored` ones.
-fn seen_columns(n: usize, ignored: &[usize]) -> Vec<usize> {
+pub fn seen_columns(n: usize, ignored: &[usize]) -> Vec<usize> {
     (0..n).filter(|j| !ignored.contains(j)).collect()
 }
 

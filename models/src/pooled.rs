@@ -84,10 +84,7 @@ impl Imported {
     /// `features`: a shared feature by name, a kind column from the row's kind, NaN
     /// for anything a pack does not carry. `None` when no row is usable.
     pub fn new(features: &FeatureSet, tables: &[ImportedTable], horizon_days: i64) -> Option<Self> {
-        let ignored = features.ignored_by_learners();
-        let seen: Vec<usize> = (0..features.features.len())
-            .filter(|j| !ignored.contains(j))
-            .collect();
+        let seen = features.learner_columns();
         let mut values: Vec<f64> = Vec::new();
         let (mut y, mut week_day, mut coop, mut coops) = (vec![], vec![], vec![], vec![]);
         let mut coop_failures = Vec::new();
@@ -214,9 +211,9 @@ mod tests {
         let features = co_op_features();
         let imported = Imported::new(&features, &[table(vec![row("sump_pump", 0, true)])], 30)
             .expect("one usable row");
-        let ignored = features.ignored_by_learners();
-        let seen: Vec<&str> = (0..features.features.len())
-            .filter(|j| !ignored.contains(j))
+        let seen: Vec<&str> = features
+            .learner_columns()
+            .into_iter()
             .map(|j| features.features[j].name.as_str())
             .collect();
         assert_eq!(imported.x.ncols(), seen.len());

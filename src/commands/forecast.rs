@@ -132,15 +132,15 @@ pub(crate) fn imported_samples(
     Ok(Imported::new(features, &tables, horizon_days))
 }
 
+/// The backtest, with the accepted packs' samples (`imported`, see [`imported_samples`]).
 fn run_backtest(
-    config: &Config,
     history: &History,
     bt: &BacktestConfig,
+    imported: Option<&Imported>,
     samples_csv: Option<&Path>,
 ) -> anyhow::Result<backtest::BacktestReport> {
     let features = FeatureSet::for_history(history);
     let samples = Samples::build(history, &features, bt.horizon_days, bt.step_days)?;
-    let imported = imported_samples(config, &features, bt.horizon_days)?;
     if let Some(path) = samples_csv {
         write_samples_csv(path, history, &features, &samples)?;
     }
@@ -150,20 +150,14 @@ fn run_backtest(
         features = features.features.len(),
         "backtest samples"
     );
-    if let Some(imported) = &imported {
+    if let Some(imported) = imported {
         tracing::info!(
             coops = imported.coops.len(),
             samples = imported.y.len(),
             "samples from accepted knowledge packs"
         );
     }
-    Ok(backtest::run(
-        history,
-        &features,
-        &samples,
-        bt,
-        imported.as_ref(),
-    )?)
+    Ok(backtest::run(history, &features, &samples, bt, imported)?)
 }
 
 /// The samples as CSV: equipment, kind, date (features as of its start), whether
@@ -240,7 +234,12 @@ pub async fn backtest(config: &Config, args: BacktestArgs) -> anyhow::Result<()>
         seed: args.forecast.seed,
         ..BacktestConfig::default()
     };
-    let report = run_backtest(config, &history, &bt, args.samples.as_deref())?;
+    let imported = imported_samples(
+        config,
+        &FeatureSet::for_history(&history),
+        args.forecast.horizon,
+    )?;
+    let report = run_backtest(&history, &bt, imported.as_ref(), args.samples.as_deref())?;
     print!("{}", report.table());
     let path = args.out.unwrap_or_else(|| {
         ctx.data
@@ -269,6 +268,12 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    // The accepted packs, read once for the backtest and the training.
+    let imported = imported_samples(
+        config,
+        &FeatureSet::for_history(&history),
+        args.forecast.horizon,
+    )?;
     let backtest = if args.no_backtest {
         None
     } else {
@@ -278,7 +283,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
             seed: args.forecast.seed,
             ..BacktestConfig::default()
         };
-        let report = run_backtest(config, &history, &bt, None)?;
+        let report = run_backtest(&history, &bt, imported.as_ref(), None)?;
         print!("{}", report.table());
         Some(report)
     };
@@ -293,11 +298,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
             seed: args.forecast.seed,
             version,
             trained_at,
-            imported: imported_samples(
-                config,
-                &FeatureSet::for_history(&history),
-                args.forecast.horizon,
-            )?,
+            imported,
         },
     )?;
     let folder = saved.save(&ctx.data.models_dir())?;
