@@ -127,20 +127,32 @@ fn features_from_the_aggregates_equal_features_from_every_raw_reading() {
     let (raw, first, last) = caretaker_ingest::store::scan_store(&data.join("readings"))
         .unwrap()
         .expect("readings");
-    let (daily, first_agg, last_agg) = caretaker_ingest::aggregates::scan(&data.join("aggregates"))
+    let daily = caretaker_ingest::aggregates::scan(&data.join("aggregates"))
         .unwrap()
         .expect("aggregates");
-    assert_eq!((first, last), (first_agg, last_agg));
+    assert_eq!((first, last), (daily.first_day, daily.last_day));
     let from_raw = History::from_store(&registry, raw, Vec::new(), first, last + 1);
-    let from_daily = History::from_daily_aggregates(&registry, daily, Vec::new(), first, last + 1);
+    let from_daily =
+        History::from_daily_aggregates(&registry, daily.chunks, Vec::new(), first, last + 1);
     let features = FeatureSet::for_history(&from_raw);
     let a = Samples::build(&from_raw, &features, 30, 7).unwrap();
     let b = Samples::build(&from_daily, &features, 30, 7).unwrap();
     assert!(a.len() > 100, "{} samples", a.len());
     assert_eq!(a.rows, b.rows);
     let names = features.names();
-    for ((i, j), x) in a.x.indexed_iter() {
-        let y = b.x[(i, j)];
+    let width = features.features.len();
+    let rows = |s: &Samples| {
+        (0..s.len())
+            .map(|r| s.feature_row(r, width))
+            .collect::<Vec<_>>()
+    };
+    let (a_rows, b_rows) = (rows(&a), rows(&b));
+    let pairs = a_rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| row.iter().enumerate().map(move |(j, &x)| ((i, j), x)));
+    for ((i, j), x) in pairs {
+        let y = b_rows[i][j];
         let same = (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(1.0);
         assert!(
             same,

@@ -23,6 +23,7 @@
 //! readings as they arrive. One refresh runs at a time (`aggregates/.lock`). Each
 //! file is written atomically, the `.source` after the Parquet file: a crash
 //! between the two leaves a day that is recomputed next time.
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -207,9 +208,15 @@ pub fn rebuild(readings_root: &Path, aggregates_root: &Path) -> Result<RefreshSt
     refresh_locked(readings_root, aggregates_root)
 }
 
-/// Every day's aggregates as one lazy frame (the columns above), with the first
-/// and last day held; None when there are none. Call [`refresh`] first.
-pub fn scan(aggregates_root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, IngestError> {
+/// Days of aggregates in one chunk of [`scan`]'s.
+const DAYS_PER_CHUNK: usize = 64;
+
+/// Every day's aggregates (the columns above) as lazy frames over chunks of
+/// consecutive days, each with the first and last day it holds, in day order,
+/// with the first and last day of all; None when there are none. A reader that
+/// collects one chunk at a time holds a few weeks of aggregates, whatever the
+/// length of history. Call [`refresh`] first.
+pub fn scan(aggregates_root: &Path) -> Result<Option<DailyScan>, IngestError> {
     let dir = daily_dir(aggregates_root);
     if !dir.exists() {
         return Ok(None);
@@ -224,17 +231,42 @@ pub fn scan(aggregates_root: &Path) -> Result<Option<(LazyFrame, i64, i64)>, Ing
         })
         .collect();
     days.sort();
-    let (Some(first), Some(last)) = (days.first().map(|d| d.0), days.last().map(|d| d.0)) else {
+    let (Some(first_day), Some(last_day)) = (days.first().map(|d| d.0), days.last().map(|d| d.0))
+    else {
         return Ok(None);
     };
-    let paths = days
-        .into_iter()
-        .map(|(_, p)| PlRefPath::try_from_pathbuf(p.clone()).map_err(IngestError::polars(&p)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let all =
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+    let chunks = days
+        .chunks(DAYS_PER_CHUNK)
+        .map(|chunk| {
+            let paths = chunk
+                .iter()
+                .map(|(_, p)| {
+                    PlRefPath::try_from_pathbuf(p.clone()).map_err(IngestError::polars(p))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let frame = LazyFrame::scan_parquet_files(
+                paths.into_iter().collect(),
+                ScanArgsParquet::default(),
+            )
             .map_err(IngestError::polars(&dir))?;
-    Ok(Some((all, first, last)))
+            Ok((chunk[0].0..=chunk[chunk.len() - 1].0, frame))
+        })
+        .collect::<Result<Vec<_>, IngestError>>()?;
+    Ok(Some(DailyScan {
+        chunks,
+        first_day,
+        last_day,
+    }))
+}
+
+/// What [`scan`] finds.
+pub struct DailyScan {
+    /// The days of each chunk and a lazy frame over them, in day order.
+    pub chunks: Vec<(RangeInclusive<i64>, LazyFrame)>,
+    /// The first day with aggregates (day number).
+    pub first_day: i64,
+    /// The last day with aggregates (day number).
+    pub last_day: i64,
 }
 
 /// One day's aggregates per sensor from that day's raw files, sorted by sensor.

@@ -2,16 +2,15 @@
 //! train on a label whose horizon reaches past the cut-off.
 
 use ndarray::{Array2, Axis};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{RateBaseline, ThresholdBaseline};
 use crate::calibration::Calibrator;
 use crate::dataset::Samples;
 use crate::error::ModelError;
-use crate::features::FeatureSet;
+use crate::features::{AsOf, FeatureSet};
 use crate::history::History;
-use crate::learners::{Algorithm, Model, Preprocess, seen_columns};
+use crate::learners::{Algorithm, Model};
 use crate::metrics::{
     AtCapacity, PrPoint, Scorecard, at_capacity, average_precision, precision_recall_curve,
 };
@@ -102,68 +101,77 @@ pub enum CalibrationSplit {
 /// Equipment groups for cross-fitted calibration.
 pub const CROSS_FIT_GROUPS: usize = 3;
 
-/// Fits a model and calibrates it (Platt) on scores it did not learn from (see
-/// [`CalibrationSplit`]).
+/// Fits a model on the rows `train` of `samples` (the learners' columns, its `x`,
+/// read in place) and calibrates it (Platt) on scores it did not learn from (see
+/// [`CalibrationSplit`]); the model takes those columns ([`Model::widened`] makes
+/// it take every feature).
 pub fn fit_calibrated(
     algorithm: Algorithm,
-    train: &Samples,
+    samples: &Samples,
+    train: &[usize],
     seed: u64,
     split: CalibrationSplit,
-    ignored: &[usize],
 ) -> Result<Model, ModelError> {
+    let (x, y) = (&samples.x, &samples.y);
+    let labels = |rows: &[usize]| rows.iter().map(|&r| y[r]).collect::<Vec<_>>();
+    let scores_of = |model: &Model, rows: &[usize]| model.raw_scores(&x.select(Axis(0), rows));
     if split == CalibrationSplit::CrossFitted {
-        let mut model = Model::fit(algorithm, &train.x, &train.y, seed, ignored)?;
-        let scores = match cross_fitted_scores(algorithm, train, seed, ignored)? {
+        let mut model = Model::fit_rows(algorithm, x, train, y, seed, &[])?;
+        let scores = match cross_fitted_scores(algorithm, samples, train, seed)? {
             Some(scores) => scores,
             // A group could not be fitted (no failure outside it): in sample.
-            None => model.raw_scores(&train.x),
+            None => scores_of(&model, train),
         };
-        model.calibrator = Calibrator::fit_increasing(&scores, &train.y);
+        model.calibrator = Calibrator::fit_increasing(&scores, &labels(train));
         return Ok(model);
     }
-    let (fit_idx, cal_idx) = held_out_equipment(train);
-    let fit_part = train.select(&fit_idx);
-    let cal_part = train.select(&cal_idx);
-    if fit_part.positives() == 0 || cal_part.positives() == 0 {
+    let (fit_rows, cal_rows): (Vec<usize>, Vec<usize>) =
+        train.iter().partition(|&&r| held_in(samples.rows[r]));
+    let has_failures = |rows: &[usize]| rows.iter().any(|&r| y[r]);
+    if !has_failures(&fit_rows) || !has_failures(&cal_rows) {
         // Too few failures to hold some back: fit on everything, calibrate in-sample.
-        let mut model = Model::fit(algorithm, &train.x, &train.y, seed, ignored)?;
-        model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&train.x), &train.y);
+        let mut model = Model::fit_rows(algorithm, x, train, y, seed, &[])?;
+        model.calibrator = Calibrator::fit_increasing(&scores_of(&model, train), &labels(train));
         return Ok(model);
     }
-    let mut model = Model::fit(algorithm, &fit_part.x, &fit_part.y, seed, ignored)?;
-    model.calibrator = Calibrator::fit_increasing(&model.raw_scores(&cal_part.x), &cal_part.y);
+    let mut model = Model::fit_rows(algorithm, x, &fit_rows, y, seed, &[])?;
+    model.calibrator =
+        Calibrator::fit_increasing(&scores_of(&model, &cal_rows), &labels(&cal_rows));
     Ok(model)
 }
 
-/// Every row's score from a model fitted without its equipment's group; `None` when
-/// some group leaves only one class to fit on. The part models see the learner's
-/// columns alone (the same fit as on every column with the others ignored, on a
-/// fifth of the copy).
+/// Every training row's score (in the order of `train`) from a model fitted without
+/// its equipment's group; `None` when some group leaves only one class to fit on.
 fn cross_fitted_scores(
     algorithm: Algorithm,
-    train: &Samples,
+    samples: &Samples,
+    train: &[usize],
     seed: u64,
-    ignored: &[usize],
 ) -> Result<Option<Vec<f64>>, ModelError> {
-    let seen = seen_columns(train.x.ncols(), ignored);
-    let x = train.x.select(Axis(1), &seen);
-    let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
+    let group = |k: usize| samples.rows[train[k]].equipment % CROSS_FIT_GROUPS;
     let mut scores = vec![0.0; train.len()];
-    for k in 0..CROSS_FIT_GROUPS {
+    for g in 0..CROSS_FIT_GROUPS {
         let (inside, outside): (Vec<usize>, Vec<usize>) =
-            (0..train.len()).partition(|&i| group(i) == k);
+            (0..train.len()).partition(|&k| group(k) == g);
         if inside.is_empty() {
             continue;
         }
-        let y: Vec<bool> = outside.iter().map(|&i| train.y[i]).collect();
-        let model = match Model::fit(algorithm, &x.select(Axis(0), &outside), &y, seed, &[]) {
+        let rows_of = |ks: &[usize]| ks.iter().map(|&k| train[k]).collect::<Vec<_>>();
+        let model = match Model::fit_rows(
+            algorithm,
+            &samples.x,
+            &rows_of(&outside),
+            &samples.y,
+            seed,
+            &[],
+        ) {
             Ok(model) => model,
             Err(ModelError::OneClass) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let group_scores = model.raw_scores(&x.select(Axis(0), &inside));
-        for (i, score) in inside.into_iter().zip(group_scores) {
-            scores[i] = score;
+        let group_scores = model.raw_scores(&samples.x.select(Axis(0), &rows_of(&inside)));
+        for (k, score) in inside.into_iter().zip(group_scores) {
+            scores[k] = score;
         }
     }
     Ok(Some(scores))
@@ -173,35 +181,36 @@ fn cross_fitted_scores(
 /// the learner columns, see [`Imported`]) and calibrates it on the co-op's own rows
 /// only: each own row's score comes from a model fitted without its equipment's group
 /// (all imported rows in every fit), as in [`CalibrationSplit::CrossFitted`]. The
-/// model takes every column of `train`, as one from [`fit_calibrated`] does.
+/// model takes the learners' columns, as one from [`fit_calibrated`] does.
 pub fn fit_calibrated_pooled(
     algorithm: Algorithm,
-    train: &Samples,
+    samples: &Samples,
+    train: &[usize],
     extra_x: &Array2<f64>,
     extra_y: &[bool],
     seed: u64,
-    ignored: &[usize],
 ) -> Result<Model, ModelError> {
-    let seen = seen_columns(train.x.ncols(), ignored);
-    let own = train.x.select(Axis(1), &seen);
-    let fit_with = |rows: &[usize]| -> Result<Model, ModelError> {
-        let x = ndarray::concatenate(Axis(0), &[own.select(Axis(0), rows).view(), extra_x.view()])
+    // Positions in `train` to the rows of `samples` they stand for.
+    let rows_of = |ks: &[usize]| ks.iter().map(|&k| train[k]).collect::<Vec<_>>();
+    let own = |ks: &[usize]| samples.x.select(Axis(0), &rows_of(ks));
+    let fit_with = |ks: &[usize]| -> Result<Model, ModelError> {
+        let x = ndarray::concatenate(Axis(0), &[own(ks).view(), extra_x.view()])
             .map_err(|e| ModelError::Data(format!("pooled rows: {e}")))?;
-        let y: Vec<bool> = rows
+        let y: Vec<bool> = ks
             .iter()
-            .map(|&i| train.y[i])
+            .map(|&k| samples.y[train[k]])
             .chain(extra_y.iter().copied())
             .collect();
         Model::fit(algorithm, &x, &y, seed, &[])
     };
     let every: Vec<usize> = (0..train.len()).collect();
     let mut model = fit_with(&every)?;
-    let group = |i: usize| train.rows[i].equipment % CROSS_FIT_GROUPS;
+    let group = |k: usize| samples.rows[train[k]].equipment % CROSS_FIT_GROUPS;
     let mut scores = vec![0.0; train.len()];
     let mut cross_fitted = true;
-    for k in 0..CROSS_FIT_GROUPS {
+    for g in 0..CROSS_FIT_GROUPS {
         let (inside, outside): (Vec<usize>, Vec<usize>) =
-            every.iter().partition(|&&i| group(i) == k);
+            every.iter().partition(|&&k| group(k) == g);
         if inside.is_empty() {
             continue;
         }
@@ -213,24 +222,27 @@ pub fn fit_calibrated_pooled(
             }
             Err(e) => return Err(e),
         };
-        for (i, score) in inside
-            .iter()
-            .zip(part.raw_scores(&own.select(Axis(0), &inside)))
-        {
-            scores[*i] = score;
+        for (k, score) in inside.iter().zip(part.raw_scores(&own(&inside))) {
+            scores[*k] = score;
         }
     }
     if !cross_fitted {
-        scores = model.raw_scores(&own);
+        scores = model.raw_scores(&own(&every));
     }
-    model.calibrator = Calibrator::fit_increasing(&scores, &train.y);
-    Ok(model.widened(&Preprocess::fit(&train.x), ignored))
+    let labels: Vec<bool> = train.iter().map(|&r| samples.y[r]).collect();
+    model.calibrator = Calibrator::fit_increasing(&scores, &labels);
+    Ok(model)
 }
 
 /// Row indices to fit on and to hold out for [`CalibrationSplit::ByEquipment`]: one
 /// equipment in four is held out.
 pub fn held_out_equipment(train: &Samples) -> (Vec<usize>, Vec<usize>) {
-    (0..train.len()).partition(|&i| train.rows[i].equipment % 4 != 3)
+    (0..train.len()).partition(|&i| held_in(train.rows[i]))
+}
+
+/// Whether a row's equipment is fitted on (not held out) in [`held_out_equipment`].
+fn held_in(row: AsOf) -> bool {
+    row.equipment % 4 != 3
 }
 
 /// Results of one model or baseline over all folds.
@@ -366,7 +378,7 @@ pub fn run(
         .collect();
     // Folds are independent: evaluated in parallel, gathered in order.
     let outcomes: Vec<Option<FoldOutcome>> = splits
-        .par_iter()
+        .iter()
         .map(|fold| evaluate_fold(history, features, samples, config, fold, imported))
         .collect::<Result<_, _>>()?;
     let own_columns = names.len();
@@ -508,20 +520,23 @@ fn evaluate_fold(
     fold: &Fold,
     imported: Option<&Imported>,
 ) -> Result<Option<FoldOutcome>, ModelError> {
-    let train = samples.select(&train_rows(samples, fold, config.horizon_days));
+    // The training rows are read in place (each learner makes the one copy it
+    // needs); the test rows are copied, the learners' columns alone.
+    let train_idx = train_rows(samples, fold, config.horizon_days);
     let test_idx = test_rows(samples, fold);
-    let test = samples.select(&test_idx);
+    let test = samples.for_learners(&test_idx);
     if test.is_empty() {
         return Ok(None);
     }
-    let threshold = ThresholdBaseline::fit(features, &train);
+    let train_positives = train_idx.iter().filter(|&&r| samples.y[r]).count();
+    let threshold = ThresholdBaseline::fit(features, samples, &train_idx);
     let imported_rows = imported.map_or_else(Vec::new, |imported| {
         imported.known_before(fold.cutoff_day, config.horizon_days)
     });
     let summary = FoldSummary {
         fold: *fold,
-        train_cases: train.len(),
-        train_positives: train.positives(),
+        train_cases: train_idx.len(),
+        train_positives,
         test_cases: test.len(),
         test_positives: test.positives(),
         threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
@@ -530,18 +545,17 @@ fn evaluate_fold(
             imported_rows.iter().filter(|&&i| imported.y[i]).count()
         }),
     };
-    let base_rate = train.positives() as f64 / train.len().max(1) as f64;
-    let ignored = features.ignored_by_learners();
+    let base_rate = train_positives as f64 / train_idx.len().max(1) as f64;
     let mut predictions = Vec::with_capacity(Algorithm::ALL.len() + 2);
     for algorithm in Algorithm::ALL {
         let began = std::time::Instant::now();
         predictions.push(
             match fit_calibrated(
                 algorithm,
-                &train,
+                samples,
+                &train_idx,
                 config.seed,
                 CalibrationSplit::CrossFitted,
-                &ignored,
             ) {
                 Ok(model) => model.probabilities(&test.x),
                 Err(ModelError::OneClass) => vec![base_rate; test.len()],
@@ -555,9 +569,9 @@ fn evaluate_fold(
             "fitted and calibrated"
         );
     }
-    predictions.push(RateBaseline::fit(history, &train).probabilities(history, &test));
+    predictions.push(RateBaseline::fit(history, samples, &train_idx).probabilities(history, &test));
     predictions.push(match &threshold {
-        Some(rule) => rule.probabilities(&test),
+        Some(rule) => rule.probabilities(samples, &test_idx),
         None => vec![base_rate; test.len()],
     });
     if let Some(imported) = imported {
@@ -570,11 +584,11 @@ fn evaluate_fold(
             } else {
                 match fit_calibrated_pooled(
                     algorithm,
-                    &train,
+                    samples,
+                    &train_idx,
                     &extra_x,
                     &extra_y,
                     config.seed,
-                    &ignored,
                 ) {
                     Ok(model) => model.probabilities(&test.x),
                     Err(ModelError::OneClass) => vec![base_rate; test.len()],

@@ -28,18 +28,18 @@ pub struct RateBaseline {
 }
 
 impl RateBaseline {
-    /// Rates from training rows: failures within the horizon over cases, per kind and
+    /// Rates from the training rows `train` of `samples`: failures within the horizon over cases, per kind and
     /// age quintile, shrunk towards the kind's rate (equivalent to 1 - exp(-H / MTBF)).
-    pub fn fit(history: &History, train: &Samples) -> Self {
-        let overall = train.positives() as f64 / train.len().max(1) as f64;
+    pub fn fit(history: &History, samples: &Samples, train: &[usize]) -> Self {
+        let positives = train.iter().filter(|&&i| samples.y[i]).count();
+        let overall = positives as f64 / train.len().max(1) as f64;
         let mut kinds = Vec::new();
         for kind in history.kind_names() {
             let mut cases: Vec<(f64, bool)> = train
-                .rows
                 .iter()
-                .zip(&train.y)
+                .map(|&i| (samples.rows[i], samples.y[i]))
                 .filter(|(r, _)| history.equipment[r.equipment].kind == kind)
-                .map(|(r, &y)| (age(history, r.equipment, r.day), y))
+                .map(|(r, y)| (age(history, r.equipment, r.day), y))
                 .collect();
             if cases.is_empty() {
                 continue;
@@ -100,25 +100,37 @@ pub struct ThresholdBaseline {
 }
 
 impl ThresholdBaseline {
-    /// Picks the sensor feature whose ranking of the training rows is best (ROC-AUC
-    /// furthest from 0.5); kind indicators and counts of events are not sensors.
-    pub fn fit(features: &FeatureSet, train: &Samples) -> Option<Self> {
+    /// Picks the sensor feature whose ranking of the training rows (`train` of
+    /// `samples`, read in place) is best (ROC-AUC furthest from 0.5); kind
+    /// indicators and counts of events are not sensors.
+    pub fn fit(features: &FeatureSet, samples: &Samples, train: &[usize]) -> Option<Self> {
+        let y: Vec<bool> = train.iter().map(|&i| samples.y[i]).collect();
         let mut best: Option<(f64, usize, f64, f64)> = None;
         for (j, f) in features.features.iter().enumerate() {
             if f.channel().is_none() || matches!(f.measure, Measure::IsKind { .. }) {
                 continue;
             }
-            let column = train.x.column(j);
-            let known: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
-            if known.is_empty() {
+            let column = samples.feature(j);
+            let (sum, known) = train
+                .iter()
+                .map(|&i| column[i])
+                .filter(|v| v.is_finite())
+                .fold((0.0, 0usize), |(sum, n), v| (sum + v, n + 1));
+            if known == 0 {
                 continue;
             }
-            let fill = known.iter().sum::<f64>() / known.len() as f64;
-            let values: Vec<f64> = column
+            let fill = sum / known as f64;
+            let values: Vec<f64> = train
                 .iter()
-                .map(|&v| if v.is_finite() { v } else { fill })
+                .map(|&i| {
+                    if column[i].is_finite() {
+                        column[i]
+                    } else {
+                        fill
+                    }
+                })
                 .collect();
-            let Some(auc) = roc_auc(&values, &train.y) else {
+            let Some(auc) = roc_auc(&values, &y) else {
                 continue;
             };
             let strength = (auc - 0.5).abs();
@@ -134,22 +146,27 @@ impl ThresholdBaseline {
             fill,
             calibrator: Calibrator::Identity,
         };
-        let scores = rule.scores(train);
-        rule.calibrator = Calibrator::fit_platt(&scores, &train.y);
+        let scores = rule.scores(samples, train);
+        rule.calibrator = Calibrator::fit_platt(&scores, &y);
         Some(rule)
     }
 
-    fn scores(&self, samples: &Samples) -> Vec<f64> {
-        samples
-            .x
-            .column(self.column)
-            .iter()
-            .map(|&v| self.direction * if v.is_finite() { v } else { self.fill })
+    fn scores(&self, samples: &Samples, rows: &[usize]) -> Vec<f64> {
+        let column = samples.feature(self.column);
+        rows.iter()
+            .map(|&i| {
+                self.direction
+                    * if column[i].is_finite() {
+                        column[i]
+                    } else {
+                        self.fill
+                    }
+            })
             .collect()
     }
 
-    /// Probabilities for samples.
-    pub fn probabilities(&self, samples: &Samples) -> Vec<f64> {
-        self.calibrator.apply_all(&self.scores(samples))
+    /// Probabilities for the rows `rows` of `samples`.
+    pub fn probabilities(&self, samples: &Samples, rows: &[usize]) -> Vec<f64> {
+        self.calibrator.apply_all(&self.scores(samples, rows))
     }
 }

@@ -397,11 +397,11 @@ pub fn evaluate(
     let features = FeatureSet::for_history(&train_history);
     let samples = Samples::build(&train_history, &features, within, 1)?;
 
+    let every: Vec<usize> = (0..samples.len()).collect();
     let (_, held_out) = held_out_equipment(&samples);
     let validation = samples.select(&held_out);
     let cuts = cut_like_test(&validation, seed);
     let cut = validation.select(&cuts);
-    let ignored = features.ignored_by_learners();
     let labels: Vec<bool> = rul.iter().map(|&r| r <= within as f64).collect();
     // The learners are independent of each other and of the test engines' features:
     // all fitted side by side (the forest's parts too) while those are computed.
@@ -417,11 +417,7 @@ pub fn evaluate(
                 .collect();
             let daily = DailyTable::compute(&test_history, test_history.end_day * DAY_MS)?;
             let x = features.compute(&test_history, &daily, &rows);
-            Ok(Samples {
-                rows,
-                x,
-                y: labels.clone(),
-            })
+            Ok(Samples::dense(rows, x, labels.clone()))
         },
         || {
             Algorithm::ALL
@@ -431,9 +427,9 @@ pub fn evaluate(
                     let model = fit_calibrated(
                         algorithm,
                         &samples,
+                        &every,
                         seed,
                         CalibrationSplit::ByEquipment,
-                        &ignored,
                     )?;
                     tracing::debug!(
                         learner = algorithm.name(),
@@ -567,7 +563,8 @@ fn baseline_results(
     test_samples: &Samples,
 ) -> Vec<EvalResult> {
     let threshold = |p: &[f64]| best_f1_threshold(p, &samples.y).unwrap_or(0.5);
-    let rate = RateBaseline::fit(train_history, samples);
+    let every = |s: &Samples| (0..s.len()).collect::<Vec<_>>();
+    let rate = RateBaseline::fit(train_history, samples, &every(samples));
     let t = threshold(&rate.probabilities(train_history, samples));
     let p = rate.probabilities(test_history, test_samples);
     let mut results = vec![result(
@@ -577,9 +574,9 @@ fn baseline_results(
         &test_samples.y,
         t,
     )];
-    if let Some(rule) = ThresholdBaseline::fit(features, samples) {
-        let t = threshold(&rule.probabilities(samples));
-        let p = rule.probabilities(test_samples);
+    if let Some(rule) = ThresholdBaseline::fit(features, samples, &every(samples)) {
+        let t = threshold(&rule.probabilities(samples, &every(samples)));
+        let p = rule.probabilities(test_samples, &every(test_samples));
         results.push(result(
             &format!("baseline_threshold_rule ({})", rule.feature),
             true,

@@ -6,7 +6,7 @@ use caretaker_core::EventKind;
 use polars::prelude::*;
 
 use crate::error::ModelError;
-use crate::history::{DAY_MS, History};
+use crate::history::{DAY_MS, DayChunk, History};
 
 /// One channel's daily aggregates over a dense range of days (no reading: count 0).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,31 +64,30 @@ impl DailyTable {
                 .lt(lit(until_ms))
                 .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
         );
-        let daily = match (&history.sensor_daily, &history.sensor_map) {
-            (Some(sensor_daily), Some(map)) => {
-                // Whole days: a cut-off inside a day keeps that day (scoring "now"
-                // keeps today's readings so far).
-                let days = sensor_daily.clone().filter(
-                    col("day")
-                        .gt_eq(lit(first_day))
-                        .and(col("day").lt_eq(lit(last_day))),
-                );
-                sensor_days_to_channels(days, map)
-            }
-            (None, Some(map)) => by_sensor_then_channel(in_range, map)?,
-            (_, None) => by_channel(in_range),
-        }
-        .collect()?;
         let index: HashMap<&str, usize> = history
             .equipment
             .iter()
             .enumerate()
             .map(|(i, e)| (e.id.as_str(), i))
             .collect();
+        let series = match (&history.sensor_daily, &history.sensor_map) {
+            // Whole days: a cut-off inside a day keeps that day (scoring "now"
+            // keeps today's readings so far).
+            (Some(chunks), Some(map)) => {
+                merge_sensor_days(chunks, map, &index, first_day, last_day, days)?
+            }
+            (None, Some(map)) => dense_series(
+                &by_sensor_then_channel(in_range, map)?.collect()?,
+                &index,
+                first_day,
+                days,
+            )?,
+            (_, None) => dense_series(&by_channel(in_range).collect()?, &index, first_day, days)?,
+        };
         Ok(Self {
             first_day,
             days,
-            series: dense_series(&daily, &index, first_day, days)?,
+            series,
             repairs: repairs_before(history, &index, until_ms),
         })
     }
@@ -176,29 +175,91 @@ fn by_sensor_then_channel(in_range: LazyFrame, map: &DataFrame) -> Result<LazyFr
 }
 
 /// Daily aggregates by sensor (`caretaker_ingest::aggregates`) merged into their
-/// equipment's channels through `map`; as [`by_sensor_then_channel`], changes of
-/// value count on on/off sensors only.
-fn sensor_days_to_channels(sensor_days: LazyFrame, map: &DataFrame) -> LazyFrame {
-    merge_into_channels(
-        sensor_days
-            .join(
-                map.clone().lazy().select([
-                    col("sensor"),
-                    col("equipment"),
-                    col("channel"),
-                    col("binary"),
-                ]),
-                [col("sensor")],
-                [col("sensor")],
-                JoinArgs::new(JoinType::Inner),
+/// equipment's channels through `map`, as [`merge_into_channels`] does (counts,
+/// sums and changes of value add up, changes on on/off sensors only; extremes are
+/// the extremes), for the days `first_day..=last_day`. Read a chunk at a time:
+/// besides the dense series, memory holds one chunk's rows.
+fn merge_sensor_days(
+    chunks: &[DayChunk],
+    map: &DataFrame,
+    index: &HashMap<&str, usize>,
+    first_day: i64,
+    last_day: i64,
+    days: usize,
+) -> Result<HashMap<usize, HashMap<String, DailySeries>>, ModelError> {
+    // Sensor → (equipment index, channel, on/off).
+    let mut sensors: HashMap<&str, (usize, &str, bool)> = HashMap::new();
+    let (sensor, equipment, channel, binary) = (
+        map.column("sensor")?.str()?,
+        map.column("equipment")?.str()?,
+        map.column("channel")?.str()?,
+        map.column("binary")?.bool()?,
+    );
+    for row in 0..map.height() {
+        if let (Some(s), Some(e), Some(c), Some(b)) = (
+            sensor.get(row),
+            equipment.get(row),
+            channel.get(row),
+            binary.get(row),
+        ) && let Some(&e) = index.get(e)
+        {
+            sensors.insert(s, (e, c, b));
+        }
+    }
+    let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
+    for (chunk_days, frame) in chunks {
+        if *chunk_days.end() < first_day || *chunk_days.start() > last_day {
+            continue;
+        }
+        let rows = frame
+            .clone()
+            .filter(
+                col("day")
+                    .gt_eq(lit(first_day))
+                    .and(col("day").lt_eq(lit(last_day))),
             )
-            .with_column(
-                when(col("binary"))
-                    .then(col("changes"))
-                    .otherwise(lit(NULL).cast(DataType::Float64))
-                    .alias("changes"),
-            ),
-    )
+            .select(
+                [
+                    "sensor", "day", "count", "sum", "sum_sq", "min", "max", "changes",
+                ]
+                .map(col),
+            )
+            .collect()?;
+        let sensor = rows.column("sensor")?.str()?;
+        let day = rows.column("day")?.i64()?;
+        let values: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
+            .iter()
+            .map(|name| rows.column(name).and_then(|c| c.f64()))
+            .collect::<Result<_, _>>()?;
+        for row in 0..rows.height() {
+            let (Some(s), Some(d)) = (sensor.get(row), day.get(row)) else {
+                continue;
+            };
+            let Some(&(e, c, binary)) = sensors.get(s) else {
+                continue;
+            };
+            let at = (d - first_day) as usize;
+            let value = |i: usize| values[i].get(row);
+            let s = series
+                .entry(e)
+                .or_default()
+                .entry(c.to_owned())
+                .or_insert_with(|| DailySeries::with_days(days));
+            s.count[at] += value(0).unwrap_or(0.0);
+            s.sum[at] += value(1).unwrap_or(0.0);
+            s.sum_sq[at] += value(2).unwrap_or(0.0);
+            if let Some(min) = value(3) {
+                s.min[at] = s.min[at].min(min);
+            }
+            if let Some(max) = value(4) {
+                s.max[at] = s.max[at].max(max);
+            }
+            if binary {
+                s.changes[at] += value(5).unwrap_or(0.0);
+            }
+        }
+    }
+    Ok(series)
 }
 
 /// Sensor-day aggregates (with `equipment`, `channel`, `day`) summed by channel and day.

@@ -360,8 +360,24 @@ impl FeatureSet {
 
     /// The feature matrix (one row per as-of, NaN where undefined, e.g. no readings).
     pub fn compute(&self, history: &History, daily: &DailyTable, rows: &[AsOf]) -> Array2<f64> {
-        let events = EventIndex::new(history);
         let mut x = Array2::from_elem((rows.len(), self.features.len()), f64::NAN);
+        self.compute_each(history, daily, rows, |r, values| {
+            x.row_mut(r).assign(&ndarray::ArrayView1::from(values));
+        });
+        x
+    }
+
+    /// Each row's features in turn (its index, its values in column order), without
+    /// holding them all: for callers that keep only some.
+    pub fn compute_each(
+        &self,
+        history: &History,
+        daily: &DailyTable,
+        rows: &[AsOf],
+        mut each: impl FnMut(usize, &[f64]),
+    ) {
+        let events = EventIndex::new(history);
+        let mut values = vec![f64::NAN; self.features.len()];
         for (r, at) in rows.iter().enumerate() {
             let ctx = RowContext {
                 history,
@@ -371,11 +387,11 @@ impl FeatureSet {
                 windows: Default::default(),
                 siblings: Default::default(),
             };
-            for (j, f) in self.features.iter().enumerate() {
-                x[[r, j]] = ctx.value(&f.measure);
+            for (v, f) in values.iter_mut().zip(&self.features) {
+                *v = ctx.value(&f.measure);
             }
+            each(r, &values);
         }
-        x
     }
 }
 

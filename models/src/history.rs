@@ -3,6 +3,8 @@
 //! A *channel* is one measured quantity of one piece of equipment: on the co-op it is a
 //! metric (`supply_temperature`), on imported fleets any named column (`s11`).
 
+use std::ops::RangeInclusive;
+
 use caretaker_core::{EquipmentId, Event, Registry, Timestamp};
 use polars::prelude::*;
 
@@ -13,6 +15,9 @@ pub const DAY_MS: i64 = Timestamp::DAY;
 pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
+
+/// The daily aggregates of a run of consecutive days: the days, and their rows.
+pub type DayChunk = (RangeInclusive<i64>, LazyFrame);
 
 /// One measured quantity of a piece of equipment.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +57,9 @@ pub struct History {
     /// Daily aggregates by sensor instead of raw readings (`sensor`, `day`, `count`,
     /// `sum`, `sum_sq`, `min`, `max`, `changes`: `caretaker_ingest::aggregates`),
     /// with [`History::sensor_map`]; `readings` is then empty. A co-op's history.
-    pub sensor_daily: Option<LazyFrame>,
+    /// In chunks of consecutive days (the days each holds, its frame), read one at
+    /// a time: what reading them holds does not grow with the length of history.
+    pub sensor_daily: Option<Vec<DayChunk>>,
     /// `sensor` → `equipment`, `channel`, `binary`, `sensor_no` (a distinct
     /// non-negative i64) (one row per sensor) when the
     /// readings are by sensor: they are aggregated by sensor first and mapped after,
@@ -99,7 +106,7 @@ impl History {
     /// [`History::from_store`] without reading a raw reading.
     pub fn from_daily_aggregates(
         registry: &Registry,
-        sensor_daily: LazyFrame,
+        sensor_daily: Vec<DayChunk>,
         events: Vec<Event>,
         start_day: i64,
         end_day: i64,
@@ -123,7 +130,7 @@ impl History {
     fn co_op(
         registry: &Registry,
         readings: LazyFrame,
-        sensor_daily: Option<LazyFrame>,
+        sensor_daily: Option<Vec<DayChunk>>,
         mut events: Vec<Event>,
         start_day: i64,
         end_day: i64,

@@ -5,7 +5,7 @@ use linfa::prelude::*;
 use linfa_ensemble::EnsembleLearnerParams;
 use linfa_logistic::LogisticRegression;
 use linfa_trees::{DecisionTree, TreeNode};
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -58,36 +58,74 @@ pub struct Preprocess {
 impl Preprocess {
     /// Learns means and scales from training rows, ignoring missing values.
     pub fn fit(x: &Array2<f64>) -> Self {
+        Self::fit_rows(x, &(0..x.nrows()).collect::<Vec<_>>())
+    }
+
+    /// Means and scales from the rows `rows` of `x` (read in place).
+    pub fn fit_rows(x: &Array2<f64>, rows: &[usize]) -> Self {
         let (mut mean, mut scale) = (Vec::new(), Vec::new());
         for column in x.axis_iter(Axis(1)) {
-            let known: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
-            let n = known.len().max(1) as f64;
-            let m = known.iter().sum::<f64>() / n;
-            let var = known.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
+            let (m, s) = Self::moments(rows.iter().map(|&r| column[r]));
             mean.push(m);
-            scale.push(if var > 1e-12 { var.sqrt() } else { 1.0 });
+            scale.push(s);
         }
         Self { mean, scale }
+    }
+
+    /// The mean and scale of one feature's values, missing ones left out.
+    pub fn moments(values: impl Iterator<Item = f64>) -> (f64, f64) {
+        let known: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+        let n = known.len().max(1) as f64;
+        let m = known.iter().sum::<f64>() / n;
+        let var = known.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
+        (m, if var > 1e-12 { var.sqrt() } else { 1.0 })
     }
 
     /// The `columns` of `x` (in that order), missing values filled with the
     /// training means. Only those columns are copied: a learner sees a fifth of a
     /// co-op's features, and the rows grow with its history.
     pub fn impute(&self, x: &Array2<f64>, columns: &[usize]) -> Array2<f64> {
-        let mut out = x.select(Axis(1), columns);
-        for (mut column, &j) in out.axis_iter_mut(Axis(1)).zip(columns) {
-            let mean = self.mean[j];
-            column.mapv_inplace(|v| if v.is_finite() { v } else { mean });
-        }
-        out
+        self.impute_rows(x, &(0..x.nrows()).collect::<Vec<_>>(), columns)
+    }
+
+    /// The rows `rows` (in that order) and `columns` of `x`, missing values filled.
+    pub fn impute_rows(&self, x: &Array2<f64>, rows: &[usize], columns: &[usize]) -> Array2<f64> {
+        self.copy_rows(x, rows, columns, |v, _, _| v)
     }
 
     /// The `columns` of `x`, missing values filled and every column standardised.
     pub fn standardize(&self, x: &Array2<f64>, columns: &[usize]) -> Array2<f64> {
-        let mut out = self.impute(x, columns);
-        for (mut column, &j) in out.axis_iter_mut(Axis(1)).zip(columns) {
-            let (mean, scale) = (self.mean[j], self.scale[j]);
-            column.mapv_inplace(|v| (v - mean) / scale);
+        self.standardize_rows(x, &(0..x.nrows()).collect::<Vec<_>>(), columns)
+    }
+
+    /// The rows `rows` (in that order) and `columns` of `x`, missing values filled
+    /// and every column standardised.
+    pub fn standardize_rows(
+        &self,
+        x: &Array2<f64>,
+        rows: &[usize],
+        columns: &[usize],
+    ) -> Array2<f64> {
+        self.copy_rows(x, rows, columns, |v, mean, scale| (v - mean) / scale)
+    }
+
+    /// One copy of the rows and columns, each value filled where missing, then
+    /// turned by `f(value, mean, scale)`.
+    fn copy_rows(
+        &self,
+        x: &Array2<f64>,
+        rows: &[usize],
+        columns: &[usize],
+        f: impl Fn(f64, f64, f64) -> f64,
+    ) -> Array2<f64> {
+        let mut out = Array2::zeros((rows.len(), columns.len()));
+        for (mut to, &r) in out.axis_iter_mut(Axis(0)).zip(rows) {
+            let from = x.row(r);
+            for (t, &j) in to.iter_mut().zip(columns) {
+                let (mean, scale) = (self.mean[j], self.scale[j]);
+                let v = from[j];
+                *t = f(if v.is_finite() { v } else { mean }, mean, scale);
+            }
         }
         out
     }
@@ -109,7 +147,7 @@ impl LeafTree {
     fn new(
         tree: DecisionTree<f64, bool>,
         features: Vec<usize>,
-        x: &Array2<f64>,
+        x: ArrayView2<f64>,
         y: &[bool],
     ) -> Self {
         let base_rate = y.iter().filter(|&&v| v).count() as f64 / y.len().max(1) as f64;
@@ -257,26 +295,62 @@ impl Model {
         seed: u64,
         ignored: &[usize],
     ) -> Result<Self, ModelError> {
+        Self::fit_rows(
+            algorithm,
+            x,
+            &(0..x.nrows()).collect::<Vec<_>>(),
+            y,
+            seed,
+            ignored,
+        )
+    }
+
+    /// Fits `algorithm` on the rows `rows` of `x` (read in place: the learner
+    /// makes the one copy it needs), `y` holding every row's outcome; the same
+    /// model as [`Model::fit`] on a copy of those rows.
+    pub fn fit_rows(
+        algorithm: Algorithm,
+        x: &Array2<f64>,
+        rows: &[usize],
+        y: &[bool],
+        seed: u64,
+        ignored: &[usize],
+    ) -> Result<Self, ModelError> {
+        let y: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
+        let y = y.as_slice();
         if !y.iter().any(|&v| v) || y.iter().all(|&v| v) {
             return Err(ModelError::OneClass);
         }
-        let preprocess = Preprocess::fit(x);
+        let preprocess = Preprocess::fit_rows(x, rows);
         let seen = seen_columns(x.ncols(), ignored);
         let fitted = match algorithm {
-            Algorithm::LogisticRegression => fit_logistic(&preprocess.standardize(x, &seen), y)?,
+            Algorithm::LogisticRegression => {
+                // Standardised straight into the balanced rows: one copy.
+                let balanced = balanced_rows(y);
+                let at: Vec<usize> = balanced.iter().map(|&k| rows[k]).collect();
+                let by = balanced.iter().map(|&k| y[k]).collect();
+                fit_logistic(preprocess.standardize_rows(x, &at, &seen), by)?
+            }
             Algorithm::DecisionTree => {
-                let filled = preprocess.impute(x, &seen);
-                let (bx, by) = balanced(&filled, y);
+                // Filled straight into the balanced rows, whose first rows are
+                // the training rows in order: the leaves' rates are counted on those.
+                let balanced = balanced_rows(y);
+                let at: Vec<usize> = balanced.iter().map(|&k| rows[k]).collect();
+                let by: Array1<bool> = balanced.iter().map(|&k| y[k]).collect();
+                let data = Dataset::new(preprocess.impute_rows(x, &at, &seen), by);
                 let tree = DecisionTree::params()
                     .max_depth(Some(6))
                     .min_weight_leaf(10.0)
-                    .fit(&Dataset::new(bx, Array1::from(by)))?;
+                    .fit(&data)?;
+                let filled = data.records().slice(s![..y.len(), ..]);
                 let features = (0..filled.ncols()).collect();
                 Fitted::DecisionTree {
-                    tree: LeafTree::new(tree, features, &filled, y),
+                    tree: LeafTree::new(tree, features, filled, y),
                 }
             }
-            Algorithm::RandomForest => fit_forest(&preprocess.impute(x, &seen), y, seed)?,
+            Algorithm::RandomForest => {
+                fit_forest(&preprocess.impute_rows(x, rows, &seen), y, seed)?
+            }
         };
         Ok(Self {
             preprocess,
@@ -395,8 +469,9 @@ fn balanced_sample(positives: &[usize], negatives: &[usize], rng: &mut ChaCha8Rn
     rows
 }
 
-/// Failures are rare: positives are repeated until they make about a quarter of the rows.
-fn balanced(x: &Array2<f64>, y: &[bool]) -> (Array2<f64>, Vec<bool>) {
+/// Failures are rare: positives are repeated until they make about a quarter of the
+/// rows. Every row, then the failing ones again as often as needed.
+fn balanced_rows(y: &[bool]) -> Vec<usize> {
     let positives: Vec<usize> = (0..y.len()).filter(|&i| y[i]).collect();
     let negatives = y.len() - positives.len();
     let copies = (negatives / (3 * positives.len().max(1))).max(1);
@@ -404,13 +479,11 @@ fn balanced(x: &Array2<f64>, y: &[bool]) -> (Array2<f64>, Vec<bool>) {
     for _ in 1..copies {
         rows.extend(&positives);
     }
-    let bx = x.select(Axis(0), &rows);
-    let by = rows.iter().map(|&i| y[i]).collect();
-    (bx, by)
+    rows
 }
 
-fn fit_logistic(z: &Array2<f64>, y: &[bool]) -> Result<Fitted, ModelError> {
-    let (bx, by) = balanced(z, y);
+/// A logistic regression on standardised, balanced rows.
+fn fit_logistic(bx: Array2<f64>, by: Vec<bool>) -> Result<Fitted, ModelError> {
     let model = LogisticRegression::default()
         .alpha(LOGISTIC_ALPHA)
         .max_iterations(LOGISTIC_MAX_ITERATIONS)
@@ -455,7 +528,7 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
     for part in parts {
         let ensemble = part?;
         for (tree, features) in ensemble.models.into_iter().zip(ensemble.model_features) {
-            trees.push(LeafTree::new(tree, features, x, y));
+            trees.push(LeafTree::new(tree, features, x.view(), y));
         }
     }
     Ok(Fitted::RandomForest { trees })
@@ -471,6 +544,38 @@ mod tests {
         let rows = balanced_sample(&pos, &neg, &mut ChaCha8Rng::seed_from_u64(1));
         let failing = rows.iter().filter(|&&r| r < positives).count();
         (rows, failing)
+    }
+
+    #[test]
+    fn fitting_rows_in_place_gives_the_model_fitted_on_their_copy() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = 400;
+        let x = Array2::from_shape_fn((n, 4), |(r, j)| {
+            if (r + j) % 7 == 0 {
+                f64::NAN
+            } else {
+                rand::Rng::gen_range(&mut rng, -1.0..1.0) + (r % 9) as f64 * 0.1
+            }
+        });
+        let y: Vec<bool> = (0..n).map(|r| r % 9 == 8 || r % 31 == 0).collect();
+        let rows: Vec<usize> = (0..n).filter(|r| r % 3 != 1).rev().collect();
+        let copy = x.select(Axis(0), &rows);
+        let copy_y: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
+        for algorithm in Algorithm::ALL {
+            let in_place = Model::fit_rows(algorithm, &x, &rows, &y, 7, &[2]).unwrap();
+            let copied = Model::fit(algorithm, &copy, &copy_y, 7, &[2]).unwrap();
+            assert_eq!(
+                in_place.preprocess,
+                copied.preprocess,
+                "{}",
+                algorithm.name()
+            );
+            if algorithm == Algorithm::LogisticRegression {
+                // linfa's trees (and so the forest's) break ties between equal
+                // splits by chance (f32 impurities summed in hash order).
+                assert_eq!(in_place.raw_scores(&x), copied.raw_scores(&x));
+            }
+        }
     }
 
     #[test]

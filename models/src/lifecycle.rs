@@ -224,23 +224,26 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         (None, None) => "default learner (no backtest was run)".to_owned(),
     };
     let ignored = features.ignored_by_learners();
+    let every: Vec<usize> = (0..samples.len()).collect();
     let model = match imported {
         Some(imported) => fit_calibrated_pooled(
             algorithm,
             &samples,
+            &every,
             &imported.x,
             &imported.y,
             options.seed,
-            &ignored,
         )?,
         None => fit_calibrated(
             algorithm,
             &samples,
+            &every,
             options.seed,
             CalibrationSplit::CrossFitted,
-            &ignored,
         )?,
-    };
+    }
+    // Fitted on the learners' columns; it takes every feature and leaves the others out.
+    .widened(&samples.preprocess(features.features.len()), &ignored);
     let learned_from_packs =
         imported.map(|imported| imported.summary(&(0..imported.y.len()).collect::<Vec<_>>()));
     let mut importance: Vec<(String, f64)> = features

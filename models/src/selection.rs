@@ -78,7 +78,7 @@ pub fn choose(
         .enumerate()
         .filter_map(|(i, v)| v.map(|v| (i, v)))
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let resamples = equipment_resamples(groups, seed);
+    let resamples = EquipmentResamples::new(groups, seed);
     let mut simplest_first: Vec<usize> = (0..candidates.len()).collect();
     simplest_first.sort_by_key(|&i| rank(candidates[i].algorithm));
     for i in simplest_first {
@@ -123,7 +123,7 @@ pub fn difference_standard_error(
     groups: &[usize],
     seed: u64,
 ) -> f64 {
-    let resamples = equipment_resamples(groups, seed);
+    let resamples = EquipmentResamples::new(groups, seed);
     let candidate = |scores| Candidate {
         algorithm: Algorithm::LogisticRegression,
         scores,
@@ -139,21 +139,37 @@ fn rank(algorithm: Algorithm) -> usize {
 }
 
 /// [`RESAMPLES`] row sets, each made of as many equipment as there are, drawn with
-/// replacement, with all of each drawn equipment's rows.
-fn equipment_resamples(groups: &[usize], seed: u64) -> Vec<Vec<usize>> {
-    let mut rows_of: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (row, &group) in groups.iter().enumerate() {
-        rows_of.entry(group).or_default().push(row);
+/// replacement, with all of each drawn equipment's rows. Kept as the draws, not
+/// the rows: a row set is as long as the tested rows, which grow with history.
+struct EquipmentResamples {
+    /// Each equipment's rows, in row order.
+    rows_of: Vec<Vec<usize>>,
+    /// Each resample's equipment (indices into `rows_of`), in the order drawn.
+    draws: Vec<Vec<usize>>,
+}
+
+impl EquipmentResamples {
+    fn new(groups: &[usize], seed: u64) -> Self {
+        let mut rows_of: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (row, &group) in groups.iter().enumerate() {
+            rows_of.entry(group).or_default().push(row);
+        }
+        let rows_of: Vec<Vec<usize>> = rows_of.into_values().collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let draws = (0..RESAMPLES)
+            .map(|_| {
+                (0..rows_of.len())
+                    .map(|_| rng.gen_range(0..rows_of.len()))
+                    .collect()
+            })
+            .collect();
+        Self { rows_of, draws }
     }
-    let equipment: Vec<&Vec<usize>> = rows_of.values().collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..RESAMPLES)
-        .map(|_| {
-            (0..equipment.len())
-                .flat_map(|_| equipment[rng.gen_range(0..equipment.len())].iter().copied())
-                .collect()
-        })
-        .collect()
+
+    /// The rows of a resample's draw.
+    fn rows<'a>(&'a self, draw: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+        draw.iter().flat_map(|&e| self.rows_of[e].iter().copied())
+    }
 }
 
 /// Standard deviation, over the resamples, of `best`'s PR-AUC minus `other`'s
@@ -162,13 +178,14 @@ fn lead_standard_error(
     best: &Candidate<'_>,
     other: &Candidate<'_>,
     labels: &[bool],
-    resamples: &[Vec<usize>],
+    resamples: &EquipmentResamples,
 ) -> f64 {
     let leads: Vec<f64> = resamples
+        .draws
         .par_iter()
-        .filter_map(|rows| {
-            let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
-            let pick = |s: &[f64]| -> Vec<f64> { rows.iter().map(|&r| s[r]).collect() };
+        .filter_map(|draw| {
+            let y: Vec<bool> = resamples.rows(draw).map(|r| labels[r]).collect();
+            let pick = |s: &[f64]| -> Vec<f64> { resamples.rows(draw).map(|r| s[r]).collect() };
             let a = average_precision(&pick(best.scores), &y)?;
             let b = average_precision(&pick(other.scores), &y)?;
             Some(a - b)

@@ -165,7 +165,7 @@ proptest! {
         let config = BacktestConfig { horizon_days: horizon, step_days: step, min_train_days: min_train, fold_days, ..BacktestConfig::default() };
         let rows: Vec<AsOf> = (start..start + length).step_by(step as usize)
             .flat_map(|day| (0..3).map(move |equipment| AsOf { equipment, day })).collect();
-        let samples = Samples { x: Array2::zeros((rows.len(), 1)), y: vec![false; rows.len()], rows };
+        let samples = Samples::dense(rows.clone(), Array2::zeros((rows.len(), 1)), vec![false; rows.len()]);
         for fold in folds(start, start + length, &config) {
             for i in train_rows(&samples, &fold, horizon) {
                 prop_assert!(samples.rows[i].day + horizon <= fold.cutoff_day);

@@ -283,7 +283,7 @@ async fn sample_table(config: &Config, args: &PackSamplesArgs) -> anyhow::Result
             kind: EquipmentKind::parse(&e.kind)?,
             day: date(at.day),
             fails: samples.y[r],
-            values: samples.x.row(r).to_vec(),
+            values: samples.feature_row(r, features.features.len()),
         });
     }
     let first = samples.rows.iter().map(|a| a.day).min().unwrap_or(0);

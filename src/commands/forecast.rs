@@ -45,7 +45,7 @@ pub(crate) async fn history_of(
         anyhow::Ok(caretaker_ingest::aggregates::scan(&dir.aggregates_dir())?)
     })
     .await??;
-    let Some((daily, first_day, last_day)) = scanned else {
+    let Some(daily) = scanned else {
         anyhow::bail!(
             "no readings in {}: run `caretaker ingest`, or `caretaker import readings FILE` with history first",
             data.readings_dir().display()
@@ -54,10 +54,10 @@ pub(crate) async fn history_of(
     let events = store.events(None).await?;
     Ok(History::from_daily_aggregates(
         registry,
-        daily,
+        daily.chunks,
         events,
-        first_day,
-        last_day + 1,
+        daily.first_day,
+        daily.last_day + 1,
     ))
 }
 
@@ -186,7 +186,7 @@ fn write_samples_csv(
             out.write_field(&e.kind)?;
             out.write_field(&date)?;
             out.write_field(if samples.y[r] { "1" } else { "0" })?;
-            for v in samples.x.row(r) {
+            for v in samples.feature_row(r, features.features.len()) {
                 out.write_field(if v.is_finite() {
                     v.to_string()
                 } else {
