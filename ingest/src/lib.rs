@@ -42,7 +42,7 @@ mod key_index;
 #[cfg(feature = "pipeline")]
 pub mod listener;
 #[cfg(feature = "pipeline")]
-mod memory;
+pub mod memory;
 #[cfg(feature = "pipeline")]
 pub mod metrics;
 #[cfg(feature = "pipeline")]

@@ -395,9 +395,12 @@ impl Model {
             }
             Fitted::RandomForest { trees } => {
                 let filled = self.preprocess.impute(x, &seen);
-                filled
-                    .axis_iter(Axis(0))
-                    .map(|r| trees.iter().map(|t| t.rate(&r)).sum::<f64>() / trees.len() as f64)
+                (0..filled.nrows())
+                    .into_par_iter()
+                    .map(|i| {
+                        let r = filled.row(i);
+                        trees.iter().map(|t| t.rate(&r)).sum::<f64>() / trees.len() as f64
+                    })
                     .collect()
             }
         }
@@ -473,13 +476,17 @@ fn balanced_sample(positives: &[usize], negatives: &[usize], rng: &mut ChaCha8Rn
 /// rows. Every row, then the failing ones again as often as needed.
 fn balanced_rows(y: &[bool]) -> Vec<usize> {
     let positives: Vec<usize> = (0..y.len()).filter(|&i| y[i]).collect();
-    let negatives = y.len() - positives.len();
-    let copies = (negatives / (3 * positives.len().max(1))).max(1);
     let mut rows: Vec<usize> = (0..y.len()).collect();
-    for _ in 1..copies {
+    for _ in 1..positive_copies(y) {
         rows.extend(&positives);
     }
     rows
+}
+
+/// How many times each failing row counts in [`balanced_rows`] (at least once).
+fn positive_copies(y: &[bool]) -> usize {
+    let positives = y.iter().filter(|&&f| f).count();
+    ((y.len() - positives) / (3 * positives.max(1))).max(1)
 }
 
 /// A logistic regression on standardised, balanced rows.
@@ -524,13 +531,16 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
     };
     let parts: Vec<Result<_, ModelError>> =
         (0..FOREST_PARTS).into_par_iter().map(fit_part).collect();
-    let mut trees = Vec::with_capacity(FOREST_TREES);
+    let mut grown = Vec::with_capacity(FOREST_TREES);
     for part in parts {
         let ensemble = part?;
-        for (tree, features) in ensemble.models.into_iter().zip(ensemble.model_features) {
-            trees.push(LeafTree::new(tree, features, x.view(), y));
-        }
+        grown.extend(ensemble.models.into_iter().zip(ensemble.model_features));
     }
+    // Each tree's leaves counted over every training row, trees side by side.
+    let trees = grown
+        .into_par_iter()
+        .map(|(tree, features)| LeafTree::new(tree, features, x.view(), y))
+        .collect();
     Ok(Fitted::RandomForest { trees })
 }
 
