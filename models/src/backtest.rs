@@ -358,7 +358,7 @@ impl FederatedBacktest {
 pub fn run(
     history: &History,
     features: &FeatureSet,
-    samples: &Samples,
+    mut samples: Samples,
     config: &BacktestConfig,
     imported: Option<&Imported>,
 ) -> Result<BacktestReport, ModelError> {
@@ -377,9 +377,19 @@ pub fn run(
         .chain([("baseline_threshold_rule".to_owned(), true)])
         .collect();
     // Folds are independent: evaluated in parallel, gathered in order.
+    // The threshold rule is the only reader of the per-sensor features: each fold's
+    // is fitted and applied first, and those features freed before the learners
+    // copy their rows. Then folds one after another: memory holds one fold's copies.
+    let rules: Vec<FoldRule> = splits
+        .iter()
+        .map(|fold| FoldRule::fit(features, &samples, config, fold))
+        .collect();
+    samples.drop_other_features();
+    let samples = &samples;
     let outcomes: Vec<Option<FoldOutcome>> = splits
         .iter()
-        .map(|fold| evaluate_fold(history, features, samples, config, fold, imported))
+        .zip(rules)
+        .map(|(fold, rule)| evaluate_fold(history, samples, config, fold, rule, imported))
         .collect::<Result<_, _>>()?;
     let own_columns = names.len();
     let pooled_columns = if imported.is_some() {
@@ -510,14 +520,37 @@ struct FoldOutcome {
     predictions: Vec<Vec<f64>>,
 }
 
+/// A fold's threshold rule and its probabilities for the fold's test rows.
+struct FoldRule {
+    rule: Option<ThresholdBaseline>,
+    probabilities: Vec<f64>,
+}
+
+impl FoldRule {
+    fn fit(features: &FeatureSet, samples: &Samples, config: &BacktestConfig, fold: &Fold) -> Self {
+        let rule = ThresholdBaseline::fit(
+            features,
+            samples,
+            &train_rows(samples, fold, config.horizon_days),
+        );
+        let probabilities = rule.as_ref().map_or_else(Vec::new, |rule| {
+            rule.probabilities(samples, &test_rows(samples, fold))
+        });
+        Self {
+            rule,
+            probabilities,
+        }
+    }
+}
+
 /// Fits every learner and baseline on a fold's training rows and predicts its test
-/// rows; `None` when the fold has no test row.
+/// rows (the threshold rule's are `rule`'s); `None` when the fold has no test row.
 fn evaluate_fold(
     history: &History,
-    features: &FeatureSet,
     samples: &Samples,
     config: &BacktestConfig,
     fold: &Fold,
+    rule: FoldRule,
     imported: Option<&Imported>,
 ) -> Result<Option<FoldOutcome>, ModelError> {
     // The training rows are read in place (each learner makes the one copy it
@@ -529,7 +562,6 @@ fn evaluate_fold(
         return Ok(None);
     }
     let train_positives = train_idx.iter().filter(|&&r| samples.y[r]).count();
-    let threshold = ThresholdBaseline::fit(features, samples, &train_idx);
     let imported_rows = imported.map_or_else(Vec::new, |imported| {
         imported.known_before(fold.cutoff_day, config.horizon_days)
     });
@@ -539,7 +571,7 @@ fn evaluate_fold(
         train_positives,
         test_cases: test.len(),
         test_positives: test.positives(),
-        threshold_feature: threshold.as_ref().map(|t| t.feature.clone()),
+        threshold_feature: rule.rule.as_ref().map(|t| t.feature.clone()),
         imported_cases: imported_rows.len(),
         imported_positives: imported.map_or(0, |imported| {
             imported_rows.iter().filter(|&&i| imported.y[i]).count()
@@ -570,8 +602,8 @@ fn evaluate_fold(
         );
     }
     predictions.push(RateBaseline::fit(history, samples, &train_idx).probabilities(history, &test));
-    predictions.push(match &threshold {
-        Some(rule) => rule.probabilities(samples, &test_idx),
+    predictions.push(match rule.rule {
+        Some(_) => rule.probabilities,
         None => vec![base_rate; test.len()],
     });
     if let Some(imported) = imported {

@@ -167,6 +167,12 @@ impl Samples {
         }
     }
 
+    /// Frees the other features once nothing will read them (the learners see
+    /// only `x`): they are then undefined.
+    pub fn drop_other_features(&mut self) {
+        self.others = SparseColumns::default();
+    }
+
     /// The samples at the given row indices.
     pub fn select(&self, indices: &[usize]) -> Samples {
         Samples {

@@ -194,7 +194,11 @@ pub struct TrainOptions {
 /// a standard error).
 pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, ModelError> {
     let features = FeatureSet::for_history(history);
-    let samples = Samples::build(history, &features, options.horizon_days, options.step_days)?;
+    let mut samples = Samples::build(history, &features, options.horizon_days, options.step_days)?;
+    // Every feature's scale, for the model that takes them all; the per-sensor
+    // features are then freed before the learner copies its rows.
+    let every_feature = samples.preprocess(features.features.len());
+    samples.drop_other_features();
     let federated = options.backtest.as_ref().and_then(|r| r.federated.as_ref());
     // Members accepted the packs: they are learned from unless the backtest says not.
     let imported = options
@@ -243,7 +247,7 @@ pub fn train(history: &History, options: &TrainOptions) -> Result<SavedModel, Mo
         )?,
     }
     // Fitted on the learners' columns; it takes every feature and leaves the others out.
-    .widened(&samples.preprocess(features.features.len()), &ignored);
+    .widened(&every_feature, &ignored);
     let learned_from_packs =
         imported.map(|imported| imported.summary(&(0..imported.y.len()).collect::<Vec<_>>()));
     let mut importance: Vec<(String, f64)> = features

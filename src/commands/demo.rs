@@ -246,7 +246,7 @@ async fn train(ctx: &Context) -> anyhow::Result<()> {
         };
         let features = FeatureSet::for_history(&history);
         let samples = Samples::build(&history, &features, config.horizon_days, config.step_days)?;
-        let backtest = match backtest::run(&history, &features, &samples, &config, None) {
+        let backtest = match backtest::run(&history, &features, samples, &config, None) {
             Ok(report) => Some(report),
             Err(e) => {
                 tracing::warn!("no backtest for the demo's model: {e}");

@@ -157,7 +157,7 @@ fn run_backtest(
             "samples from accepted knowledge packs"
         );
     }
-    Ok(backtest::run(history, &features, &samples, bt, imported)?)
+    Ok(backtest::run(history, &features, samples, bt, imported)?)
 }
 
 /// The samples as CSV: equipment, kind, date (features as of its start), whether
