@@ -354,7 +354,8 @@ impl FederatedBacktest {
     }
 }
 
-/// Runs every algorithm and baseline over rolling-origin folds.
+/// Runs every algorithm and baseline over rolling-origin folds. Takes the samples:
+/// their per-sensor features are freed once the threshold rules have read them.
 pub fn run(
     history: &History,
     features: &FeatureSet,
