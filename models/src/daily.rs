@@ -227,10 +227,7 @@ fn merge_sensor_days(
             .collect()?;
         let sensor = rows.column("sensor")?.str()?;
         let day = rows.column("day")?.i64()?;
-        let values: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
-            .iter()
-            .map(|name| rows.column(name).and_then(|c| c.f64()))
-            .collect::<Result<_, _>>()?;
+        let values = aggregate_columns(&rows)?;
         for row in 0..rows.height() {
             let (Some(s), Some(d)) = (sensor.get(row), day.get(row)) else {
                 continue;
@@ -288,10 +285,7 @@ fn dense_series(
     let equipment = daily.column("equipment")?.str()?;
     let channel = daily.column("channel")?.str()?;
     let day = daily.column("day")?.i64()?;
-    let columns: Vec<&Float64Chunked> = ["count", "sum", "sum_sq", "min", "max", "changes"]
-        .iter()
-        .map(|name| daily.column(name).and_then(|c| c.f64()))
-        .collect::<Result<_, _>>()?;
+    let columns = aggregate_columns(daily)?;
     let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
     for row in 0..daily.height() {
         let (Some(e), Some(c), Some(d)) = (equipment.get(row), channel.get(row), day.get(row))
@@ -318,6 +312,14 @@ fn dense_series(
         s.changes[at] = value(5);
     }
     Ok(series)
+}
+
+/// A frame's aggregate columns: `count`, `sum`, `sum_sq`, `min`, `max`, `changes`.
+fn aggregate_columns(frame: &DataFrame) -> PolarsResult<Vec<&Float64Chunked>> {
+    ["count", "sum", "sum_sq", "min", "max", "changes"]
+        .iter()
+        .map(|name| frame.column(name).and_then(|c| c.f64()))
+        .collect()
 }
 
 /// Times (ms) of failures and repairs before `until_ms`, sorted, by equipment index.
