@@ -25,17 +25,9 @@ venv="$HOME/.cache/caretaker-bench-venv"
 years=("$@"); [ ${#years[@]} -gt 0 ] || years=(1 2 4)
 export RUST_LOG=warn
 
-# measure LABEL WAY CMD... : runs CMD, prints wall seconds and peak RSS in MB.
-measure() {
-  local label="$1" way="$2"; shift 2
-  local log="$WORK/time.log"
-  /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$WORK/stderr.log" || {
-    echo "$label $way failed:"; cat "$WORK/stderr.log"; exit 1; }
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  printf '%-10s %-20s %8.1f s %7s MB\n' "$label" "$way" "$wall" "$rss"
-}
+work="$WORK"
+MEASURE_STEP_WIDTH=20
+source bench/measure.sh
 
 printf '%-10s %-20s %10s %10s\n' history way wall "peak RSS"
 for y in "${years[@]}"; do

@@ -23,18 +23,7 @@ export RUST_LOG=warn
 # before today (import keeps no reading from the future).
 start=2016-01-01T00:00:00Z
 
-# measure LABEL STEP CMD... : runs CMD, prints wall seconds and peak RSS in MB.
-measure() {
-  local label="$1" step="$2"; shift 2
-  local log="$work/time.log"
-  /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$work/stderr.log" || {
-    echo "$label failed:"; cat "$work/stderr.log"; exit 1; }
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  printf '%-10s %-9s %8.1f s %7s MB\n' "$label" "$step" "$wall" "$rss"
-  echo "$rss" > "$work/last_rss"
-}
+source bench/measure.sh
 
 printf '%-10s %-9s %10s %10s\n' history step wall "peak RSS"
 first_rss=""; last_rss=""
