@@ -14,7 +14,7 @@ pub const ARENAS: i32 = 2;
 /// per core): each thread that allocates (Polars', rayon's, tokio's) would
 /// otherwise get one of its own that keeps what the thread freed, so resident
 /// memory follows the largest piece of work each thread ever did. Measured on
-/// `train` over four years of the sample co-op: 85 MB by default, 82 MB capped.
+/// `train` over 2.9 years of the sample co-op: 85 MB by default, 82 MB capped.
 /// Call it first in `main`, before any thread starts; does nothing on other platforms.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
