@@ -19,6 +19,7 @@ mod event;
 mod ids;
 mod kind;
 pub mod local;
+pub mod memory;
 mod metric;
 mod reading;
 mod registry;

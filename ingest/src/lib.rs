@@ -42,8 +42,6 @@ mod key_index;
 #[cfg(feature = "pipeline")]
 pub mod listener;
 #[cfg(feature = "pipeline")]
-pub mod memory;
-#[cfg(feature = "pipeline")]
 pub mod metrics;
 #[cfg(feature = "pipeline")]
 pub mod payload;

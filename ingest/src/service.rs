@@ -637,7 +637,7 @@ impl Processor {
         self.metrics.readings_buffered.set(0);
         let task = tokio::task::spawn_blocking(move || {
             let result = batch.write();
-            crate::memory::release_freed_memory();
+            caretaker_core::memory::release_freed_memory();
             (batch, result)
         });
         self.flushing = Some(Flushing { task, closed });

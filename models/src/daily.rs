@@ -1,18 +1,25 @@
 //! Daily aggregates of every channel, computed with Polars: the base of every feature.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use caretaker_core::EventKind;
 use polars::prelude::*;
 
 use crate::error::ModelError;
+use crate::features::LOOKBACK_DAYS;
 use crate::history::{DAY_MS, DayChunk, History};
 
 /// One channel's daily aggregates over a dense range of days (no reading: count 0).
+/// The counts are whole numbers, held as f32 (exact below 2^24, 16.7 million
+/// readings a day): these series grow with history, and the values stay f64.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailySeries {
+    /// The day (index from the table's first day) of each vector's first element:
+    /// a [`DayWindow`] lets go of days no feature reads any more; 0 in a whole table.
+    pub start: usize,
     /// Readings that day.
-    pub count: Vec<f64>,
+    pub count: Vec<f32>,
     /// Sum of the values.
     pub sum: Vec<f64>,
     /// Sum of the squared values.
@@ -23,12 +30,19 @@ pub struct DailySeries {
     pub max: Vec<f64>,
     /// Changes of value between consecutive readings (the cycles of an on/off state);
     /// counted on on/off channels only when the history is by sensor (a co-op's store).
-    pub changes: Vec<f64>,
+    pub changes: Vec<f32>,
 }
 
 impl DailySeries {
     fn with_days(days: usize) -> Self {
+        Self::holding(0..days)
+    }
+
+    /// A series with no reading over the days `held` (indices from the table's first day).
+    fn holding(held: std::ops::Range<usize>) -> Self {
+        let days = held.len();
         Self {
+            start: held.start,
             count: vec![0.0; days],
             sum: vec![0.0; days],
             sum_sq: vec![0.0; days],
@@ -37,6 +51,27 @@ impl DailySeries {
             changes: vec![0.0; days],
         }
     }
+
+    /// Holds the days `held` from now on (never earlier days than it holds): days
+    /// before it are let go, days after its current end added with no reading.
+    fn hold(&mut self, held: &std::ops::Range<usize>) {
+        debug_assert!(held.start >= self.start, "a series never goes back in time");
+        let gone = (held.start - self.start).min(self.count.len());
+        let days = held.len();
+        drop_front_and_resize(&mut self.count, gone, days, 0.0);
+        drop_front_and_resize(&mut self.sum, gone, days, 0.0);
+        drop_front_and_resize(&mut self.sum_sq, gone, days, 0.0);
+        drop_front_and_resize(&mut self.min, gone, days, f64::NAN);
+        drop_front_and_resize(&mut self.max, gone, days, f64::NAN);
+        drop_front_and_resize(&mut self.changes, gone, days, 0.0);
+        self.start = held.start;
+    }
+}
+
+/// Drops the first `gone` values of `values`, then makes it `len` long (adding `none`s).
+fn drop_front_and_resize<T: Copy>(values: &mut Vec<T>, gone: usize, len: usize, none: T) {
+    values.drain(..gone);
+    values.resize(len, none);
 }
 
 /// Daily aggregates for every (equipment, channel) of a history, before a cut-off.
@@ -56,33 +91,29 @@ pub struct DailyTable {
 impl DailyTable {
     /// Aggregates the readings of `history` taken before `until_ms` (exclusive), by day.
     pub fn compute(history: &History, until_ms: i64) -> Result<Self, ModelError> {
-        let first_day = history.start_day;
-        let last_day = (until_ms - 1).div_euclid(DAY_MS).min(history.end_day - 1);
-        let days = (last_day - first_day + 1).max(0) as usize;
+        let (first_day, last_day, days) = table_days(history, until_ms);
+        if history.sensor_daily.is_some() && history.sensor_map.is_some() {
+            // A co-op's: only the days that features of the cut-off's day read.
+            // Whole days: a cut-off inside a day keeps that day (scoring "now"
+            // keeps today's readings so far).
+            let mut window = DayWindow::new(history, until_ms)?;
+            window.hold(last_day..=last_day)?;
+            return Ok(window.table);
+        }
         let in_range = history.readings.clone().filter(
             col("ts")
                 .lt(lit(until_ms))
                 .and(col("ts").gt_eq(lit(first_day * DAY_MS))),
         );
-        let index: HashMap<&str, usize> = history
-            .equipment
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.as_str(), i))
-            .collect();
-        let series = match (&history.sensor_daily, &history.sensor_map) {
-            // Whole days: a cut-off inside a day keeps that day (scoring "now"
-            // keeps today's readings so far).
-            (Some(chunks), Some(map)) => {
-                merge_sensor_days(chunks, map, &index, first_day, last_day, days)?
-            }
-            (None, Some(map)) => dense_series(
+        let index = equipment_index(history);
+        let series = match &history.sensor_map {
+            Some(map) => dense_series(
                 &by_sensor_then_channel(in_range, map)?.collect()?,
                 &index,
                 first_day,
                 days,
             )?,
-            (_, None) => dense_series(&by_channel(in_range).collect()?, &index, first_day, days)?,
+            None => dense_series(&by_channel(in_range).collect()?, &index, first_day, days)?,
         };
         Ok(Self {
             first_day,
@@ -174,50 +205,141 @@ fn by_sensor_then_channel(in_range: LazyFrame, map: &DataFrame) -> Result<LazyFr
     ))
 }
 
-/// Daily aggregates by sensor (`caretaker_ingest::aggregates`) merged into their
-/// equipment's channels through `map`, as [`merge_into_channels`] does (counts,
-/// sums and changes of value add up, changes on on/off sensors only; extremes are
-/// the extremes), for the days `first_day..=last_day`. Read a chunk at a time:
-/// besides the dense series, memory holds one chunk's rows.
-fn merge_sensor_days(
-    chunks: &[DayChunk],
-    map: &DataFrame,
-    index: &HashMap<&str, usize>,
-    first_day: i64,
+/// A co-op's day table read forward in time, a chunk of days at a time
+/// ([`crate::history::DayChunk`]), holding only the days that features of the
+/// sample days still ahead read: at most [`LOOKBACK_DAYS`] before them, and the
+/// chunks that reach them. Memory follows that window, not the length of history.
+///
+/// Daily aggregates by sensor (`caretaker_ingest::aggregates`) are merged into
+/// their equipment's channels through the history's sensor map, as
+/// [`merge_into_channels`] does (counts, sums and changes of value add up, changes
+/// on on/off sensors only; extremes are the extremes). A history whose readings
+/// are not in such chunks (a fleet's) is aggregated whole, once.
+pub struct DayWindow<'h> {
+    table: DailyTable,
+    /// The chunks still to read, in order.
+    chunks: &'h [DayChunk],
+    /// Sensor → (equipment index, channel, on/off).
+    sensors: HashMap<&'h str, (usize, &'h str, bool)>,
+    /// Last day of the table (the cut-off's).
     last_day: i64,
-    days: usize,
-) -> Result<HashMap<usize, HashMap<String, DailySeries>>, ModelError> {
-    // Sensor → (equipment index, channel, on/off).
-    let mut sensors: HashMap<&str, (usize, &str, bool)> = HashMap::new();
-    let (sensor, equipment, channel, binary) = (
-        map.column("sensor")?.str()?,
-        map.column("equipment")?.str()?,
-        map.column("channel")?.str()?,
-        map.column("binary")?.bool()?,
-    );
-    for row in 0..map.height() {
-        if let (Some(s), Some(e), Some(c), Some(b)) = (
-            sensor.get(row),
-            equipment.get(row),
-            channel.get(row),
-            binary.get(row),
-        ) && let Some(&e) = index.get(e)
-        {
-            sensors.insert(s, (e, c, b));
+    /// Days held (indices from the table's first day).
+    held: std::ops::Range<usize>,
+    /// Whether days are read a chunk at a time and let go of (a co-op's store);
+    /// otherwise the table is whole from the start.
+    rolling: bool,
+}
+
+/// Days a [`DayWindow`] lets go of at once, at least.
+const LET_GO_DAYS: usize = 64;
+
+impl<'h> DayWindow<'h> {
+    /// The readings of `history` taken before `until_ms` (exclusive), by day; none
+    /// read yet from a co-op's chunks ([`DayWindow::hold`] reads them).
+    pub fn new(history: &'h History, until_ms: i64) -> Result<Self, ModelError> {
+        let (Some(chunks), Some(map)) = (&history.sensor_daily, &history.sensor_map) else {
+            let table = DailyTable::compute(history, until_ms)?;
+            let held = 0..table.days;
+            return Ok(Self {
+                table,
+                chunks: &[],
+                sensors: HashMap::new(),
+                last_day: i64::MAX,
+                held,
+                rolling: false,
+            });
+        };
+        let mut sensors = HashMap::new();
+        let (sensor, equipment, channel, binary) = (
+            map.column("sensor")?.str()?,
+            map.column("equipment")?.str()?,
+            map.column("channel")?.str()?,
+            map.column("binary")?.bool()?,
+        );
+        let index = equipment_index(history);
+        for row in 0..map.height() {
+            if let (Some(s), Some(e), Some(c), Some(b)) = (
+                sensor.get(row),
+                equipment.get(row),
+                channel.get(row),
+                binary.get(row),
+            ) && let Some(&e) = index.get(e)
+            {
+                sensors.insert(s, (e, c, b));
+            }
+        }
+        let (first_day, last_day, days) = table_days(history, until_ms);
+        Ok(Self {
+            table: DailyTable {
+                first_day,
+                days,
+                series: HashMap::new(),
+                repairs: repairs_before(history, &index, until_ms),
+            },
+            chunks,
+            sensors,
+            last_day,
+            held: 0..0,
+            rolling: true,
+        })
+    }
+
+    /// Makes the table hold what features of samples on the days `days` read:
+    /// reads the chunks up to the last of them, and lets go of the days before
+    /// [`LOOKBACK_DAYS`] ahead of the first. The days only move forward.
+    pub fn hold(&mut self, days: RangeInclusive<i64>) -> Result<&DailyTable, ModelError> {
+        let first_day = self.table.first_day;
+        let keep = (days.start() - LOOKBACK_DAYS - first_day).max(0) as usize;
+        if self.rolling && keep >= self.held.start + LET_GO_DAYS {
+            self.held = keep..self.held.end.max(keep);
+            self.for_each_series(|s, held| s.hold(held));
+        }
+        let through = (*days.end()).min(self.last_day);
+        while let Some(((chunk_days, frame), rest)) = self.chunks.split_first() {
+            if *chunk_days.start() > through {
+                break;
+            }
+            self.chunks = rest;
+            if *chunk_days.end() < first_day + self.held.start as i64 {
+                continue; // before every day still read
+            }
+            self.read(chunk_days, frame)?;
+        }
+        Ok(&self.table)
+    }
+
+    /// The table as it stands.
+    pub fn table(&self) -> &DailyTable {
+        &self.table
+    }
+
+    fn for_each_series(&mut self, f: impl Fn(&mut DailySeries, &std::ops::Range<usize>)) {
+        let held = self.held.clone();
+        for channels in self.table.series.values_mut() {
+            channels.values_mut().for_each(|s| f(s, &held));
         }
     }
-    let mut series: HashMap<usize, HashMap<String, DailySeries>> = HashMap::new();
-    for (chunk_days, frame) in chunks {
-        if *chunk_days.end() < first_day || *chunk_days.start() > last_day {
-            continue;
+
+    /// Merges one chunk's rows into the series, holding its days.
+    fn read(
+        &mut self,
+        chunk_days: &RangeInclusive<i64>,
+        frame: &LazyFrame,
+    ) -> Result<(), ModelError> {
+        let first_day = self.table.first_day;
+        let from = first_day + self.held.start as i64;
+        let to = (*chunk_days.end()).min(self.last_day);
+        if to < from {
+            return Ok(());
+        }
+        let end = (to - first_day + 1) as usize;
+        if end > self.held.end {
+            self.held.end = end;
+            self.for_each_series(|s, held| s.hold(held));
         }
         let rows = frame
             .clone()
-            .filter(
-                col("day")
-                    .gt_eq(lit(first_day))
-                    .and(col("day").lt_eq(lit(last_day))),
-            )
+            .filter(col("day").gt_eq(lit(from)).and(col("day").lt_eq(lit(to))))
             .select(
                 [
                     "sensor", "day", "count", "sum", "sum_sq", "min", "max", "changes",
@@ -232,17 +354,20 @@ fn merge_sensor_days(
             let (Some(s), Some(d)) = (sensor.get(row), day.get(row)) else {
                 continue;
             };
-            let Some(&(e, c, binary)) = sensors.get(s) else {
+            let Some(&(e, c, binary)) = self.sensors.get(s) else {
                 continue;
             };
-            let at = (d - first_day) as usize;
-            let value = |i: usize| values[i].get(row);
-            let s = series
+            let held = &self.held;
+            let s = self
+                .table
+                .series
                 .entry(e)
                 .or_default()
                 .entry(c.to_owned())
-                .or_insert_with(|| DailySeries::with_days(days));
-            s.count[at] += value(0).unwrap_or(0.0);
+                .or_insert_with(|| DailySeries::holding(held.clone()));
+            let at = (d - first_day) as usize - s.start;
+            let value = |i: usize| values[i].get(row);
+            s.count[at] += value(0).unwrap_or(0.0) as f32;
             s.sum[at] += value(1).unwrap_or(0.0);
             s.sum_sq[at] += value(2).unwrap_or(0.0);
             if let Some(min) = value(3) {
@@ -252,11 +377,32 @@ fn merge_sensor_days(
                 s.max[at] = s.max[at].max(max);
             }
             if binary {
-                s.changes[at] += value(5).unwrap_or(0.0);
+                s.changes[at] += value(5).unwrap_or(0.0) as f32;
             }
         }
+        Ok(())
     }
-    Ok(series)
+}
+
+/// The table's first and last day and its number of days, for a cut-off.
+fn table_days(history: &History, until_ms: i64) -> (i64, i64, usize) {
+    let first_day = history.start_day;
+    let last_day = (until_ms - 1).div_euclid(DAY_MS).min(history.end_day - 1);
+    (
+        first_day,
+        last_day,
+        (last_day - first_day + 1).max(0) as usize,
+    )
+}
+
+/// Equipment id → index.
+fn equipment_index(history: &History) -> HashMap<&str, usize> {
+    history
+        .equipment
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect()
 }
 
 /// Sensor-day aggregates (with `equipment`, `channel`, `day`) summed by channel and day.
@@ -304,12 +450,12 @@ fn dense_series(
             .or_insert_with(|| DailySeries::with_days(days));
         let at = offset as usize;
         let value = |i: usize| columns[i].get(row).unwrap_or(f64::NAN);
-        s.count[at] = value(0);
+        s.count[at] = value(0) as f32;
         s.sum[at] = value(1);
         s.sum_sq[at] = value(2);
         s.min[at] = value(3);
         s.max[at] = value(4);
-        s.changes[at] = value(5);
+        s.changes[at] = value(5) as f32;
     }
     Ok(series)
 }

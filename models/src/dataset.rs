@@ -7,7 +7,7 @@
 
 use ndarray::{Array2, Axis};
 
-use crate::daily::DailyTable;
+use crate::daily::DayWindow;
 use crate::error::ModelError;
 use crate::features::{AsOf, FeatureSet};
 use crate::history::{DAY_MS, History};
@@ -16,6 +16,10 @@ use crate::learners::Preprocess;
 
 /// Days of history needed before the first sample (the longest window).
 pub const WARM_UP_DAYS: i64 = crate::features::LONG_DAYS;
+
+/// Sample days whose features are computed together, from one hold of the days
+/// they read ([`DayWindow::hold`]).
+const BLOCK_DAYS: i64 = 64;
 
 /// Labelled rows: features and whether the equipment failed within the horizon.
 #[derive(Debug, Clone)]
@@ -91,6 +95,16 @@ impl SparseColumns {
     }
 }
 
+/// Pushes `value`, growing a full `column` by a quarter (not doubling it, as
+/// `Vec::push` does): the sparse columns grow with history, and half of a doubled
+/// column would lie unused until they are built.
+fn push_with_little_slack<T>(column: &mut Vec<T>, value: T) {
+    if column.len() == column.capacity() {
+        column.reserve_exact(column.capacity() / 4 + 64);
+    }
+    column.push(value);
+}
+
 impl Samples {
     /// Every labelled (not censored, not down) sample of every equipment for each
     /// `step_days`-th day from warm-up to the end of the data.
@@ -100,12 +114,6 @@ impl Samples {
         horizon_days: i64,
         step_days: i64,
     ) -> Result<Self, ModelError> {
-        let started = std::time::Instant::now();
-        let daily = DailyTable::compute(history, history.end_day * DAY_MS)?;
-        tracing::debug!(
-            seconds = started.elapsed().as_secs_f64(),
-            "daily aggregates"
-        );
         let timelines = Timeline::for_history(history);
         let mut rows = Vec::new();
         let mut y = Vec::new();
@@ -129,19 +137,33 @@ impl Samples {
         let columns = features.learner_columns();
         let mut others = SparseColumns::new(features.ignored_by_learners());
         let mut x = Array2::from_elem((rows.len(), columns.len()), f64::NAN);
-        features.compute_each(history, &daily, &rows, |r, values| {
-            for (to, &j) in x.row_mut(r).iter_mut().zip(&columns) {
-                *to = values[j];
-            }
-            for (k, &j) in others.features.iter().enumerate() {
-                if values[j].is_finite() {
-                    others.rows[k].push(r as u32);
-                    others.values[k].push(values[j]);
+        // The days are read forward a block of sample days at a time, the table
+        // holding only what their features read.
+        let mut days = DayWindow::new(history, history.end_day * DAY_MS)?;
+        let mut done = 0;
+        for block in rows.chunk_by(|a, b| {
+            (a.day - history.start_day) / BLOCK_DAYS == (b.day - history.start_day) / BLOCK_DAYS
+        }) {
+            let daily = days.hold(block[0].day..=block[block.len() - 1].day)?;
+            features.compute_each(history, daily, block, |r, values| {
+                let r = done + r;
+                for (to, &j) in x.row_mut(r).iter_mut().zip(&columns) {
+                    *to = values[j];
                 }
-            }
-        });
+                for (k, &j) in others.features.iter().enumerate() {
+                    if values[j].is_finite() {
+                        push_with_little_slack(&mut others.rows[k], r as u32);
+                        push_with_little_slack(&mut others.values[k], values[j]);
+                    }
+                }
+            });
+            done += block.len();
+        }
+        drop(days);
         others.rows.iter_mut().for_each(Vec::shrink_to_fit);
         others.values.iter_mut().for_each(Vec::shrink_to_fit);
+        // What was freed goes back before a learner copies its rows.
+        caretaker_core::memory::release_freed_memory();
         tracing::debug!(
             seconds = started.elapsed().as_secs_f64(),
             samples = rows.len(),

@@ -30,6 +30,10 @@ pub const MIN_NORMAL_DAYS: i64 = 14;
 pub const MAX_DAYS_SINCE: f64 = 365.0;
 /// Short window for sudden changes, in days.
 pub const RECENT_DAYS: i64 = 3;
+/// The farthest back, in days before a sample's day, that a feature reads the
+/// daily aggregates (the start of its channel's normal): a [`crate::daily::DayWindow`]
+/// holds no earlier day.
+pub const LOOKBACK_DAYS: i64 = NORMAL_FROM_DAYS;
 
 /// One piece of equipment at one time: features use data before the start of `day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -643,28 +647,31 @@ pub fn window_stats(
     from_day: i64,
     to_day: i64,
 ) -> Option<WindowStats> {
-    let len = series.count.len() as i64;
+    let held_from = series.start as i64;
+    let len = held_from + series.count.len() as i64;
     let (a, b) = (
         (from_day - first_day).clamp(0, len),
         (to_day - first_day).clamp(0, len),
     );
+    debug_assert!(a >= held_from || b <= a, "a window reaches days let go of");
     let (mut n, mut sum, mut sum_sq, mut changes, mut days) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     // Trend: least squares over (day, daily mean).
     let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
-    for i in a as usize..b as usize {
-        let c = series.count[i];
+    for i in a.max(held_from) as usize..b as usize {
+        let k = i - series.start;
+        let c = f64::from(series.count[k]);
         if c <= 0.0 {
             continue;
         }
         n += c;
-        sum += series.sum[i];
-        sum_sq += series.sum_sq[i];
-        min = min.min(series.min[i]);
-        max = max.max(series.max[i]);
-        changes += series.changes[i];
+        sum += series.sum[k];
+        sum_sq += series.sum_sq[k];
+        min = min.min(series.min[k]);
+        max = max.max(series.max[k]);
+        changes += f64::from(series.changes[k]);
         days += 1.0;
-        let (x, y) = ((i as i64 - a) as f64, series.sum[i] / c);
+        let (x, y) = ((i as i64 - a) as f64, series.sum[k] / c);
         sx += x;
         sy += y;
         sxx += x * x;

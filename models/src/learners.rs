@@ -4,8 +4,8 @@
 use linfa::prelude::*;
 use linfa_ensemble::EnsembleLearnerParams;
 use linfa_logistic::LogisticRegression;
-use linfa_trees::{DecisionTree, TreeNode};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use linfa_trees::DecisionTree;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::Calibrator;
+use crate::cart::{Growth, Node, Tree};
 use crate::error::ModelError;
 
 /// A learning algorithm.
@@ -134,7 +135,7 @@ impl Preprocess {
 /// A fitted tree with the failure rate of training cases in each leaf.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeafTree {
-    tree: DecisionTree<f64, bool>,
+    tree: Tree,
     /// Columns of the feature matrix the tree was trained on, in its own order.
     features: Vec<usize>,
     /// Failures and cases of the training set in each leaf: (leaf path, failures, cases), by path.
@@ -144,16 +145,21 @@ pub struct LeafTree {
 }
 
 impl LeafTree {
-    fn new(
-        tree: DecisionTree<f64, bool>,
-        features: Vec<usize>,
-        x: ArrayView2<f64>,
-        y: &[bool],
-    ) -> Self {
+    /// The tree, its leaves counted over the rows of `x` (its columns `features`).
+    fn new(tree: Tree, features: Vec<usize>, x: ArrayView2<f64>, y: &[bool]) -> Self {
+        let paths = x
+            .axis_iter(Axis(0))
+            .map(|row| leaf_path(tree.root(), |f| row[features[f]]))
+            .collect();
+        Self::counted(tree, features, paths, y)
+    }
+
+    /// The tree, its leaves counted over training cases (the leaf each falls in, and
+    /// whether it failed).
+    fn counted(tree: Tree, features: Vec<usize>, paths: Vec<u64>, y: &[bool]) -> Self {
         let base_rate = y.iter().filter(|&&v| v).count() as f64 / y.len().max(1) as f64;
         let mut leaves: FxHashMap<u64, (f64, f64)> = FxHashMap::default();
-        for (row, &label) in x.axis_iter(Axis(0)).zip(y) {
-            let leaf = leaf_path(tree.root_node(), &row, &features);
+        for (leaf, &label) in paths.into_iter().zip(y) {
             let entry = leaves.entry(leaf).or_default();
             entry.0 += f64::from(u8::from(label));
             entry.1 += 1.0;
@@ -171,7 +177,7 @@ impl LeafTree {
 
     /// Smoothed failure rate of the leaf a row falls in.
     fn rate(&self, row: &ArrayView1<f64>) -> f64 {
-        let leaf = leaf_path(self.tree.root_node(), row, &self.features);
+        let leaf = leaf_path(self.tree.root(), |f| row[self.features[f]]);
         let (failures, cases) = self
             .leaves
             .binary_search_by_key(&leaf, |l| l.0)
@@ -191,19 +197,16 @@ impl LeafTree {
     }
 }
 
-/// The path to a leaf as bits (1, then 0 for left and 1 for right at each split),
-/// following linfa's rule: left when the value is below the split.
-fn leaf_path(root: &TreeNode<f64, bool>, row: &ArrayView1<f64>, features: &[usize]) -> u64 {
+/// The path to a leaf as bits (1, then 0 for left and 1 for right at each split)
+/// of a case whose value of the tree's feature `f` is `value(f)`: left when the
+/// value is below the split (NaN goes right), as linfa predicts.
+fn leaf_path(root: &Node, value: impl Fn(usize) -> f64) -> u64 {
     let mut node = root;
     let mut path = 1u64;
     while !node.is_leaf() {
-        let (feature, split, _) = node.split();
-        let value = row[features[feature]];
-        let children = node.children();
-        // linfa sends a value left when it is below the split (NaN goes right).
-        let go_right = value.partial_cmp(&split) != Some(std::cmp::Ordering::Less);
-        let next = children[usize::from(go_right)].as_ref();
-        match next {
+        let (feature, split) = node.split();
+        let go_right = value(feature).partial_cmp(&split) != Some(std::cmp::Ordering::Less);
+        match node.children()[usize::from(go_right)] {
             Some(child) => {
                 path = path.wrapping_mul(2) + u64::from(go_right);
                 node = child;
@@ -246,6 +249,11 @@ pub struct Model {
     pub ignored: Vec<usize>,
 }
 
+/// How the decision tree grows.
+const TREE_GROWTH: Growth = Growth {
+    max_depth: 6,
+    min_leaf: 10.0,
+};
 /// Trees in a random forest.
 pub const FOREST_TREES: usize = 50;
 /// Parts of a forest, each grown on its own class-balanced sample of the rows.
@@ -332,20 +340,24 @@ impl Model {
                 fit_logistic(preprocess.standardize_rows(x, &at, &seen), by)?
             }
             Algorithm::DecisionTree => {
-                // Filled straight into the balanced rows, whose first rows are
-                // the training rows in order: the leaves' rates are counted on those.
+                // Grown on the balanced rows read in place (missing values read as
+                // the means), whose first rows are the training rows in order: the
+                // leaves' rates are counted on those.
                 let balanced = balanced_rows(y);
                 let at: Vec<usize> = balanced.iter().map(|&k| rows[k]).collect();
-                let by: Array1<bool> = balanced.iter().map(|&k| y[k]).collect();
-                let data = Dataset::new(preprocess.impute_rows(x, &at, &seen), by);
-                let tree = DecisionTree::params()
-                    .max_depth(Some(6))
-                    .min_weight_leaf(10.0)
-                    .fit(&data)?;
-                let filled = data.records().slice(s![..y.len(), ..]);
-                let features = (0..filled.ncols()).collect();
+                let by: Vec<bool> = balanced.iter().map(|&k| y[k]).collect();
+                let value = |k: usize, f: usize| {
+                    let j = seen[f];
+                    let v = x[(at[k], j)];
+                    if v.is_finite() { v } else { preprocess.mean[j] }
+                };
+                let tree = Tree::grow(&by, seen.len(), value, TREE_GROWTH);
+                let paths = (0..y.len())
+                    .map(|k| leaf_path(tree.root(), |f| value(k, f)))
+                    .collect();
+                let features = (0..seen.len()).collect();
                 Fitted::DecisionTree {
-                    tree: LeafTree::new(tree, features, filled, y),
+                    tree: LeafTree::counted(tree, features, paths, y),
                 }
             }
             Algorithm::RandomForest => {
@@ -539,7 +551,7 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], seed: u64) -> Result<Fitted, ModelErr
     // Each tree's leaves counted over every training row, trees side by side.
     let trees = grown
         .into_par_iter()
-        .map(|(tree, features)| LeafTree::new(tree, features, x.view(), y))
+        .map(|(tree, features)| LeafTree::new(Tree::from_linfa(&tree), features, x.view(), y))
         .collect();
     Ok(Fitted::RandomForest { trees })
 }

@@ -13,6 +13,7 @@ pub mod backtest;
 pub mod baselines;
 pub mod calibration;
 pub mod card;
+pub mod cart;
 pub mod cmapss;
 pub mod daily;
 pub mod dataset;

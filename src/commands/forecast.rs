@@ -285,6 +285,7 @@ pub async fn train(config: &Config, args: TrainArgs) -> anyhow::Result<()> {
         };
         let report = run_backtest(&history, &bt, imported.as_ref(), None)?;
         print!("{}", report.table());
+        caretaker_core::memory::release_freed_memory();
         Some(report)
     };
     let (version, trained_at) = now_version();
