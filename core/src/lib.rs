@@ -3,8 +3,9 @@
 //! Identifiers ([`SensorId`], [`EquipmentId`], [`UnitId`], [`BuildingId`]), UTC
 //! [`Timestamp`]s, the [`Metric`]s sensors measure with their units and physical
 //! limits, [`Reading`]s, [`Event`]s of the maintenance history, and the co-op
-//! [`Registry`] (buildings, units, equipment, sensors, the co-op's time zone), and
-//! [`local`], the one formatting of times as people in the co-op read them.
+//! [`Registry`] (buildings, units, equipment, sensors, the co-op's time zone),
+//! [`local`], the one formatting of times as people in the co-op read them, and
+//! [`memory`], the process allocator's settings that ingest and learning share.
 //!
 //! Values of these types are valid by construction: `parse`/`new` return a
 //! `Result`, and a value once built is never re-checked. This crate does no I/O
