@@ -6,7 +6,10 @@
 #   - FD001:  `caretaker eval cmapss` on NASA C-MAPSS FD001 (fails within 30 cycles); the
 #             reference reads the same files;
 #   - FD906:  the same on FD001 flown in six operating conditions and repeated three times
-#             (the size of the larger published subsets), written by this script.
+#             (the size of the larger published subsets), written by this script;
+#   - FD907:  the same on FD001 with a second fault mode, written by this script: on
+#             every even-numbered engine four sensors (s7, s8, s12, s13) are mirrored
+#             about their early-life fleet mean, so that they drift the other way.
 # For each: wall seconds and peak RSS of each process (/usr/bin/time), the time ratio
 # (Python seconds / Caretaker seconds) and PR-AUC (Caretaker: its chosen learner; the
 # reference: random forest and logistic regression).
@@ -97,6 +100,30 @@ rul = (src / "RUL_FD001.txt").read_text().split()
 (dst / "RUL_FD906.txt").write_text("\n".join(rul * 3) + "\n")
 PY
 
+# FD001 with a second fault mode: half the engines (the even-numbered ones) wear out
+# with four sensors drifting the other way (mirrored about the fleet's mean over the
+# first 30 cycles of the training engines).
+two="$work/two-modes"; mkdir -p "$two"
+python3 - "$cmapss" "$two" <<'PY'
+import sys
+from pathlib import Path
+src, dst = Path(sys.argv[1]), Path(sys.argv[2])
+mirrored = [7, 8, 12, 13]  # sensors s7, s8, s12, s13; column 4 + k holds sk
+rows = lambda part: [l.split() for l in (src / f"{part}_FD001.txt").read_text().splitlines() if l.strip()]
+early = [r for r in rows("train") if int(r[1]) <= 30]
+centre = {k: sum(float(r[4 + k]) for r in early) / len(early) for k in mirrored}
+for part in ("train", "test"):
+    out = []
+    for r in rows(part):
+        f = [float(v) for v in r]
+        if int(f[0]) % 2 == 0:
+            for k in mirrored:
+                f[4 + k] = 2 * centre[k] - f[4 + k]
+        out.append(" ".join(f"{v:.4f}" for v in f))
+    (dst / f"{part}_FD907.txt").write_text("\n".join(out) + "\n")
+(dst / "RUL_FD907.txt").write_text((src / "RUL_FD001.txt").read_text())
+PY
+
 echo "FD001: caretaker eval cmapss..." >&2
 timed cmapss-caretaker "$bin" eval cmapss --dir "$cmapss" --subset FD001 --within 30 --json
 echo "FD001: reference..." >&2
@@ -105,6 +132,10 @@ echo "FD001 in six conditions, three times as large: caretaker eval cmapss..." >
 timed six-caretaker "$bin" eval cmapss --dir "$six" --subset FD906 --within 30 --json
 echo "FD001 in six conditions, three times as large: reference..." >&2
 timed six-python "$py" bench/forecast_reference.py cmapss --dir "$six" --subset FD906 --within 30 --threads "$threads"
+echo "FD001 with a second fault mode: caretaker eval cmapss..." >&2
+timed two-caretaker "$bin" eval cmapss --dir "$two" --subset FD907 --within 30 --json
+echo "FD001 with a second fault mode: reference..." >&2
+timed two-python "$py" bench/forecast_reference.py cmapss --dir "$two" --subset FD907 --within 30 --threads "$threads"
 
 "$py" - "$out" "$(git log -1 --format='%h %s' 2>/dev/null | cut -c1-60)" "$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC')" <<'PY'
 import json, sys
@@ -135,7 +166,7 @@ rows.append(("coop", "caretaker+rebuild", agg_s + bt_s, max(agg_mib, bt_mib),
 rows.append(("coop", "python", *measured("coop-python"),
              f"{f(coop_py['models']['random_forest']['pr_auc'])} random_forest; "
              f"LR {f(coop_py['models']['logistic_regression']['pr_auc'])}"))
-for task, name in (("FD001", "cmapss"), ("FD906", "six")):
+for task, name in (("FD001", "cmapss"), ("FD906", "six"), ("FD907", "two")):
     cm = last_json(f"{name}-caretaker")
     cm_by = {r["name"]: r for r in cm["results"]}
     chosen = cm_by[cm["chosen"]]
@@ -153,12 +184,13 @@ print(f"coop: {coop_py['samples']} samples ({coop_py['failures']} failures), {co
       f"{len(coop_py['folds'])} folds, {coop_py['readings']:,} readings; "
       f"FD001: {cm_py['training_samples']} training samples, {cm_py['test_engines']} test engines")
 print(f"{'task':<6} {'forecaster':<17} {'wall s':>8} {'peak RSS MiB':>13} {'time ratio':>10}  PR-AUC")
-for task in ("coop", "FD001", "FD906"):
+for task in ("coop", "FD001", "FD906", "FD907"):
     ours = [r for r in rows if r[0] == task and r[1] != "python"]
     (_, _, py_s, py_mib, py_auc) = next(r for r in rows if r[0] == task and r[1] == "python")
     for (_, who, rust_s, rust_mib, rust_auc) in ours:
         print(f"{task:<6} {who:<17} {rust_s:>8.1f} {rust_mib:>13.0f} {py_s / rust_s:>10.2f}  {rust_auc}")
     print(f"{task:<6} {'python':<17} {py_s:>8.1f} {py_mib:>13.0f} {'':>10}  {py_auc}")
 print("FD906: FD001 in six operating conditions, its engines three times (300 training engines, 61,893 rows)")
+print("FD907: FD001 with a second fault mode (four sensors drift the other way on the even-numbered engines)")
 print("time ratio: Python seconds / Caretaker seconds (wall time of each process, start to exit)")
 PY

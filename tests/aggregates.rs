@@ -115,10 +115,44 @@ fn aggregates_kept_up_to_date_equal_a_rebuild_with_late_and_duplicate_readings()
     }
 }
 
+/// A data directory holding `years` of the sample co-op whose sensors report at
+/// most hourly: long enough a history at little cost.
+fn imported_hourly_coop(dir: &Path, years: &str) -> std::path::PathBuf {
+    let registry = include_str!("../data/sample-coop.toml")
+        .lines()
+        .map(|line| match line.trim().strip_prefix("interval_s = ") {
+            Some(seconds) if seconds.parse::<u32>().is_ok_and(|s| s < 3600) => {
+                "interval_s = 3600".to_owned()
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("registry.toml"), registry).unwrap();
+    let sim = dir.join("sim");
+    run_ok(
+        caretaker(&data)
+            .args(["simulate", "history", "--years", years, "--out"])
+            .arg(&sim),
+    );
+    for what in ["readings", "events"] {
+        run_ok(
+            caretaker(&data)
+                .args(["import", what])
+                .arg(sim.join(format!("{what}.parquet"))),
+        );
+    }
+    data
+}
+
+/// Over most of a year, so that the day table, read forward, lets go of days
+/// (`models::daily::DayWindow`) while features are still computed.
 #[test]
 fn features_from_the_aggregates_equal_features_from_every_raw_reading() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = imported_coop(dir.path(), "0.25");
+    let data = imported_hourly_coop(dir.path(), "0.8");
     let registry = caretaker_data::parse_registry(
         &std::fs::read_to_string(data.join("registry.toml")).unwrap(),
         "registry.toml",
@@ -139,6 +173,11 @@ fn features_from_the_aggregates_equal_features_from_every_raw_reading() {
     let b = Samples::build(&from_daily, &features, 30, 7).unwrap();
     assert!(a.len() > 100, "{} samples", a.len());
     assert_eq!(a.rows, b.rows);
+    let last = b.rows.last().expect("samples").day - from_daily.start_day;
+    assert!(
+        last >= caretaker_models::features::LOOKBACK_DAYS + 128,
+        "the last sample, {last} days in, comes before the day table lets go of days"
+    );
     let names = features.names();
     let width = features.features.len();
     let rows = |s: &Samples| {

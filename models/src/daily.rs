@@ -74,12 +74,13 @@ fn drop_front_and_resize<T: Copy>(values: &mut Vec<T>, gone: usize, len: usize, 
     values.resize(len, none);
 }
 
-/// Daily aggregates for every (equipment, channel) of a history, before a cut-off.
+/// Daily aggregates for every (equipment, channel) of a history, before a cut-off:
+/// every day, or (from a [`DayWindow`]) the days that features still read.
 #[derive(Debug, Clone)]
 pub struct DailyTable {
     /// Day number of index 0.
     pub first_day: i64,
-    /// Number of days covered.
+    /// Number of days to the cut-off (the series may hold fewer: [`DailySeries::start`]).
     pub days: usize,
     /// Series by equipment index, then channel name.
     series: HashMap<usize, HashMap<String, DailySeries>>,
@@ -89,7 +90,8 @@ pub struct DailyTable {
 }
 
 impl DailyTable {
-    /// Aggregates the readings of `history` taken before `until_ms` (exclusive), by day.
+    /// Aggregates the readings of `history` taken before `until_ms` (exclusive), by
+    /// day: from a co-op's chunks, only the days features of the cut-off's day read.
     pub fn compute(history: &History, until_ms: i64) -> Result<Self, ModelError> {
         let (first_day, last_day, days) = table_days(history, until_ms);
         if history.sensor_daily.is_some() && history.sensor_map.is_some() {
@@ -306,11 +308,6 @@ impl<'h> DayWindow<'h> {
             self.read(chunk_days, frame)?;
         }
         Ok(&self.table)
-    }
-
-    /// The table as it stands.
-    pub fn table(&self) -> &DailyTable {
-        &self.table
     }
 
     fn for_each_series(&mut self, f: impl Fn(&mut DailySeries, &std::ops::Range<usize>)) {
