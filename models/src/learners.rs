@@ -1,5 +1,6 @@
-//! The learners (linfa): logistic regression, a decision tree and a random forest,
-//! behind one serialisable [`Model`] that turns features into calibrated probabilities.
+//! The learners: logistic regression and a random forest (linfa), and a decision
+//! tree ([`crate::cart`], grown by linfa-trees' rule on rows read in place), behind
+//! one serialisable [`Model`] that turns features into calibrated probabilities.
 
 use linfa::prelude::*;
 use linfa_ensemble::EnsembleLearnerParams;
