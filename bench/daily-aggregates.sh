@@ -14,10 +14,7 @@
 # Python Polars runs in the venv ~/.cache/caretaker-bench-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/caretaker"
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install -y time)"; exit 1; }
+source bench/release.sh
 [ -n "${WORK:-}" ] || { echo "set WORK to the directory bench/history-growth.sh used"; exit 1; }
 venv="$HOME/.cache/caretaker-bench-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

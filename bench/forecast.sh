@@ -24,11 +24,7 @@
 # The reference runs in the venv ~/.cache/caretaker-bench-venv (pandas, scikit-learn, scipy, pyarrow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/caretaker"
-[ -x "$bin" ] || { echo "no release binary at $bin (run without SKIP_BUILD)"; exit 1; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install -y time)"; exit 1; }
+source bench/release.sh
 cmapss="${CMAPSS_DIR:-data/fixtures/cmapss}"
 [ -f "$cmapss/train_FD001.txt" ] || { echo "no C-MAPSS FD001 files in $cmapss (set CMAPSS_DIR)"; exit 1; }
 venv="$HOME/.cache/caretaker-bench-venv"

@@ -11,10 +11,7 @@
 #   SKIP_BUILD=1  use the release binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/caretaker-target}"
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/caretaker"
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install -y time)"; exit 1; }
+source bench/release.sh
 years=("$@"); [ ${#years[@]} -gt 0 ] || years=(1 2 4)
 if [ -n "${WORK:-}" ]; then work="$WORK"; mkdir -p "$work"; else
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
